@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs every system package an ActorCodistill host needs. Idempotent, non-interactive:
+# it installs only what is missing and never prompts. Run as root (or with sudo available).
+#   deploy/setup-host.sh            runtime + build packages
+#   deploy/setup-host.sh --bench    also the anchors' packages (python3-torch, libgloo-dev, iperf3)
+#   deploy/setup-host.sh --tests    also what the test suite needs (python3-torch, postgresql)
+set -euo pipefail
+
+want=(cmake g++ make libtorch-dev libopenblas0-pthread bible-kjv dataset-fashion-mnist)
+for arg in "$@"; do
+  case "$arg" in
+    --bench) want+=(python3-torch libgloo-dev iperf3) ;;
+    --tests) want+=(python3-torch postgresql) ;;
+    *) echo "setup-host.sh: unknown option '$arg' (known: --bench, --tests)" >&2; exit 2 ;;
+  esac
+done
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then sudo_cmd=(sudo); else
+    echo "setup-host.sh: not root and no sudo; install as root: ${want[*]}" >&2; exit 1; fi
+fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup-host.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# libtorch runs every matrix product through the libblas.so.3 alternative; with Debian's reference
+# BLAS selected it is ~16x slower, so pin the OpenBLAS (pthread) build.
+openblas=/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3
+if [ -e "$openblas" ]; then
+  current=$(readlink -f /etc/alternatives/libblas.so.3-x86_64-linux-gnu 2>/dev/null || true)
+  if [ "$current" != "$openblas" ]; then
+    "${sudo_cmd[@]}" update-alternatives --set libblas.so.3-x86_64-linux-gnu "$openblas"
+  fi
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "setup-host.sh: the .NET 10 SDK is missing (no Debian package provides it); install it and re-run" >&2
+  exit 1
+fi
