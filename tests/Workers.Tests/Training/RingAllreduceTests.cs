@@ -5,6 +5,9 @@ namespace ActorCodistill.Workers.Tests.Training;
 [Trait("Category", "Unit")]
 public class RingAllreduceTests
 {
+    /// <summary>Averages the buffers in place through a ring, as the group's members do.</summary>
+    internal static void Run(float[][] buffers) => RunRing(buffers, seed: 0, average: true);
+
     /// <summary>Runs M state machines with FIFO links delivered in a seeded random interleaving.</summary>
     private static float[][] RunRing(float[][] buffers, int seed, bool average)
     {
