@@ -1,0 +1,292 @@
+using System.Diagnostics;
+using ActorCodistill.Cluster.Actors;
+using ActorCodistill.Torch;
+using ActorCodistill.Workers.Training;
+using static ActorCodistill.Torch.torch;
+
+namespace ActorCodistill.Workers.Actors;
+
+/// <summary>
+/// One device slot: owns a model replica, its optimizer, its data shard and its stale teacher copies,
+/// and runs the step. Runs on the pinned dispatcher: libtorch state and dispose scopes stay on one thread.
+/// <para>
+/// A step: compute gradients (task + distillation loss), start the ring allreduce with the group's other
+/// members, and while chunks travel, prefetch the next batch and its teacher prediction (the teacher
+/// forward overlaps the allreduce). When the ring completes every member holds the same averaged
+/// gradient and applies the same optimizer update.
+/// </para>
+/// </summary>
+public sealed class WorkerActor : ReceiveActor
+{
+    private readonly JobSpec _spec;
+    private readonly int _group;
+    private readonly int _slot;
+    private readonly FaultInjection? _fault;
+
+    private TrainingTask _task = null!;
+    private ITaskModel _model = null!;
+    private optim.Optimizer _optimizer = null!;
+    private FlatParameters _flat = null!;
+    private TeacherSet _teachers = null!;
+    private IBatchSource _data = null!;
+    private ITaskModel? _evalReplica;
+    private FlatParameters? _evalFlat;
+
+    private IReadOnlyList<IActorRef> _ring = [];
+    private int _rank;
+    private int _epoch = -1;
+    private long _appliedStep;
+
+    // The step in flight.
+    private StepPlan? _plan;
+    private RingAllreduce? _allreduce;
+    private float[] _gradients = [];
+    private float[] _reduced = [];
+    private StepLosses? _losses;
+    private readonly Stopwatch _stepClock = new();
+    private double _computeSeconds;
+
+    // Prefetched for the next step while the allreduce runs.
+    private object? _nextBatch;
+    private Tensor? _nextTarget;
+
+    // Chunks that arrived before this worker started the step they belong to.
+    private readonly Dictionary<(long Step, int Epoch), Queue<RingChunk>> _early = new();
+
+    /// <param name="slot">The worker's fixed place in its group: its data shard follows the slot, whatever its ring rank.</param>
+    public WorkerActor(JobSpec spec, int group, int slot, FaultInjection? fault = null)
+    {
+        _spec = spec;
+        _group = group;
+        _slot = slot;
+        _fault = fault;
+        Receive<RingMembers>(OnRingMembers);
+        Receive<StepPlan>(OnStepPlan);
+        Receive<AllreduceChunk>(OnChunk);
+        Receive<ExportState>(OnExportState);
+        Receive<RestoreState>(OnRestoreState);
+    }
+
+    public static Props Props(JobSpec spec, int group, int slot, FaultInjection? fault = null) =>
+        Cluster.Actors.Props.Create(() => new WorkerActor(spec, group, slot, fault)).WithDispatcher(Dispatchers.PinnedDispatcherId);
+
+    protected override void PreStart()
+    {
+        // Built here, on the pinned thread that will run every step of this model.
+        _task = TrainingTask.For(_spec);
+        _model = _task.CreateModel(_group);
+        _optimizer = _task.CreateOptimizer(_model);
+        _flat = new FlatParameters(_model.Module);
+        _teachers = new TeacherSet(_task.CreateReplica);
+        _data = _task.CreateTrainSource(_group, _slot);
+        _gradients = new float[_flat.Count];
+        _reduced = new float[_flat.Count];
+        Context.Parent.Tell(new WorkerReady(_slot, _flat.Count), Self);
+    }
+
+    protected override void PostStop()
+    {
+        _nextTarget?.Dispose();
+        _teachers?.Dispose();
+        _evalReplica?.Dispose();
+        _optimizer?.Dispose();
+        _model?.Dispose();
+    }
+
+    private void OnRingMembers(RingMembers members)
+    {
+        var rank = members.Members.ToList().FindIndex(m => m.Equals(Self));
+        if (rank < 0) throw new InvalidOperationException($"worker {Self.Path} is not in the ring of epoch {members.Epoch}");
+        _ring = members.Members;
+        _rank = rank;
+        _epoch = members.Epoch;
+        // A new epoch aborts any allreduce of the old one; its gradients stay and are reduced again.
+        if (_plan is not null && _allreduce is not null && !_allreduce.IsComplete) _allreduce = null;
+        foreach (var key in _early.Keys.Where(k => k.Epoch < _epoch).ToList()) _early.Remove(key);
+    }
+
+    private void OnStepPlan(StepPlan plan)
+    {
+        if (plan.Epoch != _epoch)
+            throw new InvalidOperationException($"worker {_group}/{_rank}: step {plan.Step} planned for epoch {plan.Epoch}, worker is in epoch {_epoch}");
+        if (plan.Step <= _appliedStep)
+        {
+            // Already applied (the group re-sent the plan after a recovery): report without applying twice.
+            Context.Parent.Tell(Done(plan, 0, null, null), Self);
+            return;
+        }
+        _stepClock.Restart();
+
+        // A retry of the same step after a membership change keeps the gradients already computed.
+        var retry = _plan is not null && _plan.Step == plan.Step && _losses is not null;
+        _plan = plan;
+        if (!retry)
+        {
+            foreach (var checkpoint in plan.LoadTeachers) _teachers.Load(checkpoint);
+            _teachers.RetainOnly(plan.TeacherGroups);
+            _fault?.MaybeThrow(_group, _slot, plan.Step);
+
+            var batch = _nextBatch ?? _data.Next();
+            var target = _nextTarget;
+            _nextBatch = null;
+            _nextTarget = null;
+            if (plan.DistillOn && target is null) target = _teachers.Predict(batch, plan.Distill);
+            try
+            {
+                _losses = TrainStep.ComputeGradients(_model, batch, plan.DistillOn ? target : null, plan.Distill);
+            }
+            finally
+            {
+                target?.Dispose();
+            }
+            _flat.ExportGradients(_gradients);
+            _computeSeconds = _stepClock.Elapsed.TotalSeconds;
+        }
+
+        // The ring reduces a copy: if a member fails mid-ring, the retry starts again from these gradients.
+        _gradients.AsSpan().CopyTo(_reduced);
+        _allreduce = new RingAllreduce(_rank, _ring.Count, _reduced);
+        Send(_allreduce.Start());
+
+        if (!retry) Prefetch(plan);
+        DrainEarlyChunks();
+        if (_allreduce.IsComplete) Finish();
+    }
+
+    // The next batch and its teacher prediction are computed while the ring is busy. The prediction
+    // uses the copies held now; a reload at the next boundary takes effect one batch later.
+    private void Prefetch(StepPlan plan)
+    {
+        _nextBatch = _data.Next();
+        var distillNext = _spec.DistillActiveAt(plan.Step + 1) && plan.Distill.Weight != 0 && _teachers.Count > 0;
+        if (distillNext) _nextTarget = _teachers.Predict(_nextBatch, plan.Distill);
+    }
+
+    private void OnChunk(AllreduceChunk message)
+    {
+        if (_plan is not null && _allreduce is not null && message.Step == _plan.Step && message.Epoch == _epoch)
+        {
+            Apply(message.Chunk);
+            return;
+        }
+        if (message.Epoch < _epoch || message.Step <= _appliedStep)
+        {
+            Log.Debug($"dropping stale allreduce chunk of step {message.Step} epoch {message.Epoch}");
+            return;
+        }
+        var key = (message.Step, message.Epoch);
+        if (!_early.TryGetValue(key, out var queue)) _early[key] = queue = new Queue<RingChunk>();
+        queue.Enqueue(message.Chunk);
+    }
+
+    private void DrainEarlyChunks()
+    {
+        var key = (_plan!.Step, _epoch);
+        if (!_early.Remove(key, out var queue)) return;
+        while (queue.Count > 0 && _allreduce is { IsComplete: false }) Apply(queue.Dequeue());
+    }
+
+    private void Apply(RingChunk chunk)
+    {
+        Send(_allreduce!.OnReceive(chunk));
+        if (_allreduce.IsComplete) Finish();
+    }
+
+    private void Send(RingChunk? chunk)
+    {
+        if (chunk is null) return;
+        _ring[(_rank + 1) % _ring.Count].Tell(new AllreduceChunk(_plan!.Step, _epoch, chunk), Self);
+    }
+
+    private void Finish()
+    {
+        var plan = _plan!;
+        _flat.ImportGradients(_reduced);
+        _optimizer.step();
+        _appliedStep = plan.Step;
+
+        TeacherCheckpoint? checkpoint = null;
+        if (plan.ExportCheckpoint)
+        {
+            var weights = new Half[_flat.Count];
+            _flat.ExportParametersHalf(weights);
+            checkpoint = new TeacherCheckpoint(_group, plan.Step, weights);
+        }
+        double? validation = null;
+        PredictionSet? predictions = null;
+        if (plan.Evaluate || plan.CollectPredictions) (validation, predictions) = Evaluate(plan.CollectPredictions);
+
+        Context.Parent.Tell(Done(plan, _allreduce!.FloatsSent * sizeof(float), checkpoint, validation, predictions), Self);
+        _allreduce = null;
+        _losses = null;
+    }
+
+    private StepDone Done(StepPlan plan, long allreduceBytes, TeacherCheckpoint? checkpoint, double? validation, PredictionSet? predictions = null) =>
+        new(plan.Step, plan.Epoch, _rank, _losses ?? new StepLosses(double.NaN, double.NaN, 0, 0), _computeSeconds,
+            _stepClock.Elapsed.TotalSeconds, allreduceBytes, checkpoint, validation, _teachers.Ages(plan.Step), predictions);
+
+    // Validation runs on a separate replica with fresh hidden state, so the training streams are untouched.
+    private (double, PredictionSet?) Evaluate(bool collectPredictions)
+    {
+        if (_evalReplica is null)
+        {
+            _evalReplica = _task.CreateReplica();
+            _evalFlat = new FlatParameters(_evalReplica.Module);
+        }
+        var weights = new float[_flat.Count];
+        _flat.ExportParameters(weights);
+        _evalFlat!.ImportParameters(weights);
+        _evalReplica.ResetState();
+        var loss = TrainStep.Evaluate(_evalReplica, _task.ValidationBatches);
+        if (!collectPredictions) return (loss, null);
+
+        _evalReplica.ResetState();
+        var top1 = new List<float>();
+        var truth = new List<float>();
+        using (no_grad())
+        {
+            foreach (var batch in _task.ValidationBatches)
+            {
+                using var scope = NewDisposeScope();
+                var (t, p) = _evalReplica.Predictions(_evalReplica.Forward(batch), batch);
+                top1.AddRange(t);
+                truth.AddRange(p);
+            }
+        }
+        return (loss, new PredictionSet(top1.ToArray(), truth.ToArray(), _spec.Task == "ctr"));
+    }
+
+    private void OnExportState(ExportState request)
+    {
+        var parameters = new float[_flat.Count];
+        _flat.ExportParameters(parameters);
+        Sender.Tell(new WorkerState(_rank, _appliedStep, parameters, OptimizerStateCodec.Save(_optimizer)), Self);
+    }
+
+    private void OnRestoreState(RestoreState restore)
+    {
+        _flat.ImportParameters(restore.State.Parameters);
+        OptimizerStateCodec.Load(_optimizer, restore.State.OptimizerState, $"state of worker {restore.State.Rank}");
+        _appliedStep = restore.State.AppliedStep;
+        _plan = null;
+        _allreduce = null;
+        _losses = null;
+        // Fast-forward the data stream so the shard continues where the group is.
+        while (_data.Consumed < _appliedStep) _data.Next();
+        Sender.Tell(new WorkerReady(_slot, _flat.Count), Self);
+    }
+}
+
+/// <summary>Test hook: makes the worker of (group, rank) throw once when it starts the given step.</summary>
+public sealed class FaultInjection(int group, int rank, long step)
+{
+    private int _fired;
+
+    public void MaybeThrow(int atGroup, int atSlot, long atStep)
+    {
+        if (atGroup == group && atSlot == rank && atStep == step && Interlocked.Exchange(ref _fired, 1) == 0)
+            throw new InjectedFaultException($"injected fault in worker {group}/{rank} at step {step}");
+    }
+}
+
+public sealed class InjectedFaultException(string message) : Exception(message);

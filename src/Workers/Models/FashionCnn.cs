@@ -1,0 +1,65 @@
+using ActorCodistill.Torch;
+using ActorCodistill.Workers.Data;
+using ActorCodistill.Workers.Training;
+using static ActorCodistill.Torch.torch;
+
+namespace ActorCodistill.Workers.Models;
+
+/// <summary>
+/// A small CNN for Fashion-MNIST, the stand-in for the paper's ImageNet experiments:
+/// conv5x5(16) -> ReLU -> maxpool2 -> conv5x5(32) -> ReLU -> maxpool2 -> linear(10).
+/// </summary>
+public sealed class FashionCnn : ITaskModel
+{
+    public const int Classes = 10;
+    private readonly nn.Module<Tensor, Tensor> _net;
+
+    public FashionCnn()
+    {
+        _net = nn.Sequential(
+            ("conv1", nn.Conv2d(1, 16, 5, padding: 2)),
+            ("relu1", nn.ReLU()),
+            ("pool1", nn.MaxPool2d(2)),
+            ("conv2", nn.Conv2d(16, 32, 5, padding: 2)),
+            ("relu2", nn.ReLU()),
+            ("pool2", nn.MaxPool2d(2)),
+            ("flatten", nn.Flatten()),
+            ("output", nn.Linear(32 * 7 * 7, Classes)));
+    }
+
+    public nn.Module Module => _net;
+
+    private static ImageBatch AsBatch(object batch) =>
+        batch as ImageBatch ?? throw new ArgumentException($"the Fashion-MNIST CNN takes ImageBatch, got {batch.GetType().Name}");
+
+    public Tensor Forward(object batch)
+    {
+        var b = AsBatch(batch);
+        return _net.call(tensor(b.Images, [b.BatchSize, b.Channels, b.Height, b.Width]));
+    }
+
+    public Tensor TaskLoss(Tensor logits, object batch) =>
+        nn.functional.cross_entropy(logits, tensor(AsBatch(batch).Labels, [AsBatch(batch).BatchSize]));
+
+    public Tensor? Mask(object batch) => null;
+    public void DetachState() { }
+    public void ResetState() { }
+
+    public (float[] Top1OrProbability, float[] TrueLabelProbability) Predictions(Tensor logits, object batch)
+    {
+        var b = AsBatch(batch);
+        using var scope = NewDisposeScope();
+        var probs = logits.softmax(-1).ToArray<float>();
+        var top1 = new float[b.BatchSize];
+        var truth = new float[b.BatchSize];
+        for (var i = 0; i < b.BatchSize; i++)
+        {
+            var row = probs.AsSpan(i * Classes, Classes);
+            top1[i] = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(row);
+            truth[i] = row[(int)b.Labels[i]];
+        }
+        return (top1, truth);
+    }
+
+    public void Dispose() => _net.Dispose();
+}

@@ -1,0 +1,32 @@
+using ActorCodistill.Torch;
+using static ActorCodistill.Torch.torch;
+
+namespace ActorCodistill.Workers.Training;
+
+/// <summary>
+/// One replica of a task's model: a student that trains, or a stale teacher copy that only predicts.
+/// Batches are the data layer's records (LmBatch, CtrBatch, ImageBatch); each model knows its own.
+/// Recurrent models keep their hidden state inside the replica and carry it from batch to batch.
+/// </summary>
+public interface ITaskModel : IDisposable
+{
+    nn.Module Module { get; }
+
+    /// <summary>Logits for the batch: [N, C] for classification (LM: N = streams x tokens) or [N] for a logistic output.</summary>
+    Tensor Forward(object batch);
+
+    /// <summary>The task loss phi(label, prediction), mean over examples.</summary>
+    Tensor TaskLoss(Tensor logits, object batch);
+
+    /// <summary>Mask of examples that count ([N], float 0/1), or null when all do.</summary>
+    Tensor? Mask(object batch);
+
+    /// <summary>Ends a truncated-backprop window: the carried state is kept, its history dropped.</summary>
+    void DetachState();
+
+    /// <summary>Drops the carried state (evaluation starts every stream from zeros).</summary>
+    void ResetState();
+
+    /// <summary>Top-1 class (or probability for a logistic output) and the probability of the true label, for churn.</summary>
+    (float[] Top1OrProbability, float[] TrueLabelProbability) Predictions(Tensor logits, object batch);
+}

@@ -1,0 +1,73 @@
+namespace ActorCodistill.Workers.Training;
+
+/// <summary>How the distillation term is formed and weighted.</summary>
+public sealed record DistillSpec(DistillLoss Loss, double Weight, double Temperature)
+{
+    public static DistillSpec Default { get; } = new(DistillLoss.CrossEntropy, 1.0, 1.0);
+}
+
+/// <summary>Optimizer family and learning rate (paper: Adam for the LM, Adagrad for Criteo).</summary>
+public sealed record OptimizerSpec(string Kind, double LearningRate);
+
+/// <summary>Sizes of the LSTM language model (paper: embedding 256, 2 x 1024 LSTM with layer norm, 24k word pieces).</summary>
+public sealed record LmModelSpec(int VocabSize, int Embedding, int Hidden, int Layers, bool LayerNorm, double Dropout);
+
+/// <summary>Sizes of the click-through-rate DNN (paper: 2560-1024-256 ReLU, logistic output).</summary>
+public sealed record CtrModelSpec(int HashBuckets, int EmbeddingDim, IReadOnlyList<int> Hidden);
+
+/// <summary>Where the data comes from and how it is split.</summary>
+public sealed record DataSpec(
+    string Corpus,
+    string CorpusPath,
+    string KjvCommand,
+    double ValidationFraction,
+    string ShardMode,
+    int TokenizerVocabSize,
+    string TokenizerPath,
+    int BatchSize,
+    int Window,
+    int ValidationBatches);
+
+/// <summary>
+/// What to run (the spec), as opposed to a running worker's place in it (<see cref="WorkerAssignment"/>).
+/// Everything a worker needs to build its model, optimizer and data shard deterministically, so the
+/// same spec gives the same run in one process or across nodes.
+/// </summary>
+public sealed record JobSpec(
+    string Task,
+    int Groups,
+    int WorkersPerGroup,
+    long Steps,
+    long BurnInSteps,
+    long ReloadInterval,
+    TopologyKind Topology,
+    DistillSpec Distill,
+    bool Baseline,
+    long Seed,
+    long EvalInterval,
+    OptimizerSpec Optimizer,
+    LmModelSpec Lm,
+    CtrModelSpec Ctr,
+    DataSpec Data,
+    int TorchThreads,
+    int BlasThreads)
+{
+    /// <summary>Distillation is on for this step (the step about to run, counted from 1).</summary>
+    public bool DistillActiveAt(long step) => !Baseline && step > BurnInSteps && Groups > 1;
+
+    /// <summary>Teacher copies are exported after these steps and loaded at these boundaries.</summary>
+    public bool IsReloadBoundary(long step) => ReloadInterval > 0 && step % ReloadInterval == 0;
+
+    public void Validate()
+    {
+        if (Groups < 1) throw new ArgumentException($"training.groups must be >= 1, got {Groups}");
+        if (WorkersPerGroup < 1) throw new ArgumentException($"training.workers-per-group must be >= 1, got {WorkersPerGroup}");
+        if (Steps < 1) throw new ArgumentException($"training.steps must be >= 1, got {Steps}");
+        if (ReloadInterval < 1) throw new ArgumentException($"training.reload-interval must be >= 1, got {ReloadInterval}");
+        if (BurnInSteps < 0) throw new ArgumentException($"training.burn-in-steps must be >= 0, got {BurnInSteps}");
+        if (!Baseline) Training.Topology.Validate(Topology, Groups);
+    }
+}
+
+/// <summary>A running worker's place in the job: group, rank within the group, and the membership epoch it belongs to.</summary>
+public sealed record WorkerAssignment(int Group, int Rank, int GroupSize, int Epoch);

@@ -1,0 +1,57 @@
+using ActorCodistill.Cluster.Configuration;
+
+namespace ActorCodistill.Workers.Training;
+
+/// <summary>Binds the training keys of the configuration (hocon/reference.conf) into a validated <see cref="JobSpec"/>.</summary>
+public static class JobSpecReader
+{
+    public static JobSpec Read(SettingsReader root, bool baseline = false)
+    {
+        var t = root.At("training");
+        var task = t.GetOneOf("model", "lstm-lm", "ctr", "fashion-cnn");
+        var groups = t.GetInt("groups", 1, 64);
+        var topologyKey = t.GetOneOf("topology", "pairwise", "ring", "all-to-all");
+        var topology = Topology.Parse(topologyKey);
+        if (!baseline && topology == TopologyKind.Pairwise && groups != 2)
+            throw t.Error("topology", "ring or all-to-all for a job with " + groups + " groups", "pairwise needs exactly 2 groups");
+
+        var d = t.At("distill");
+        var distill = new DistillSpec(
+            Distillation.Parse(d.GetOneOf("loss", "cross-entropy", "kl", "squared-error")),
+            d.GetDouble("weight", 0),
+            d.GetDouble("temperature", 0, double.PositiveInfinity, minExclusive: true));
+
+        var lm = root.At("model.lstm-lm");
+        var lmSpec = new LmModelSpec(lm.GetInt("vocab-size", 260), lm.GetInt("embedding", 1), lm.GetInt("hidden", 1),
+            lm.GetInt("layers", 1, 16), lm.GetBool("layer-norm"), lm.GetDouble("dropout", 0, 1));
+        var ctr = root.At("model.ctr");
+        var ctrSpec = new CtrModelSpec(ctr.GetInt("hash-buckets", 2), ctr.GetInt("embedding", 1),
+            ctr.GetStringList("hidden").Select((s, i) => int.TryParse(s, out var v) && v > 0
+                ? v
+                : throw ctr.Error($"hidden.{i}", "a positive layer width", $"'{s}' is not one")).ToArray());
+
+        var data = root.At("data");
+        var dataSpec = new DataSpec(
+            data.GetOneOf("corpus", "kjv", "folder", "criteo", "fashion-mnist"),
+            data.GetString("corpus-path"),
+            data.GetString("kjv-command"),
+            data.GetDouble("validation-fraction", 0, 1, minExclusive: true),
+            data.GetOneOf("shard-mode", "disjoint", "shared"),
+            data.GetInt("tokenizer.vocab-size", 260),
+            data.GetString("tokenizer.path"),
+            t.GetInt("batch-size", 1),
+            t.GetInt("bptt", 1),
+            data.GetInt("validation-batches", 1));
+        if (task == "lstm-lm" && dataSpec.TokenizerVocabSize > lmSpec.VocabSize)
+            throw data.Error("tokenizer.vocab-size", $"at most model.lstm-lm.vocab-size ({lmSpec.VocabSize})", $"{dataSpec.TokenizerVocabSize} is larger");
+
+        var threads = root.At("threads");
+        var spec = new JobSpec(
+            task, groups, t.GetInt("workers-per-group", 1, 64), t.GetLong("steps", 1), t.GetLong("burn-in-steps", 0),
+            t.GetLong("reload-interval", 1), topology, distill, baseline, t.GetLong("seed"), t.GetLong("eval-interval", 0),
+            new OptimizerSpec(t.GetOneOf("optimizer", "adam", "adagrad", "sgd"), t.GetDouble("learning-rate", 0, double.PositiveInfinity, minExclusive: true)),
+            lmSpec, ctrSpec, dataSpec, threads.GetInt("torch-intra-op", 1, 256), threads.GetInt("blas", 1, 256));
+        spec.Validate();
+        return spec;
+    }
+}

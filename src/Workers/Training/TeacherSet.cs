@@ -1,0 +1,85 @@
+using ActorCodistill.Torch;
+using static ActorCodistill.Torch.torch;
+
+namespace ActorCodistill.Workers.Training;
+
+/// <summary>A teacher copy's identity: whose weights, taken after which of its steps.</summary>
+public sealed record TeacherCheckpoint(int Group, long Step, ReadOnlyMemory<Half> Weights);
+
+/// <summary>
+/// The stale teacher copies a worker distills from: inference only (eval mode, no gradients, no
+/// optimizer state). Weights arrive as float16 and are widened into a float32 replica, since libtorch
+/// 1.13 has no fast float16 matmul on CPU. A reload imports new weights into the same replica, so a
+/// recurrent teacher keeps carrying its hidden state along the student's streams.
+/// </summary>
+public sealed class TeacherSet : IDisposable
+{
+    private readonly Func<ITaskModel> _createReplica;
+    private readonly SortedDictionary<int, (ITaskModel Model, FlatParameters Flat, long Step)> _teachers = new();
+
+    public TeacherSet(Func<ITaskModel> createReplica) => _createReplica = createReplica;
+
+    public int Count => _teachers.Count;
+    public IEnumerable<int> Groups => _teachers.Keys;
+    public long Reloads { get; private set; }
+
+    /// <summary>Steps each copy lags behind <paramref name="currentStep"/>, by teacher group.</summary>
+    public IReadOnlyDictionary<int, long> Ages(long currentStep) =>
+        _teachers.ToDictionary(t => t.Key, t => currentStep - t.Value.Step);
+
+    public long StepOf(int group) => _teachers[group].Step;
+
+    public void Load(TeacherCheckpoint checkpoint)
+    {
+        if (!_teachers.TryGetValue(checkpoint.Group, out var entry))
+        {
+            var model = _createReplica();
+            model.Module.eval();
+            foreach (var p in model.Module.parameters()) p.requires_grad = false;
+            entry = (model, new FlatParameters(model.Module), 0);
+        }
+        if (checkpoint.Weights.Length != entry.Flat.Count)
+            throw new ArgumentException(
+                $"teacher checkpoint of group {checkpoint.Group} at step {checkpoint.Step} has {checkpoint.Weights.Length} weights, the model has {entry.Flat.Count}");
+        entry.Flat.ImportParametersHalf(checkpoint.Weights.Span);
+        _teachers[checkpoint.Group] = (entry.Model, entry.Flat, checkpoint.Step);
+        Reloads++;
+    }
+
+    /// <summary>Keeps only the listed teacher groups (after a topology change).</summary>
+    public void RetainOnly(IReadOnlyCollection<int> groups)
+    {
+        foreach (var group in _teachers.Keys.Where(g => !groups.Contains(g)).ToList())
+        {
+            _teachers[group].Model.Dispose();
+            _teachers.Remove(group);
+        }
+    }
+
+    /// <summary>
+    /// The aggregated teacher prediction for a batch, or null without teachers. Advances every copy's
+    /// carried state, so call it once per batch in stream order. The result is outside any dispose
+    /// scope: the caller disposes it.
+    /// </summary>
+    public Tensor? Predict(object batch, DistillSpec distill)
+    {
+        if (_teachers.Count == 0) return null;
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var logits = _teachers.Values.Select(t =>
+        {
+            var z = t.Model.Forward(batch);
+            t.Model.DetachState();
+            return z;
+        }).ToList();
+        var target = Distillation.TeacherTarget(logits, distill.Loss, distill.Temperature);
+        scope.Detach(target);
+        return target;
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in _teachers.Values) t.Model.Dispose();
+        _teachers.Clear();
+    }
+}
