@@ -1,10 +1,80 @@
+using System.CommandLine;
+using ActorCodistill.Coordinator.Embedded;
+using ActorCodistill.Coordinator.Reporting;
+using ActorCodistill.Torch;
+
 namespace ActorCodistill.Coordinator;
 
 public static class Program
 {
     public static int Main(string[] args)
     {
-        Console.Error.WriteLine("ActorCodistill coordinator: no commands are wired yet.");
-        return 2;
+        // libgomp reads OMP_WAIT_POLICY once, when libtorch loads: set it before the first torch call.
+        TorchRuntime.PrepareProcessEnvironment();
+
+        var config = new Option<string?>("--config", "-c") { Description = "HOCON config file (hocon/reference.conf supplies every default)" };
+        var set = new Option<string[]>("--set") { Description = "override a config key: --set training.steps=100 (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var baseline = new Option<bool>("--baseline") { Description = "same budget without distillation (the comparison run)" };
+        var runName = new Option<string?>("--run-name") { Description = "run folder name under training.log-dir (default: time, mode, seed)" };
+
+        var train = new Command("train", "embedded run: every worker, group, broadcaster and the coordinator in this process") { config, set, baseline, runName };
+        train.SetAction(parse => Guard(() =>
+        {
+            TrainCommand.Run(new TrainCommand.Options(parse.GetValue(config), parse.GetValue(baseline), ParseOverrides(parse.GetValue(set)), parse.GetValue(runName)), Console.Out);
+            return 0;
+        }));
+
+        var baselineRun = new Argument<string>("baseline-run") { Description = "run folder of the baseline" };
+        var codistillRun = new Argument<string>("codistill-run") { Description = "run folder of the codistillation run" };
+        var compare = new Command("compare", "steps codistillation needed to reach the baseline's best validation loss") { baselineRun, codistillRun };
+        compare.SetAction(parse => Guard(() =>
+        {
+            var result = RunComparison.StepsToTarget(MetricsReader.Read(parse.GetValue(baselineRun)!), MetricsReader.Read(parse.GetValue(codistillRun)!));
+            Console.WriteLine(RunComparison.Format(result));
+            return 0;
+        }));
+
+        var runA = new Argument<string>("run-a") { Description = "first retrain's run folder" };
+        var runB = new Argument<string>("run-b") { Description = "second retrain's run folder" };
+        var group = new Option<int>("--group") { Description = "which group's final model to compare", DefaultValueFactory = _ => 0 };
+        var churn = new Command("churn", "prediction churn between two retrains (and between the groups of each)") { runA, runB, group };
+        churn.SetAction(parse => Guard(() =>
+        {
+            var a = parse.GetValue(runA)!;
+            var b = parse.GetValue(runB)!;
+            Console.WriteLine(Churn.Format(Churn.BetweenRetrains(a, b, parse.GetValue(group)), $"retrains {Path.GetFileName(a)} vs {Path.GetFileName(b)}"));
+            Console.WriteLine(Churn.Format(Churn.BetweenGroups(a)));
+            return 0;
+        }));
+
+        var root = new RootCommand("ActorCodistill: codistillation (Anil et al. 2018) on an actor cluster") { train, compare, churn };
+        return root.Parse(args).Invoke();
+    }
+
+    internal static IReadOnlyDictionary<string, string?> ParseOverrides(string[]? pairs)
+    {
+        var result = new Dictionary<string, string?>();
+        foreach (var pair in pairs ?? [])
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0) throw new ArgumentException($"--set expects key=value, got '{pair}'");
+            result[pair[..eq].Trim()] = pair[(eq + 1)..];
+        }
+        return result;
+    }
+
+    // A user's mistake (bad config, missing data) ends with one clear line, not a stack trace.
+    private static int Guard(Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (e is ArgumentException or Cluster.Configuration.ConfigException or Cluster.Configuration.HoconException
+                                      or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or TorchException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
     }
 }

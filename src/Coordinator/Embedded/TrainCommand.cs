@@ -1,0 +1,122 @@
+using System.Globalization;
+using ActorCodistill.Cluster.Actors;
+using ActorCodistill.Cluster.Configuration;
+using ActorCodistill.Cluster.Persistence;
+using ActorCodistill.Coordinator.Job;
+using ActorCodistill.Coordinator.Reporting;
+using ActorCodistill.Torch;
+using ActorCodistill.Workers.Actors;
+using ActorCodistill.Workers.Training;
+using Microsoft.Extensions.Configuration;
+
+namespace ActorCodistill.Coordinator.Embedded;
+
+/// <summary>
+/// The embedded run: every worker, group, broadcaster and the coordinator as actors in this process,
+/// on the in-memory transport. The same actors run on a cluster; only the transport differs.
+/// </summary>
+public static class TrainCommand
+{
+    public sealed record Options(string? ConfigPath, bool Baseline, IReadOnlyDictionary<string, string?> Overrides, string? RunName, FaultInjection? Fault = null);
+
+    public sealed record Result(string RunDirectory, JobCompleted Completed, RunSummary Summary);
+
+    public static Result Run(Options options, TextWriter console)
+    {
+        var config = ConfigLoader.Load(options.ConfigPath, options.Overrides.ToDictionary(kv => kv.Key, kv => kv.Value));
+        var root = new SettingsReader(config);
+        var spec = JobSpecReader.Read(root, options.Baseline);
+        var printEvery = root.GetLong("training.print-every", 1);
+
+        console.WriteLine(torch.InitializeAndDescribe(spec.TorchThreads, spec.BlasThreads));
+        console.WriteLine($"job: {spec.Task}, {spec.Groups} groups x {spec.WorkersPerGroup} workers, {spec.Steps} steps, " +
+                          (spec.Baseline
+                              ? "baseline (no distillation)"
+                              : $"codistillation after {spec.BurnInSteps} burn-in steps, topology {Topology.Name(spec.Topology)}, " +
+                                $"reload every {spec.ReloadInterval} steps, psi {Distillation.Name(spec.Distill.Loss)} x {spec.Distill.Weight}"));
+        console.WriteLine("preparing data (corpus, tokenizer, shards)...");
+        var task = TrainingTask.For(spec);
+        console.WriteLine(task.Description);
+
+        var runId = options.RunName ?? $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{(spec.Baseline ? "baseline" : "codistill")}-seed{spec.Seed}";
+        var runDirectory = Path.GetFullPath(Path.Combine(root.GetString("training.log-dir", allowEmpty: false), runId));
+        Directory.CreateDirectory(runDirectory);
+        var info = new RunInfo(runId, spec.Baseline ? RunMode.Baseline : RunMode.Codistill, spec.Task, spec.Groups, spec.WorkersPerGroup,
+            spec.Seed, Flatten(config), DateTimeOffset.UtcNow, new Dictionary<string, string>
+            {
+                ["torch-intra-op"] = spec.TorchThreads.ToString(CultureInfo.InvariantCulture),
+                ["blas"] = spec.BlasThreads.ToString(CultureInfo.InvariantCulture),
+                ["omp-wait-policy"] = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "(unset)",
+            });
+
+        using var recorder = new RunRecorder(spec, runDirectory, info, console, printEvery);
+        var journal = OpenJournal(root, runDirectory, out var stores);
+        var system = ActorSystem.Create("codistill");
+        try
+        {
+            var completion = new TaskCompletionSource<JobCompleted>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var owner = system.ActorOf(JobCompletionActor.Props(completion), "owner");
+            var coordinator = system.ActorOf(CoordinatorActor.Props(spec, runId, journal, recorder, owner, options.Fault), "coordinator");
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                e.Cancel = true;
+                coordinator.Tell(new StopJob("interrupted (Ctrl+C)"));
+            };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                var completed = completion.Task.GetAwaiter().GetResult();
+                var lastStep = completed.Status.GroupSteps.Values.DefaultIfEmpty(0).Max();
+                recorder.Finish(new Dictionary<string, long>
+                {
+                    ["checkpoint_bytes"] = completed.CheckpointBytes,
+                    ["allreduce_bytes"] = completed.AllreduceBytes,
+                    ["steps"] = lastStep,
+                }, lastStep);
+                recorder.Dispose();
+
+                var records = MetricsReader.Read(runDirectory);
+                var summary = RunSummary.From(records);
+                SvgPlot.Write(Path.Combine(runDirectory, RunFiles.LearningCurve), [records]);
+                console.WriteLine();
+                console.WriteLine(summary.ToText());
+                console.WriteLine($"bytes between groups (float16 checkpoints): {completed.CheckpointBytes:N0}; " +
+                                  $"inside groups (allreduce): {completed.AllreduceBytes:N0}" +
+                                  (lastStep > 0 ? $"; per step: {completed.CheckpointBytes / (double)lastStep:N0} vs {completed.AllreduceBytes / (double)lastStep:N0}" : ""));
+                console.WriteLine($"run folder: {runDirectory} (metrics.jsonl, learning-curve.svg, predictions-g*.bin)");
+                return new Result(runDirectory, completed, summary);
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+        }
+        finally
+        {
+            system.Terminate().Wait(TimeSpan.FromSeconds(30));
+            stores?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private static IJobJournal OpenJournal(SettingsReader root, string runDirectory, out PersistenceStores? stores)
+    {
+        var plugin = root.GetOneOf(PersistenceSettings.PluginKey, "sqlite", "postgres", "none");
+        if (plugin == "none")
+        {
+            stores = null;
+            return new InMemoryJobJournal();
+        }
+        var settings = PersistenceSettings.FromConfiguration(root.Configuration);
+        // A relative SQLite path lives in the run folder, so every run keeps its own journal beside its metrics.
+        if (settings.SqlitePath is { } path && !Path.IsPathRooted(path))
+            settings = settings with { SqlitePath = Path.Combine(runDirectory, path) };
+        stores = PersistenceFactory.Create(settings);
+        return new StoreJobJournal(stores.Journal);
+    }
+
+    private static IReadOnlyDictionary<string, string> Flatten(IConfiguration config) =>
+        config.AsEnumerable()
+            .Where(kv => kv.Value is not null && !kv.Key.Contains("secret", StringComparison.OrdinalIgnoreCase))
+            .OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .ToDictionary(kv => kv.Key.Replace(':', '.'), kv => kv.Value!);
+}

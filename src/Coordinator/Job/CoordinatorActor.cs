@@ -1,0 +1,183 @@
+using ActorCodistill.Cluster.Actors;
+using ActorCodistill.Workers.Actors;
+using ActorCodistill.Workers.Training;
+
+namespace ActorCodistill.Coordinator.Job;
+
+/// <summary>
+/// Owns the job: event-sourced state (journalled before it is acted on), the groups and their
+/// broadcasters, burn-in bookkeeping, the topology (who reads whose checkpoints), reconfiguration at
+/// step boundaries, and what happens when workers fail. Progress goes to an <see cref="IRunObserver"/>.
+/// <para>Phases: Running -> Stopping -> Finished (Become-switched; the job state records them too).</para>
+/// </summary>
+public sealed class CoordinatorActor : ReceiveActor
+{
+    private readonly JobSpec _spec;
+    private readonly string _jobId;
+    private readonly IJobJournal _journal;
+    private readonly IRunObserver _observer;
+    private readonly IActorRef _owner;
+    private readonly FaultInjection? _fault;
+
+    private JobState _state = JobState.Empty;
+    private readonly IActorRef[] _groups;
+    private readonly Dictionary<int, long> _groupSteps = new();
+    private readonly HashSet<int> _finished = new();
+    private readonly Queue<string> _recent = new();
+    private readonly Dictionary<int, long> _broadcastBytes = new();
+    private long _allreduceBytes;
+
+    public CoordinatorActor(JobSpec spec, string jobId, IJobJournal journal, IRunObserver observer, IActorRef owner, FaultInjection? fault = null)
+    {
+        _spec = spec;
+        _jobId = jobId;
+        _journal = journal;
+        _observer = observer;
+        _owner = owner;
+        _fault = fault;
+        _groups = new IActorRef[spec.Groups];
+        Running();
+    }
+
+    public static Props Props(JobSpec spec, string jobId, IJobJournal journal, IRunObserver observer, IActorRef owner, FaultInjection? fault = null) =>
+        Cluster.Actors.Props.Create(() => new CoordinatorActor(spec, jobId, journal, observer, owner, fault));
+
+    protected override void PreStart()
+    {
+        // Recover what the journal knows (a restarted coordinator keeps the reconfigured topology etc.).
+        foreach (var e in _journal.Load(_jobId)) _state = _state.Apply(e);
+        if (_state.Phase == JobPhase.Created)
+            Persist(new JobStarted(_jobId, _spec.Baseline, _spec.Groups, _spec.Topology, _spec.ReloadInterval, _spec.Distill.Weight, _spec.Steps));
+        else
+            Note(-1, 0, $"recovered job {_jobId} from the journal: topology {Topology.Name(_state.Topology)}, reload interval {_state.ReloadInterval}, weight {_state.DistillWeight}");
+
+        var spec = _spec with
+        {
+            Topology = _state.Topology,
+            ReloadInterval = _state.ReloadInterval,
+            Distill = _spec.Distill with { Weight = _state.DistillWeight },
+        };
+        for (var g = 0; g < spec.Groups; g++)
+        {
+            _groups[g] = Context.ActorOf(GroupActor.Props(spec, g, Self, _fault), $"group-{g}");
+            _groupSteps[g] = 0;
+        }
+        WireTopology(_state.Topology);
+        for (var g = 0; g < spec.Groups; g++) _groups[g].Tell(new StartGroup(TeachersOf(_state.Topology, g)), Self);
+    }
+
+    private IReadOnlyList<int> TeachersOf(TopologyKind topology, int group) =>
+        _spec.Baseline ? [] : Topology.TeachersOf(topology, group, _spec.Groups);
+
+    // Each group's broadcaster pushes to the groups that read from it.
+    private void WireTopology(TopologyKind topology)
+    {
+        for (var g = 0; g < _spec.Groups; g++)
+        {
+            var readers = _spec.Baseline ? [] : Topology.ReadersOf(topology, g, _spec.Groups).Select(r => _groups[r]).ToArray();
+            _groups[g].Tell(new BroadcastTargets(readers), Self);
+        }
+    }
+
+    private void Persist(JobEvent e)
+    {
+        _journal.Append(_jobId, e);
+        _state = _state.Apply(e);
+    }
+
+    private void Note(int group, long step, string message)
+    {
+        _recent.Enqueue(group < 0 ? message : $"group {group} @ {step}: {message}");
+        while (_recent.Count > 20) _recent.Dequeue();
+        _observer.OnEvent(group, step, message);
+    }
+
+    private JobStatus Status() => new(_jobId, _state.Phase, _state.Topology, _state.ReloadInterval, _state.DistillWeight,
+        new Dictionary<int, long>(_groupSteps), _spec.Steps, _recent.ToArray());
+
+    // ---- phases ----
+
+    private void Running()
+    {
+        Become(() =>
+        {
+            Receive<GroupStepCompleted>(OnGroupStep);
+            Receive<GroupEvent>(OnGroupEvent);
+            Receive<BroadcastStats>(stats => _broadcastBytes[stats.Group] = stats.BytesSent);
+            Receive<GroupFinished>(OnGroupFinished);
+            Receive<ChangeTopology>(change => Reconfigure(change, () =>
+            {
+                Persist(new TopologyChanged(change.Topology));
+                WireTopology(change.Topology);
+                for (var g = 0; g < _spec.Groups; g++)
+                    _groups[g].Tell(new GroupReconfigure(TeachersOf(change.Topology, g), null, null), Self);
+                return $"topology changed to {Topology.Name(change.Topology)}";
+            }));
+            Receive<ChangeReloadInterval>(change => Reconfigure(change, () =>
+            {
+                Persist(new ReloadIntervalChanged(change.Steps));
+                foreach (var g in _groups) g.Tell(new GroupReconfigure(null, change.Steps, null), Self);
+                return $"reload interval changed to {change.Steps}";
+            }));
+            Receive<ChangeDistillWeight>(change => Reconfigure(change, () =>
+            {
+                Persist(new DistillWeightChanged(change.Weight));
+                foreach (var g in _groups) g.Tell(new GroupReconfigure(null, null, change.Weight), Self);
+                return $"distillation weight changed to {change.Weight}";
+            }));
+            Receive<StopJob>(stop =>
+            {
+                Persist(new JobStopRequested(stop.Reason));
+                Note(-1, 0, $"stop requested: {stop.Reason}");
+                foreach (var g in _groups) g.Tell(new StopGroup(), Self);
+                Sender.Tell(new ReconfigureResult(true, "stopping at the next step boundary"), Self);
+            });
+            Receive<GetStatus>(_ => Sender.Tell(Status(), Self));
+        }, "Running");
+    }
+
+    private void Reconfigure(CoordinatorMessage change, Func<string> apply)
+    {
+        if (_state.Refuse(change) is { } reason)
+        {
+            Sender.Tell(new ReconfigureResult(false, reason), Self);
+            return;
+        }
+        var message = apply();
+        Note(-1, 0, message + " (applies at each group's next step boundary)");
+        Sender.Tell(new ReconfigureResult(true, message), Self);
+    }
+
+    private void OnGroupStep(GroupStepCompleted step)
+    {
+        _groupSteps[step.Group] = step.Step;
+        _allreduceBytes += step.AllreduceBytes;
+        if (step.DistillOn && !_state.DistillingGroups.Contains(step.Group))
+        {
+            Persist(new DistillationEnabled(step.Group, step.Step));
+            Note(step.Group, step.Step, "burn-in over: distillation on");
+        }
+        if (_state.ReloadInterval > 0 && step.Step % _state.ReloadInterval == 0) Persist(new GroupCheckpointed(step.Group, step.Step));
+        _observer.OnStep(step);
+    }
+
+    private void OnGroupEvent(GroupEvent e)
+    {
+        if (e.Message.Contains("failed", StringComparison.Ordinal)) Persist(new WorkerFailed(e.Group, e.Step, e.Message));
+        Note(e.Group, e.Step, e.Message);
+    }
+
+    private void OnGroupFinished(GroupFinished finished)
+    {
+        _finished.Add(finished.Group);
+        _groupSteps[finished.Group] = finished.Steps;
+        if (_finished.Count < _spec.Groups) return;
+        Persist(new JobFinished(new Dictionary<int, long>(_groupSteps)));
+        Become(() =>
+        {
+            Receive<GetStatus>(_ => Sender.Tell(Status(), Self));
+            ReceiveAny(_ => { });
+        }, "Finished");
+        _owner.Tell(new JobCompleted(_jobId, Status(), _broadcastBytes.Values.Sum(), _allreduceBytes), Self);
+    }
+}

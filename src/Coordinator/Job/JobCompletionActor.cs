@@ -1,0 +1,15 @@
+using ActorCodistill.Cluster.Actors;
+
+namespace ActorCodistill.Coordinator.Job;
+
+/// <summary>The job's owner in an embedded run: completes a task when the coordinator reports the job done.</summary>
+public sealed class JobCompletionActor : ReceiveActor
+{
+    public JobCompletionActor(TaskCompletionSource<JobCompleted> completion)
+    {
+        Receive<JobCompleted>(done => completion.TrySetResult(done));
+    }
+
+    public static Props Props(TaskCompletionSource<JobCompleted> completion) =>
+        Cluster.Actors.Props.Create(() => new JobCompletionActor(completion));
+}

@@ -1,0 +1,95 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ActorCodistill.Workers.Training;
+
+namespace ActorCodistill.Coordinator.Job;
+
+public enum JobPhase { Created, BurnIn, Distilling, Stopping, Finished }
+
+/// <summary>What the coordinator persists: every change of the job's state, in order.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "$type")]
+[JsonDerivedType(typeof(JobStarted), "job-started")]
+[JsonDerivedType(typeof(DistillationEnabled), "distillation-enabled")]
+[JsonDerivedType(typeof(TopologyChanged), "topology-changed")]
+[JsonDerivedType(typeof(ReloadIntervalChanged), "reload-interval-changed")]
+[JsonDerivedType(typeof(DistillWeightChanged), "distill-weight-changed")]
+[JsonDerivedType(typeof(GroupCheckpointed), "group-checkpointed")]
+[JsonDerivedType(typeof(WorkerFailed), "worker-failed")]
+[JsonDerivedType(typeof(JobStopRequested), "job-stop-requested")]
+[JsonDerivedType(typeof(JobFinished), "job-finished")]
+public abstract record JobEvent
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+
+    public byte[] Serialize() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
+
+    public static JobEvent Deserialize(byte[] payload, string source) =>
+        JsonSerializer.Deserialize<JobEvent>(payload, Json)
+        ?? throw new InvalidDataException($"{source}: empty job event");
+}
+
+public sealed record JobStarted(string JobId, bool Baseline, int Groups, TopologyKind Topology, long ReloadInterval, double DistillWeight, long Steps) : JobEvent;
+public sealed record DistillationEnabled(int Group, long Step) : JobEvent;
+public sealed record TopologyChanged(TopologyKind Topology) : JobEvent;
+public sealed record ReloadIntervalChanged(long Steps) : JobEvent;
+public sealed record DistillWeightChanged(double Weight) : JobEvent;
+public sealed record GroupCheckpointed(int Group, long Step) : JobEvent;
+public sealed record WorkerFailed(int Group, long Step, string Reason) : JobEvent;
+public sealed record JobStopRequested(string Reason) : JobEvent;
+public sealed record JobFinished(IReadOnlyDictionary<int, long> GroupSteps) : JobEvent;
+
+/// <summary>
+/// The coordinator's job state as an immutable value: <see cref="Apply"/> returns the next state, so
+/// recovery is a fold over the journal and the logic is testable without actors.
+/// </summary>
+public sealed record JobState(
+    string JobId,
+    JobPhase Phase,
+    bool Baseline,
+    int Groups,
+    TopologyKind Topology,
+    long ReloadInterval,
+    double DistillWeight,
+    long Steps,
+    ImmutableDictionary<int, long> CheckpointedSteps,
+    ImmutableHashSet<int> DistillingGroups,
+    int Failures)
+{
+    public static JobState Empty { get; } = new("", JobPhase.Created, false, 0, TopologyKind.Pairwise, 0, 0, 0,
+        ImmutableDictionary<int, long>.Empty, ImmutableHashSet<int>.Empty, 0);
+
+    public JobState Apply(JobEvent e) => e switch
+    {
+        JobStarted s => this with
+        {
+            JobId = s.JobId, Phase = JobPhase.BurnIn, Baseline = s.Baseline, Groups = s.Groups, Topology = s.Topology,
+            ReloadInterval = s.ReloadInterval, DistillWeight = s.DistillWeight, Steps = s.Steps,
+        },
+        DistillationEnabled d => this with
+        {
+            DistillingGroups = DistillingGroups.Add(d.Group),
+            Phase = Phase == JobPhase.BurnIn ? JobPhase.Distilling : Phase,
+        },
+        TopologyChanged t => this with { Topology = t.Topology },
+        ReloadIntervalChanged r => this with { ReloadInterval = r.Steps },
+        DistillWeightChanged w => this with { DistillWeight = w.Weight },
+        GroupCheckpointed c => this with { CheckpointedSteps = CheckpointedSteps.SetItem(c.Group, c.Step) },
+        WorkerFailed => this with { Failures = Failures + 1 },
+        JobStopRequested => this with { Phase = JobPhase.Stopping },
+        JobFinished => this with { Phase = JobPhase.Finished },
+        _ => throw new ArgumentException($"unknown job event {e.GetType().Name}"),
+    };
+
+    /// <summary>Why a reconfiguration is refused, or null when it is allowed now.</summary>
+    public string? Refuse(CoordinatorMessage change) => change switch
+    {
+        _ when Phase is JobPhase.Stopping or JobPhase.Finished => $"the job is {Phase.ToString().ToLowerInvariant()}",
+        ChangeTopology t when t.Topology == TopologyKind.Pairwise && Groups != 2 =>
+            $"topology 'pairwise' needs exactly 2 groups, the job has {Groups}",
+        ChangeReloadInterval r when r.Steps < 1 => $"reload interval must be >= 1 step, got {r.Steps}",
+        ChangeDistillWeight w when !(w.Weight >= 0) || double.IsInfinity(w.Weight) => $"distillation weight must be finite and >= 0, got {w.Weight}",
+        _ when Baseline && change is ChangeTopology or ChangeDistillWeight => "a baseline run has no distillation to reconfigure",
+        _ => null,
+    };
+}
