@@ -1,0 +1,360 @@
+using System.Buffers;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using ActorCodistill.Cluster.Remote.Framing;
+using ActorCodistill.Cluster.Remote.Protocol;
+
+namespace ActorCodistill.Cluster.Remote;
+
+/// <summary>
+/// Our outbound side towards one peer address. The control channel is kept up by a reconnect loop with
+/// exponential backoff; envelopes queue while it is down (at-most-once: a frame in flight when the socket
+/// dies is lost, as in Akka). The bulk channel opens on the first transfer and carries one transfer at a time.
+/// </summary>
+public sealed class RemoteEndpoint : IAsyncDisposable
+{
+    private readonly RemoteTransport _transport;
+    private readonly RemoteSettings _settings;
+    private readonly Channel<Envelope?> _queue;
+    private readonly CancellationTokenSource _closed;
+    private readonly ReconnectBackoff _backoff;
+    private readonly TaskCompletionSource _firstAssociation = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SemaphoreSlim _bulkLock = new(1, 1);
+    private Task? _controlLoop;
+    private FrameConnection? _control;
+    private FrameConnection? _bulk;
+    private Task? _bulkReader;
+    private BulkSendState? _transfer;
+    private long _pendingHeartbeat;
+    private ulong _nextTransferId;
+    private UniqueRemoteAddress? _peer;
+
+    internal RemoteEndpoint(RemoteTransport transport, RemoteAddress remote, Random random)
+    {
+        _transport = transport;
+        _settings = transport.Settings;
+        Remote = remote;
+        _closed = CancellationTokenSource.CreateLinkedTokenSource(transport.ShutdownToken);
+        _backoff = new ReconnectBackoff(_settings.ReconnectBackoffMin, _settings.ReconnectBackoffMax, _settings.ReconnectBackoffJitter, random);
+        _queue = Channel.CreateBounded<Envelope?>(new BoundedChannelOptions(_settings.OutboundControlQueueSize)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    public RemoteAddress Remote { get; }
+
+    /// <summary>The incarnation we are (or were last) associated with.</summary>
+    public UniqueRemoteAddress? Peer => Volatile.Read(ref _peer);
+
+    public bool IsAssociated => Volatile.Read(ref _control) is { IsDisposed: false };
+
+    public bool IsAvailable => _transport.FailureDetectors.IsAvailable(Remote);
+
+    /// <summary>Completes when the control channel has been associated once.</summary>
+    public Task WhenAssociated(CancellationToken cancellationToken = default) => _firstAssociation.Task.WaitAsync(cancellationToken);
+
+    internal void Start() => _controlLoop = RunControlAsync(_closed.Token);
+
+    /// <summary>Queues an envelope; false (and a logged warning) when the queue is full or the endpoint closed.</summary>
+    public bool SendControl(Envelope envelope)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        var size = envelope.CalculateSize();
+        if (size > _settings.MaxFrameSize)
+            throw new ArgumentException($"envelope '{envelope.Manifest}' for '{envelope.Recipient}' is {size} bytes, over maximum-frame-size {_settings.MaxFrameSize}; send it as bulk", nameof(envelope));
+        if (_queue.Writer.TryWrite(envelope)) return true;
+        _transport.Log(RemoteLogLevel.Warning, $"dropped '{envelope.Manifest}' for '{envelope.Recipient}' at {Remote}: outbound queue full or endpoint closed");
+        return false;
+    }
+
+    internal void RequestHeartbeat(long sequenceNr)
+    {
+        Interlocked.Exchange(ref _pendingHeartbeat, sequenceNr);
+        // A null item only wakes the writer; the heartbeat itself goes out ahead of the queued envelopes.
+        _queue.Writer.TryWrite(null);
+    }
+
+    private async Task RunControlAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            FrameConnection connection;
+            try
+            {
+                (connection, var handshake) = await _transport.OpenAsync(Remote, ChannelKind.Control, cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref _peer, handshake.Peer);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                var delay = _backoff.Next();
+                _transport.Log(RemoteLogLevel.Warning, $"association with {Remote} failed (attempt {_backoff.Attempt}): {e.Message}; retrying in {delay.TotalMilliseconds:F0} ms");
+                if (!await DelayAsync(delay, cancellationToken).ConfigureAwait(false)) return;
+                continue;
+            }
+
+            _backoff.Reset();
+            Volatile.Write(ref _control, connection);
+            _transport.OnAssociated(_peer!, ChannelKind.Control, inbound: false);
+            _firstAssociation.TrySetResult();
+            string reason;
+            using (var connectionScope = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                var reader = connection.RunReadLoopAsync(OnControlReplyAsync, connectionScope.Token);
+                var writer = RunControlWriterAsync(connection, connectionScope.Token);
+                var first = await Task.WhenAny(reader, writer).ConfigureAwait(false);
+                reason = await first.ConfigureAwait(false);
+                if (reason.StartsWith("protocol error", StringComparison.Ordinal)) await connection.SendCloseAsync(reason).ConfigureAwait(false);
+                connectionScope.Cancel();
+                await connection.DisposeAsync().ConfigureAwait(false);
+                await Task.WhenAll(reader, writer).ConfigureAwait(false);
+            }
+            Volatile.Write(ref _control, null);
+            _transport.OnDisassociated(Remote, ChannelKind.Control, inbound: false, reason);
+            if (cancellationToken.IsCancellationRequested) return;
+            if (!await DelayAsync(_backoff.Next(), cancellationToken).ConfigureAwait(false)) return;
+        }
+    }
+
+    private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, _transport.Time, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<string> RunControlWriterAsync(FrameConnection connection, CancellationToken cancellationToken)
+    {
+        var reader = _queue.Reader;
+        var self = _transport.LocalAddress.ToProto();
+        try
+        {
+            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await connection.SendAsync(writer =>
+                {
+                    WritePendingHeartbeat(writer, self);
+                    // Batch what is queued into one flush, but bounded so a heartbeat is never behind more than a batch.
+                    for (var n = 0; n < 256 && reader.TryRead(out var envelope); n++)
+                    {
+                        if (envelope is not null) FrameCodec.WriteMessage(writer, FrameType.Control, 0, envelope);
+                    }
+                    WritePendingHeartbeat(writer, self);
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            return "endpoint closed";
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return "shut down";
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            return $"write failed: {e.Message}";
+        }
+    }
+
+    private void WritePendingHeartbeat(IBufferWriter<byte> writer, UniqueAddressProto self)
+    {
+        var sequenceNr = Interlocked.Exchange(ref _pendingHeartbeat, 0);
+        if (sequenceNr == 0) return;
+        FrameCodec.WriteMessage(writer, FrameType.Heartbeat, 0, new Heartbeat
+        {
+            From = self,
+            SequenceNr = sequenceNr,
+            CreationTimeMs = _transport.Time.GetUtcNow().ToUnixTimeMilliseconds(),
+        });
+    }
+
+    private ValueTask<bool> OnControlReplyAsync(Frame frame)
+    {
+        switch (frame.Type)
+        {
+            case FrameType.Heartbeat when frame.Flags == FrameCodec.HeartbeatResponseFlag:
+                _transport.OnHeartbeatRsp(Remote, HeartbeatRsp.Parser.ParseFrom(frame.Payload));
+                return ValueTask.FromResult(true);
+            case FrameType.Close:
+                _transport.Log(RemoteLogLevel.Warning, $"{Remote} closed our control channel: {Close.Parser.ParseFrom(frame.Payload).Reason}");
+                return ValueTask.FromResult(false);
+            default:
+                throw new RemoteProtocolException($"unexpected {frame.Type} frame from {Remote} on our control channel");
+        }
+    }
+
+    /// <summary>
+    /// Sends raw tensor bytes on the bulk channel: header, then chunks under a credit window. Completes when the
+    /// receiver has verified length and checksum and handed the payload to its handler.
+    /// </summary>
+    public async Task SendBulkAsync(BulkHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        if (payload.Length > _settings.MaxBulkTransferSize)
+            throw new ArgumentException($"bulk payload of {payload.Length} bytes exceeds maximum-bulk-transfer-size {_settings.MaxBulkTransferSize}", nameof(payload));
+        await _bulkLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = await EnsureBulkAsync(cancellationToken).ConfigureAwait(false);
+            var chunkSize = _settings.BulkChunkSize;
+            var wireHeader = header.Clone();
+            wireHeader.TransferId = ++_nextTransferId;
+            wireHeader.TotalBytes = (ulong)payload.Length;
+            wireHeader.ChunkSize = chunkSize;
+            // Acks in batches of a quarter window: fewer wake-ups on both sides, while credit never runs dry.
+            wireHeader.AckEvery = Math.Max(1, _settings.BulkWindow / 4);
+            // The checksum travels in each chunk's prefix (computed as the chunk goes out), not up front.
+            wireHeader.Checksum = 0;
+            wireHeader.Checksummed = _settings.BulkChecksums;
+            var transfer = new BulkSendState(wireHeader.TransferId, _settings.BulkWindow);
+            Volatile.Write(ref _transfer, transfer);
+            try
+            {
+                await connection.SendMessageAsync(FrameType.BulkHeader, 0, wireHeader, cancellationToken).ConfigureAwait(false);
+                var chunks = (payload.Length + chunkSize - 1) / chunkSize;
+                var checksum = new BulkChecksum.Accumulator();
+                for (var index = 0; index < chunks && !transfer.Completion.Task.IsCompleted; index++)
+                {
+                    await transfer.Credits.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    var data = payload.Slice(index * chunkSize, Math.Min(chunkSize, payload.Length - index * chunkSize));
+                    // Reading the chunk here pulls it into cache just before the socket copies it out.
+                    var running = 0UL;
+                    if (wireHeader.Checksummed)
+                    {
+                        checksum.Append(data.Span);
+                        running = checksum.Value;
+                    }
+                    var head = new byte[FrameCodec.HeaderSize + FrameCodec.BulkChunkPrefixSize];
+                    FrameCodec.WriteBulkChunkPrefix(head, transfer.Id, (uint)index, running, data.Length);
+                    await connection.SendGatheredAsync(head, data, cancellationToken).ConfigureAwait(false);
+                }
+                await transfer.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                // The receiver is mid-transfer and cannot resynchronise: drop the channel, the next send reconnects.
+                await DropBulkAsync().ConfigureAwait(false);
+                if (e is OperationCanceledException) throw;
+                throw new BulkTransferException($"bulk transfer {wireHeader.TransferId} to {Remote} failed: {e.Message}", e);
+            }
+            finally
+            {
+                Volatile.Write(ref _transfer, null);
+            }
+        }
+        finally
+        {
+            _bulkLock.Release();
+        }
+    }
+
+    private async Task<FrameConnection> EnsureBulkAsync(CancellationToken cancellationToken)
+    {
+        if (_bulk is { IsDisposed: false } open) return open;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token);
+        FrameConnection connection;
+        HandshakeResult handshake;
+        try
+        {
+            (connection, handshake) = await _transport.OpenAsync(Remote, ChannelKind.Bulk, linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HandshakeRefusedException or IOException or SocketException)
+        {
+            throw new BulkTransferException($"cannot open bulk channel to {Remote}: {e.Message}", e);
+        }
+        _bulk = connection;
+        _transport.OnAssociated(handshake.Peer, ChannelKind.Bulk, inbound: false);
+        _bulkReader = RunBulkReaderAsync(connection);
+        return connection;
+    }
+
+    private async Task RunBulkReaderAsync(FrameConnection connection)
+    {
+        var reason = await connection.RunReadLoopAsync(frame =>
+        {
+            switch (frame.Type)
+            {
+                case FrameType.BulkAck:
+                    FrameCodec.ReadBulkAck(frame.Payload, out var id, out var received, out var status);
+                    if (Volatile.Read(ref _transfer) is { } transfer && transfer.Id == id) transfer.OnAck(received, status, Remote);
+                    return ValueTask.FromResult(true);
+                case FrameType.Close:
+                    _transport.Log(RemoteLogLevel.Warning, $"{Remote} closed our bulk channel: {Close.Parser.ParseFrom(frame.Payload).Reason}");
+                    return ValueTask.FromResult(false);
+                default:
+                    throw new RemoteProtocolException($"unexpected {frame.Type} frame from {Remote} on our bulk channel");
+            }
+        }, _closed.Token).ConfigureAwait(false);
+        if (reason.StartsWith("protocol error", StringComparison.Ordinal)) await connection.SendCloseAsync(reason).ConfigureAwait(false);
+        await connection.DisposeAsync().ConfigureAwait(false);
+        Volatile.Read(ref _transfer)?.Fail(new BulkTransferException($"bulk channel to {Remote} closed: {reason}"));
+        _transport.OnDisassociated(Remote, ChannelKind.Bulk, inbound: false, reason);
+    }
+
+    private async Task DropBulkAsync()
+    {
+        if (_bulk is { } bulk) await bulk.DisposeAsync().ConfigureAwait(false);
+        if (_bulkReader is { } reader) await reader.ConfigureAwait(false);
+        _bulk = null;
+        _bulkReader = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_closed.IsCancellationRequested && _controlLoop is null) return;
+        _closed.Cancel();
+        _queue.Writer.TryComplete();
+        if (_controlLoop is { } loop) await loop.ConfigureAwait(false);
+        _controlLoop = null;
+        if (Volatile.Read(ref _bulk) is { } bulk) await bulk.DisposeAsync().ConfigureAwait(false);
+        if (_bulkReader is { } reader) await reader.ConfigureAwait(false);
+    }
+
+    /// <summary>Sender-side state of the one transfer in flight: credits returned by acks, and its outcome.</summary>
+    private sealed class BulkSendState(ulong id, int window)
+    {
+        private uint _acked;
+
+        public ulong Id { get; } = id;
+        public SemaphoreSlim Credits { get; } = new(window);
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void OnAck(uint received, BulkAckStatus status, RemoteAddress remote)
+        {
+            var newlyAcked = (int)(received - _acked);
+            if (received > _acked)
+            {
+                _acked = received;
+                Credits.Release(newlyAcked);
+            }
+            switch (status)
+            {
+                case BulkAckStatus.Complete:
+                    Completion.TrySetResult();
+                    break;
+                case BulkAckStatus.ChecksumMismatch:
+                    Fail(new BulkTransferException($"bulk transfer {Id} to {remote} arrived corrupted (checksum mismatch)"));
+                    break;
+                case BulkAckStatus.Rejected:
+                    Fail(new BulkTransferException($"bulk transfer {Id} was rejected by {remote}"));
+                    break;
+            }
+        }
+
+        public void Fail(Exception reason)
+        {
+            Completion.TrySetException(reason);
+            // Wake a sender waiting for credit so it sees the failure instead of hanging.
+            Credits.Release(window + 1);
+        }
+    }
+}
