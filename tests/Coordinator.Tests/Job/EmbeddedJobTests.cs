@@ -1,0 +1,129 @@
+using ActorCodistill.Cluster.Actors;
+using ActorCodistill.Coordinator.Job;
+using ActorCodistill.Workers.Actors;
+using ActorCodistill.Workers.Training;
+
+namespace ActorCodistill.Coordinator.Tests.Job;
+
+[Trait("Category", "Integration")]
+public class EmbeddedJobTests
+{
+    private static (JobCompleted Completed, CapturingObserver Observer, InMemoryJobJournal Journal) Run(
+        JobSpec spec, FaultInjection? fault = null, Action<IActorRef, GroupStepCompleted>? during = null)
+    {
+        var observer = new CapturingObserver();
+        var journal = new InMemoryJobJournal();
+        var system = ActorSystem.Create("test");
+        try
+        {
+            var completion = new TaskCompletionSource<JobCompleted>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var owner = system.ActorOf(JobCompletionActor.Props(completion), "owner");
+            var coordinator = system.ActorOf(CoordinatorActor.Props(spec, "job-1", journal, observer, owner, fault), "coordinator");
+            if (during is not null) observer.OnEachStep = step => during(coordinator, step);
+            Assert.True(completion.Task.Wait(TimeSpan.FromMinutes(4)), "the job did not finish in time: " + string.Join(" | ", observer.Events));
+            return (completion.Task.Result, observer, journal);
+        }
+        finally
+        {
+            system.Terminate().Wait(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    [Fact]
+    public void TinyCodistillationRun_ValidationLossIsFiniteAndFalls_AndDistillationStartsAfterBurnIn()
+    {
+        var spec = TinyJobs.Spec();
+        var (completed, observer, journal) = Run(spec);
+
+        for (var g = 0; g < spec.Groups; g++)
+        {
+            var steps = observer.Steps.Where(s => s.Group == g).OrderBy(s => s.Step).ToList();
+            Assert.Equal(Enumerable.Range(1, (int)spec.Steps).Select(i => (long)i), steps.Select(s => s.Step));
+            var evals = steps.Where(s => s.ValidationLoss is not null).Select(s => s.ValidationLoss!.Value).ToList();
+            Assert.True(evals.Count >= 3);
+            Assert.All(evals, v => Assert.True(double.IsFinite(v)));
+            Assert.True(evals[^1] < evals[0], $"group {g}: validation loss did not fall: {string.Join(", ", evals)}");
+            Assert.All(steps.Where(s => s.Step <= spec.BurnInSteps), s => Assert.False(s.DistillOn));
+            Assert.Contains(steps, s => s.DistillOn);
+            Assert.All(steps.Where(s => s.DistillOn), s => Assert.True(s.Losses.DistillLoss > 0));
+        }
+        Assert.True(completed.CheckpointBytes > 0);
+        Assert.True(completed.AllreduceBytes > 0);
+        Assert.Contains(journal.Load("job-1"), e => e is DistillationEnabled);
+        Assert.IsType<JobFinished>(journal.Load("job-1")[^1]);
+    }
+
+    [Fact]
+    public void TeacherCopies_AreReloadedOnlyAtReloadBoundaries_AndAgeOneStepPerStep()
+    {
+        var spec = TinyJobs.Spec(steps: 28, reload: 4);
+        var (_, observer, _) = Run(spec);
+
+        foreach (var g in new[] { 0, 1 })
+        {
+            var steps = observer.Steps.Where(s => s.Group == g).OrderBy(s => s.Step).ToList();
+            long? previousAge = null;
+            var reloads = 0;
+            foreach (var s in steps)
+            {
+                var age = s.TeacherAges.TryGetValue(1 - g, out var a) ? a : (long?)null;
+                if (age is not null && (previousAge is null || age < previousAge + 1))
+                {
+                    reloads++;
+                    Assert.True((s.Step - 1) % spec.ReloadInterval == 0, $"group {g} got a new teacher copy at step {s.Step}, not a boundary");
+                    Assert.Equal(0, (s.Step - age.Value) % spec.ReloadInterval); // copies are taken at multiples of K
+                }
+                else if (age is not null)
+                {
+                    Assert.Equal(previousAge + 1, age);
+                }
+                previousAge = age;
+            }
+            Assert.True(reloads >= 2, $"group {g} reloaded its teacher {reloads} times");
+        }
+    }
+
+    [Fact]
+    public void Baseline_NeverDistillsAndSendsNoCheckpoints()
+    {
+        var (completed, observer, _) = Run(TinyJobs.Spec(steps: 12, baseline: true));
+        Assert.All(observer.Steps, s => Assert.False(s.DistillOn));
+        Assert.Equal(0, completed.CheckpointBytes);
+    }
+
+    [Fact]
+    public void WorkerThatThrows_IsRestartedFromTheGroupsLastState_AndNoStepIsAppliedTwice()
+    {
+        var spec = TinyJobs.Spec(steps: 16);
+        var (_, observer, journal) = Run(spec, new FaultInjection(group: 0, rank: 1, step: 9));
+
+        var group0 = observer.Steps.Where(s => s.Group == 0).Select(s => s.Step).ToList();
+        Assert.Equal(Enumerable.Range(1, 16).Select(i => (long)i), group0); // each step reported once, in order
+        Assert.Contains(observer.Events, e => e.Contains("failed") && e.Contains("injected fault"));
+        Assert.Contains(observer.Events, e => e.Contains("restored"));
+        Assert.Contains(journal.Load("job-1"), e => e is WorkerFailed { Group: 0 });
+        var last = observer.Steps.Where(s => s.Group == 0).Last(s => s.ValidationLoss is not null);
+        Assert.True(double.IsFinite(last.ValidationLoss!.Value));
+    }
+
+    [Fact]
+    public void Reconfiguration_AppliesAtAStepBoundary_IsJournalled_AndVisibleInStatus()
+    {
+        var spec = TinyJobs.Spec(steps: 20);
+        var sent = 0;
+        var (completed, observer, journal) = Run(spec, during: (coordinator, step) =>
+        {
+            if (step.Step == 8 && Interlocked.Exchange(ref sent, 1) == 0)
+            {
+                coordinator.Tell(new ChangeDistillWeight(0.25));
+                coordinator.Tell(new ChangeReloadInterval(2));
+            }
+        });
+
+        Assert.Contains(journal.Load("job-1"), e => e is DistillWeightChanged { Weight: 0.25 });
+        Assert.Contains(journal.Load("job-1"), e => e is ReloadIntervalChanged { Steps: 2 });
+        Assert.Equal(0.25, completed.Status.DistillWeight);
+        Assert.Equal(2, completed.Status.ReloadInterval);
+        Assert.Contains(observer.Events, e => e.Contains("applied at step") && e.Contains("distillation weight 0.25"));
+    }
+}
