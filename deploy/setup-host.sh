@@ -3,14 +3,14 @@
 # it installs only what is missing and never prompts. Run as root (or with sudo available).
 #   deploy/setup-host.sh            runtime + build packages
 #   deploy/setup-host.sh --bench    also the anchors' packages (python3-torch, libgloo-dev, iperf3)
-#   deploy/setup-host.sh --tests    also what the test suite needs (python3-torch, postgresql)
+#   deploy/setup-host.sh --tests    also what the test suite needs (postgresql)
 set -euo pipefail
 
 want=(cmake g++ make libtorch-dev libopenblas0-pthread bible-kjv dataset-fashion-mnist)
 for arg in "$@"; do
   case "$arg" in
     --bench) want+=(python3-torch libgloo-dev iperf3) ;;
-    --tests) want+=(python3-torch postgresql) ;;
+    --tests) want+=(postgresql) ;;
     *) echo "setup-host.sh: unknown option '$arg' (known: --bench, --tests)" >&2; exit 2 ;;
   esac
 done
