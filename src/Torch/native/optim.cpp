@@ -64,34 +64,47 @@ void sgd_one(at::Tensor& p, const at::Tensor& g, at::Tensor* buf, double lr, dou
 }
 
 // --- Adam ------------------------------------------------------------------------------------
+// Range kernels with restrict pointers and no branch inside the loop (weight decay picks an instantiation).
+// They vectorise only when optim.cpp is compiled with -fno-math-errno (std::sqrt otherwise keeps an errno path;
+// the function attribute / pragma do not reach it); without it they run scalar but still in one pass.
+template <typename T, bool Decay>
+void adam_range(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, int64_t b, int64_t e, T beta1,
+                T beta2, T wd, T eps, T step_size, T bc2_sqrt) {
+  for (int64_t i = b; i < e; ++i) {
+    T grad = Decay ? g[i] + wd * p[i] : g[i];
+    T mi = m[i] * beta1 + (1 - beta1) * grad;
+    T vi = v[i] * beta2 + (1 - beta2) * grad * grad;
+    m[i] = mi;
+    v[i] = vi;
+    T denom = std::sqrt(vi) / bc2_sqrt + eps;
+    p[i] = p[i] - step_size * mi / denom;
+  }
+}
+
 template <typename T>
-void adam_fused(T* p, const T* g, T* m, T* v, int64_t n, T beta1, T beta2, T wd, T eps, T step_size,
-                T bc2_sqrt) {
-  at::parallel_for(0, n, kGrain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      T grad = g[i];
-      if (wd != 0) grad = grad + wd * p[i];
-      T mi = m[i] * beta1 + (1 - beta1) * grad;
-      T vi = v[i] * beta2 + (1 - beta2) * grad * grad;
-      m[i] = mi;
-      v[i] = vi;
-      T denom = std::sqrt(vi) / bc2_sqrt + eps;
-      p[i] = p[i] - step_size * mi / denom;
-    }
+void adam_fused(T* p, const T* g, T* m, T* v, int64_t n, T beta1, T beta2, T wd, T eps, T step_size, T bc2_sqrt) {
+  at::parallel_for(0, n, kGrain, [=](int64_t b, int64_t e) {
+    if (wd != 0) adam_range<T, true>(p, g, m, v, b, e, beta1, beta2, wd, eps, step_size, bc2_sqrt);
+    else adam_range<T, false>(p, g, m, v, b, e, beta1, beta2, wd, eps, step_size, bc2_sqrt);
   });
 }
 
 // --- Adagrad ---------------------------------------------------------------------------------
+template <typename T, bool Decay>
+void adagrad_range(T* __restrict p, const T* __restrict g, T* __restrict s, int64_t b, int64_t e, T clr, T wd, T eps) {
+  for (int64_t i = b; i < e; ++i) {
+    T grad = Decay ? g[i] + wd * p[i] : g[i];
+    T si = s[i] + grad * grad;
+    s[i] = si;
+    p[i] = p[i] - clr * grad / (std::sqrt(si) + eps);
+  }
+}
+
 template <typename T>
 void adagrad_fused(T* p, const T* g, T* s, int64_t n, T clr, T wd, T eps) {
-  at::parallel_for(0, n, kGrain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      T grad = g[i];
-      if (wd != 0) grad = grad + wd * p[i];
-      T si = s[i] + grad * grad;
-      s[i] = si;
-      p[i] = p[i] - clr * grad / (std::sqrt(si) + eps);
-    }
+  at::parallel_for(0, n, kGrain, [=](int64_t b, int64_t e) {
+    if (wd != 0) adagrad_range<T, true>(p, g, s, b, e, clr, wd, eps);
+    else adagrad_range<T, false>(p, g, s, b, e, clr, wd, eps);
   });
 }
 
