@@ -53,7 +53,8 @@ public sealed class RunRecorder : IRunObserver, IDisposable
         if (step.Step % _printEvery == 0 || step.ValidationLoss is not null || step.Step == _spec.Steps)
         {
             _lastValidation.TryGetValue(step.Group, out var lastValidation);
-            var line = ProgressFormatter.Format(step.Step, _spec.Steps, step.Losses.Loss,
+            // The task loss is shown as "loss" (comparable with the baseline's); the distillation term beside it.
+            var line = ProgressFormatter.Format(step.Step, _spec.Steps, step.Losses.TaskLoss,
                 step.DistillOn ? step.Losses.DistillLoss : null, lastValidation, step.ExamplesPerSecond, ages);
             _console.WriteLine($"[{t,7:F1}s] group {step.Group}  {line}");
         }

@@ -44,7 +44,10 @@ public class EmbeddedJobTests
             Assert.All(evals, v => Assert.True(double.IsFinite(v)));
             Assert.True(evals[^1] < evals[0], $"group {g}: validation loss did not fall: {string.Join(", ", evals)}");
             Assert.All(steps.Where(s => s.Step <= spec.BurnInSteps), s => Assert.False(s.DistillOn));
-            Assert.Contains(steps, s => s.DistillOn);
+            // Distillation switches on at the first step after burn-in at which the group holds a teacher copy.
+            var firstWithTeacher = steps.First(s => s.Step > spec.BurnInSteps && s.TeacherAges.Count > 0).Step;
+            Assert.Equal(firstWithTeacher, steps.First(s => s.DistillOn).Step);
+            Assert.All(steps.Where(s => s.Step >= firstWithTeacher), s => Assert.True(s.DistillOn));
             Assert.All(steps.Where(s => s.DistillOn), s => Assert.True(s.Losses.DistillLoss > 0));
         }
         Assert.True(completed.CheckpointBytes > 0);
@@ -80,6 +83,45 @@ public class EmbeddedJobTests
                 previousAge = age;
             }
             Assert.True(reloads >= 2, $"group {g} reloaded its teacher {reloads} times");
+        }
+    }
+
+    [Fact]
+    public void CtrTask_OnSyntheticCriteoData_CodistillsAndLearns()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "codistill-ctr-test");
+        Directory.CreateDirectory(folder);
+        var file = ActorCodistill.Workers.Data.CriteoSyntheticGenerator.WriteFile(folder, 6000, seed: 3);
+        var spec = TinyJobs.Spec(steps: 30, burnIn: 10, reload: 5, eval: 10) with
+        {
+            Task = "ctr",
+            Optimizer = new OptimizerSpec("adagrad", 0.05),
+            Data = TinyJobs.Spec().Data with { Corpus = "criteo", CorpusPath = file, BatchSize = 64, ValidationBatches = 8 },
+        };
+        var (_, observer, _) = Run(spec);
+        foreach (var g in new[] { 0, 1 })
+        {
+            var evals = observer.Steps.Where(s => s.Group == g && s.ValidationLoss is not null).OrderBy(s => s.Step).Select(s => s.ValidationLoss!.Value).ToList();
+            Assert.True(evals[^1] < evals[0], $"group {g}: {string.Join(", ", evals)}");
+            Assert.Contains(observer.Steps, s => s.Group == g && s.DistillOn);
+        }
+    }
+
+    [Fact]
+    public void FashionCnnTask_OnFashionMnist_CodistillsAndLearns()
+    {
+        var spec = TinyJobs.Spec(steps: 36, burnIn: 12, reload: 4, eval: 12) with
+        {
+            Task = "fashion-cnn",
+            Optimizer = new OptimizerSpec("adam", 0.002),
+            Data = TinyJobs.Spec().Data with { Corpus = "fashion-mnist", CorpusPath = "", BatchSize = 32, ValidationBatches = 4, ValidationFraction = 0.02 },
+        };
+        var (_, observer, _) = Run(spec);
+        foreach (var g in new[] { 0, 1 })
+        {
+            var evals = observer.Steps.Where(s => s.Group == g && s.ValidationLoss is not null).OrderBy(s => s.Step).Select(s => s.ValidationLoss!.Value).ToList();
+            Assert.True(evals[^1] < evals[0], $"group {g}: {string.Join(", ", evals)}");
+            Assert.Contains(observer.Steps, s => s.Group == g && s.DistillOn);
         }
     }
 
