@@ -14,13 +14,10 @@ dotnet build ActorCodistill.sln -c Release -nologo -warnaserror
 log="$(mktemp)"
 status=0
 dotnet test ActorCodistill.sln -c Release --no-build --nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
-# One closing line over every test assembly.
-awk '/^(Passed|Failed)! +- Failed:/ {
-       for (i = 1; i <= NF; i++) {
-         if ($i == "Failed:")  { f += $(i+1) + 0 }
-         if ($i == "Passed:")  { p += $(i+1) + 0 }
-         if ($i == "Skipped:") { s += $(i+1) + 0 }
-       }
-     }
+# One closing line over every test assembly (the console logger prints a block per assembly:
+# "Total tests: N", "Passed: N", "Failed: N", "Skipped: N").
+awk '$1 == "Passed:"  && NF == 2 { p += $2 }
+     $1 == "Failed:"  && NF == 2 { f += $2 }
+     $1 == "Skipped:" && NF == 2 { s += $2 }
      END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
 exit "$status"
