@@ -15,7 +15,7 @@ dll="$art/bin/ActorCodistill.Bench.Torch/release/ActorCodistill.Bench.Torch.dll"
 out="$(mktemp)"
 common=(--threads "$threads" --blas-threads "$blas" --budget "$budget")
 for r in $(seq "$rounds"); do
-  for model in lstm ctr; do
+  for model in ${BENCH_MODELS:-lstm ctr}; do
     "$py" "$root/bench/python/step_bench.py" --models "$model" "${common[@]}" | tee -a "$out"
     dotnet "$dll" --models "$model" "${common[@]}" | tee -a "$out"
   done

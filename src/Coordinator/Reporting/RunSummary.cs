@@ -152,7 +152,7 @@ public sealed record RunSummary(
             finalEval?.Step,
             bestEval?.ValLoss,
             bestEval?.Step,
-            lastTrain?.Loss,
+            lastTrain?.TaskLoss,
             trains.Count == 0 ? 0 : trains.Average(t => t.ExamplesPerSecond),
             lastTrain?.TeacherAge ?? []);
     }

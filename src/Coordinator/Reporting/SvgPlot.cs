@@ -92,11 +92,12 @@ public static class SvgPlot
         var byStep = new Dictionary<(int, long), TrainRecord>();
         foreach (var record in train)
             byStep[(record.Group, record.Step)] = record;
+        // The task loss, not task + distillation: it is what a baseline's curve shows, so runs compare.
         var mean = byStep.Values
-            .Where(t => double.IsFinite(t.Loss))
+            .Where(t => double.IsFinite(t.TaskLoss))
             .GroupBy(t => t.Step)
             .OrderBy(g => g.Key)
-            .Select(g => ((double)g.Key, g.Average(t => t.Loss)))
+            .Select(g => ((double)g.Key, g.Average(t => t.TaskLoss)))
             .ToList();
         if (mean.Count <= maxPoints || maxPoints < 1)
             return mean;
