@@ -29,8 +29,12 @@ public static class Program
         var compare = new Command("compare", "steps codistillation needed to reach the baseline's best validation loss") { baselineRun, codistillRun };
         compare.SetAction(parse => Guard(() =>
         {
-            var result = RunComparison.StepsToTarget(MetricsReader.Read(parse.GetValue(baselineRun)!), MetricsReader.Read(parse.GetValue(codistillRun)!));
-            Console.WriteLine(RunComparison.Format(result));
+            var baselineRecords = MetricsReader.Read(parse.GetValue(baselineRun)!);
+            var codistillRecords = MetricsReader.Read(parse.GetValue(codistillRun)!);
+            Console.WriteLine(RunComparison.Format(RunComparison.StepsToTarget(baselineRecords, codistillRecords)));
+            var plot = Path.Combine(codistillRecords.Directory, "comparison.svg");
+            SvgPlot.Write(plot, [baselineRecords, codistillRecords]);
+            Console.WriteLine($"learning curves of both runs: {plot}");
             return 0;
         }));
 
