@@ -135,6 +135,39 @@ public sealed class ActorSystem : IActorRefFactory
 
     internal ActorPath NewTempPath() => _tempPath.Child("$" + Interlocked.Increment(ref _tempCounter));
 
+    /// <summary>
+    /// The live actor under /user or /system at <paramref name="path"/>'s elements, or null. A uid in the path must
+    /// match the incarnation. For the remoting layer, which receives recipients as path strings.
+    /// </summary>
+    internal InternalActorRef? ResolveLocal(ActorPath path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (path.Elements.IsEmpty)
+        {
+            return null;
+        }
+        var cell = path.Elements[0] switch
+        {
+            "user" => _userGuardian,
+            "system" => _systemGuardian,
+            _ => null,
+        };
+        if (cell is null)
+        {
+            return path.Elements.Length == 1 && path.Elements[0] == "deadLetters" ? (InternalActorRef)DeadLetters : null;
+        }
+        for (var i = 1; i < path.Elements.Length; i++)
+        {
+            if (cell.Child(path.Elements[i]) is not LocalActorRef child)
+            {
+                return null;
+            }
+            cell = child.Cell;
+        }
+        var found = cell.SelfRef;
+        return found.Cell.IsTerminated || (path.Uid != 0 && path.Uid != found.Path.Uid) ? null : found;
+    }
+
     /// <summary>Stops /user (top-down, children's PostStop first), then /system, then the scheduler.</summary>
     internal Task FinalTerminate()
     {
