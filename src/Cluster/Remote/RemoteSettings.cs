@@ -10,7 +10,7 @@ namespace ActorCodistill.Cluster.Remote;
 public sealed record RemoteSettings
 {
     /// <summary>Environment variable read by <see cref="SecretFromEnvironment"/> when the config has no secret.</summary>
-    public const string SecretEnvironmentVariable = "ACTORCODISTILL_REMOTE_SECRET";
+    public const string SecretEnvironmentVariable = "CODISTILL_SECRET";
 
     public string SystemName { get; init; } = "codistill";
     public string Hostname { get; init; } = "127.0.0.1";
