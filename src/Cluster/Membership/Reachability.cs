@@ -35,6 +35,22 @@ public sealed class Reachability : IEquatable<Reachability>
         Versions = versions;
     }
 
+    /// <summary>
+    /// Rebuilds a table received from a peer (the cluster daemon's wire format carries records and observer
+    /// versions); as in <see cref="Unreachable"/>/<see cref="Reachable"/>, an observer's row is kept only while it
+    /// holds an unreachable record.
+    /// </summary>
+    public static Reachability Create(IEnumerable<ReachabilityRecord> records, IEnumerable<KeyValuePair<UniqueAddress, long>> versions)
+    {
+        var rows = Empty.Rows;
+        foreach (var observerRows in records.GroupBy(r => r.Observer).Where(g => g.Any(r => r.Status == ReachabilityStatus.Unreachable)))
+        {
+            rows = rows.Add(observerRows.Key, observerRows.ToImmutableSortedDictionary(r => r.Subject, r => r, UniqueAddressComparer.Instance));
+        }
+
+        return new Reachability(rows, versions.ToImmutableSortedDictionary(kv => kv.Key, kv => kv.Value, UniqueAddressComparer.Instance));
+    }
+
     /// <summary>observer -> subject -> record.</summary>
     public ImmutableSortedDictionary<UniqueAddress, ImmutableSortedDictionary<UniqueAddress, ReachabilityRecord>> Rows { get; }
 
