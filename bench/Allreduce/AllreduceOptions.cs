@@ -4,7 +4,7 @@ namespace ActorCodistill.Bench.Allreduce;
 
 internal sealed record AllreduceOptions(
     int? Member, IReadOnlyList<int> Worlds, IReadOnlyList<long> Sizes, IReadOnlyList<int> Ports, double Budget,
-    bool Csv, bool Checksums, int ChunkKiB, int Window, int MinReps, int MaxReps)
+    bool Csv, bool Checksums, int ChunkKiB, int Window, int MinReps, int MaxReps, int SegmentKiB)
 {
     public static AllreduceOptions Parse(string[] args)
     {
@@ -27,7 +27,8 @@ internal sealed record AllreduceOptions(
             Int("--chunk-kib", 1024),
             Int("--window", 16),
             Int("--min-reps", 10),
-            Int("--max-reps", 2000));
+            Int("--max-reps", 2000),
+            Int("--segment-kib", 1024));
     }
 
     /// <summary>"4K", "64M", "1G" or plain bytes, as the anchor's --sizes.</summary>
@@ -42,5 +43,5 @@ internal sealed record AllreduceOptions(
     }
 
     public string Describe() =>
-        $"bulk chunk {ChunkKiB} KiB, window {Window}, checksums {(Checksums ? "on" : "off")}, budget {Budget.ToString(CultureInfo.InvariantCulture)} s/size, min reps {MinReps}";
+        $"ring {(SegmentKiB > 0 ? $"segments of {SegmentKiB} KiB, zero copy, pipelined" : "whole chunks, copied")}, bulk chunk {ChunkKiB} KiB, window {Window}, checksums {(Checksums ? "on" : "off")}, budget {Budget.ToString(CultureInfo.InvariantCulture)} s/size, min reps {MinReps}";
 }

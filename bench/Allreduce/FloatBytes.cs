@@ -35,4 +35,12 @@ internal sealed class FloatBytes(float[] array) : MemoryManager<byte>
             throw new ArgumentException("float memory is not backed by an array", nameof(floats));
         return new FloatBytes(segment.Array).Memory.Slice(segment.Offset * sizeof(float), segment.Count * sizeof(float));
     }
+
+    /// <summary>The writable bytes of a float memory that wraps an array segment (a receive straight into a buffer).</summary>
+    public static Memory<byte> OfWritable(Memory<float> floats)
+    {
+        if (!MemoryMarshal.TryGetArray<float>(floats, out var segment) || segment.Array is null)
+            throw new ArgumentException("float memory is not backed by an array", nameof(floats));
+        return new FloatBytes(segment.Array).Memory.Slice(segment.Offset * sizeof(float), segment.Count * sizeof(float));
+    }
 }

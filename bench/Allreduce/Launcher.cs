@@ -168,6 +168,7 @@ internal static class Launcher
                      "--member", rank.ToString(CultureInfo.InvariantCulture), "--world", world.ToString(CultureInfo.InvariantCulture),
                      "--ports", string.Join(',', ports), "--chunk-kib", options.ChunkKiB.ToString(CultureInfo.InvariantCulture),
                      "--window", options.Window.ToString(CultureInfo.InvariantCulture),
+                     "--segment-kib", options.SegmentKiB.ToString(CultureInfo.InvariantCulture),
                  })
             start.ArgumentList.Add(arg);
         if (!options.Checksums) start.ArgumentList.Add("--no-checksum");

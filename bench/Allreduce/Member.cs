@@ -15,7 +15,7 @@ internal static class Member
     {
         var world = options.Worlds.Single();
         if (options.Ports.Count != world) throw new ArgumentException($"member {rank}: --ports lists {options.Ports.Count} ports for a world of {world}");
-        await using var member = new RingMember(rank, world, options.Ports, settings);
+        await using var member = new RingMember(rank, world, options.Ports, settings, options.SegmentKiB);
         using (var connect = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
             await member.WhenConnected(connect.Token);
         Console.WriteLine("ready");

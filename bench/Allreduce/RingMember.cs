@@ -10,27 +10,40 @@ namespace ActorCodistill.Bench.Allreduce;
 
 /// <summary>
 /// One ring member in its own process: a <see cref="RemoteTransport"/> on 127.0.0.1 that sends to its successor
-/// and receives from its predecessor. Each chunk of <see cref="RingAllreduce"/> travels as one bulk transfer
-/// (the transport splits it into its own 1 MiB chunks under a credit window), and is received straight into a
-/// pooled float array through <see cref="IInboundHandler.ProvideBulkBuffer"/>.
+/// and receives from its predecessor. <see cref="RingAllreduce"/> runs segmented (each chunk in segments of at
+/// most --segment-kib) and zero copy: every segment is one bulk transfer sent straight from the member's buffer,
+/// the endpoint pipelines them (the next goes out while the previous one's ack is on its way), a reduce-scatter
+/// segment is received into a pooled float array and added, and an all-gather segment is received in place,
+/// straight into the buffer region <see cref="RingAllreduce.GatherDestination"/> names. --segment-kib 0 sends
+/// whole chunks with copies, the state machine's in-process mode.
 /// </summary>
 internal sealed class RingMember : IInboundHandler, IAsyncDisposable
 {
     private readonly int _rank;
     private readonly int _world;
+    private readonly int _segmentFloats;
+    private readonly bool _zeroCopy;
     private readonly RemoteTransport _transport;
     private readonly RemoteEndpoint _successor;
-    // Received chunks in arrival order; the predecessor can run up to N-1 phases ahead of us.
-    private readonly Channel<(int Iteration, int Phase, int Chunk, float[] Data, int Length)> _inbox =
-        Channel.CreateUnbounded<(int, int, int, float[], int)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    // Received segments in arrival order; the predecessor can run up to N-1 phases ahead of us. Pooled is the
+    // array to give back after the segment is applied, null when it was received in place.
+    private readonly Channel<(int Iteration, RingChunk Chunk, float[]? Pooled)> _inbox;
     private readonly ConcurrentBag<float[]> _pool = new();
-    private int _chunkCapacity;
+    private int _segmentCapacity;
     private int _iteration;
+    // The allreduce under way, for the receive thread's in-place destinations. Data of iteration i can only arrive
+    // after this member sent its own share of iteration i, and the all-gather data it needs has not all come yet.
+    private CurrentRun? _current;
 
-    public RingMember(int rank, int world, IReadOnlyList<int> ports, RemoteSettings template)
+    public RingMember(int rank, int world, IReadOnlyList<int> ports, RemoteSettings template, int segmentKiB)
     {
+        // Continuations stay asynchronous: run inline, the allreduce would finish on the transport's receive thread
+        // and block it in the command loop's Console.ReadLine before the final ack goes out (measured: a deadlock).
+        _inbox = Channel.CreateUnbounded<(int, RingChunk, float[]?)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         _rank = rank;
         _world = world;
+        _zeroCopy = segmentKiB > 0;
+        _segmentFloats = _zeroCopy ? segmentKiB * 1024 / sizeof(float) : int.MaxValue;
         _transport = new RemoteTransport(template with { Port = ports[rank] }, RemoteLogSink.FromAction((level, message) =>
         {
             if (level >= RemoteLogLevel.Warning) Console.Error.WriteLine($"rank {rank}: {level}: {message}");
@@ -41,13 +54,14 @@ internal sealed class RingMember : IInboundHandler, IAsyncDisposable
 
     public Task WhenConnected(CancellationToken cancellationToken) => _successor.WhenAssociated(cancellationToken);
 
-    /// <summary>Pools receive buffers big enough for the largest chunk of a buffer of <paramref name="floats"/>.</summary>
+    /// <summary>Pools receive buffers big enough for the largest segment of a buffer of <paramref name="floats"/>.</summary>
     public void PrepareFor(int floats)
     {
-        // Chunk sizes differ by at most one (RingAllreduce.ChunkStart), so none exceeds floor(L/N) + 1.
-        var capacity = floats / _world + 1;
-        if (capacity <= _chunkCapacity) return;
-        _chunkCapacity = capacity;
+        // Chunk sizes differ by at most one (RingAllreduce.ChunkStart); a segment is at most segment-floats long, or
+        // at most 2 floats when the segment count is capped by the shortest chunk.
+        var capacity = (int)Math.Min((long)Math.Max(_segmentFloats, 2), floats / _world + 1) + 1;
+        if (capacity <= _segmentCapacity) return;
+        _segmentCapacity = capacity;
         _pool.Clear();
     }
 
@@ -55,21 +69,21 @@ internal sealed class RingMember : IInboundHandler, IAsyncDisposable
     public async Task AllreduceAsync(float[] buffer, CancellationToken cancellationToken)
     {
         var iteration = _iteration++;
-        var ring = new RingAllreduce(_rank, _world, buffer, average: false);
-        var outgoing = ring.Start();
-        var send = outgoing is null ? Task.CompletedTask : SendAsync(iteration, outgoing, cancellationToken);
+        var ring = new RingAllreduce(_rank, _world, buffer, average: false, _segmentFloats, copyOutgoing: !_zeroCopy);
+        Volatile.Write(ref _current, new CurrentRun(iteration, ring));
+        // The endpoint sends in call order and pipelines; each task completes at its transfer's final ack.
+        var sends = new List<Task>(ring.Phases * ring.SegmentsPerChunk);
+        foreach (var first in ring.StartSegments()) sends.Add(SendAsync(iteration, first, cancellationToken));
         while (!ring.IsComplete)
         {
-            var (fromIteration, phase, chunk, data, length) = await _inbox.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var (fromIteration, chunk, pooled) = await _inbox.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             if (fromIteration != iteration)
-                throw new InvalidOperationException($"rank {_rank}: got a chunk of iteration {fromIteration} from the predecessor during iteration {iteration}");
-            var next = ring.OnReceive(new RingChunk(phase, chunk, data.AsMemory(0, length)));
-            _pool.Add(data);
-            // One bulk transfer at a time per endpoint: the next send waits for the previous one's final ack.
-            await send.ConfigureAwait(false);
-            send = next is null ? Task.CompletedTask : SendAsync(iteration, next, cancellationToken);
+                throw new InvalidOperationException($"rank {_rank}: got a segment of iteration {fromIteration} from the predecessor during iteration {iteration}");
+            var next = ring.OnReceive(chunk);
+            if (pooled is not null) _pool.Add(pooled);
+            if (next is not null) sends.Add(SendAsync(iteration, next, cancellationToken));
         }
-        await send.ConfigureAwait(false);
+        await Task.WhenAll(sends).ConfigureAwait(false);
     }
 
     private Task SendAsync(int iteration, RingChunk chunk, CancellationToken cancellationToken)
@@ -78,10 +92,19 @@ internal sealed class RingMember : IInboundHandler, IAsyncDisposable
         {
             Dtype = TensorDType.Float32,
             Shape = { chunk.Data.Length },
-            Manifest = string.Create(CultureInfo.InvariantCulture, $"{iteration}:{chunk.Phase}:{chunk.Chunk}"),
+            Manifest = string.Create(CultureInfo.InvariantCulture, $"{iteration}:{chunk.Phase}:{chunk.Chunk}:{chunk.Segment}"),
         };
         return _successor.SendBulkAsync(header, FloatBytes.Of(chunk.Data), cancellationToken);
     }
+
+    private static (int Iteration, int Phase, int Chunk, int Segment) ParseManifest(string manifest)
+    {
+        var parts = manifest.Split(':');
+        return (int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture),
+            int.Parse(parts[2], CultureInfo.InvariantCulture), int.Parse(parts[3], CultureInfo.InvariantCulture));
+    }
+
+    private bool IsGather(int phase) => _zeroCopy && phase >= _world - 1;
 
     public void OnControl(UniqueRemoteAddress from, Envelope envelope)
     {
@@ -90,9 +113,17 @@ internal sealed class RingMember : IInboundHandler, IAsyncDisposable
     public Memory<byte>? ProvideBulkBuffer(UniqueRemoteAddress from, BulkHeader header)
     {
         var floats = (int)(header.TotalBytes / sizeof(float));
-        if (floats > _chunkCapacity)
-            throw new InvalidOperationException($"rank {_rank}: chunk of {floats} floats from {from} exceeds the prepared {_chunkCapacity}");
-        if (!_pool.TryTake(out var array) || array.Length < floats) array = new float[_chunkCapacity];
+        var (iteration, phase, _, segment) = ParseManifest(header.Manifest);
+        if (IsGather(phase))
+        {
+            var current = Volatile.Read(ref _current);
+            if (current is not { } c || c.Iteration != iteration)
+                throw new InvalidOperationException($"rank {_rank}: all-gather segment of iteration {iteration} from {from} while iteration {current?.Iteration} runs");
+            return FloatBytes.OfWritable(c.Ring.GatherDestination(phase, segment));
+        }
+        if (floats > _segmentCapacity)
+            throw new InvalidOperationException($"rank {_rank}: segment of {floats} floats from {from} exceeds the prepared {_segmentCapacity}");
+        if (!_pool.TryTake(out var array) || array.Length < floats) array = new float[_segmentCapacity];
         return new FloatBytes(array).Memory[..(int)header.TotalBytes];
     }
 
@@ -100,13 +131,11 @@ internal sealed class RingMember : IInboundHandler, IAsyncDisposable
     {
         using (payload)
         {
-            if (!System.Runtime.InteropServices.MemoryMarshal.TryGetMemoryManager<byte, FloatBytes>(payload.Data, out var manager))
+            if (!System.Runtime.InteropServices.MemoryMarshal.TryGetMemoryManager<byte, FloatBytes>(payload.Data, out var manager, out var start, out var length))
                 throw new InvalidOperationException($"rank {_rank}: bulk transfer from {from} was not received into a ring buffer");
-            var parts = payload.Header.Manifest.Split(':');
-            var iteration = int.Parse(parts[0], CultureInfo.InvariantCulture);
-            var phase = int.Parse(parts[1], CultureInfo.InvariantCulture);
-            var chunk = int.Parse(parts[2], CultureInfo.InvariantCulture);
-            _inbox.Writer.TryWrite((iteration, phase, chunk, manager.Array, payload.Data.Length / sizeof(float)));
+            var (iteration, phase, chunk, segment) = ParseManifest(payload.Header.Manifest);
+            var data = manager.Array.AsMemory(start / sizeof(float), length / sizeof(float));
+            _inbox.Writer.TryWrite((iteration, new RingChunk(phase, chunk, data) { Segment = segment }, IsGather(phase) ? null : manager.Array));
         }
     }
 
@@ -125,3 +154,5 @@ internal sealed class RingMember : IInboundHandler, IAsyncDisposable
         return times;
     }
 }
+
+internal sealed record CurrentRun(int Iteration, RingAllreduce Ring);

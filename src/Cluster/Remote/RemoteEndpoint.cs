@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using ActorCodistill.Cluster.Remote.Framing;
@@ -19,12 +20,12 @@ public sealed class RemoteEndpoint : IAsyncDisposable
     private readonly CancellationTokenSource _closed;
     private readonly ReconnectBackoff _backoff;
     private readonly TaskCompletionSource _firstAssociation = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly SemaphoreSlim _bulkLock = new(1, 1);
+    private readonly Lock _bulkOrder = new();
+    // Completes when the bulk transfer last in line has written its chunks: the next one may start then.
+    private Task _bulkTail = Task.CompletedTask;
     private Task? _controlLoop;
     private FrameConnection? _control;
-    private FrameConnection? _bulk;
-    private Task? _bulkReader;
-    private BulkSendState? _transfer;
+    private BulkChannel? _bulk;
     private long _pendingHeartbeat;
     private ulong _nextTransferId;
     private UniqueRemoteAddress? _peer;
@@ -195,16 +196,26 @@ public sealed class RemoteEndpoint : IAsyncDisposable
     /// <summary>
     /// Sends raw tensor bytes on the bulk channel: header, then chunks under a credit window. Completes when the
     /// receiver has verified length and checksum and handed the payload to its handler.
+    /// <para>
+    /// Transfers go out one after another in call order, but pipelined: the next transfer starts as soon as this one
+    /// has written its last chunk, without waiting for the receiver's final ack, so a stream of small transfers
+    /// (ring allreduce segments) pays no round trip each. The credit window bounds the unacked chunks of all
+    /// transfers on the channel together. Failing or cancelling a transfer while it writes drops the channel (the
+    /// receiver cannot resynchronise), which fails the transfers still waiting for their acks; cancelling only the
+    /// wait for the final ack leaves the channel and the transfer alone.
+    /// </para>
     /// </summary>
     public async Task SendBulkAsync(BulkHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(header);
         if (payload.Length > _settings.MaxBulkTransferSize)
             throw new ArgumentException($"bulk payload of {payload.Length} bytes exceeds maximum-bulk-transfer-size {_settings.MaxBulkTransferSize}", nameof(payload));
-        await _bulkLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var turn = await TakeBulkTurnAsync(cancellationToken).ConfigureAwait(false);
+        BulkChannel channel;
+        BulkSendState transfer;
         try
         {
-            var connection = await EnsureBulkAsync(cancellationToken).ConfigureAwait(false);
+            channel = await EnsureBulkAsync(cancellationToken).ConfigureAwait(false);
             var chunkSize = _settings.BulkChunkSize;
             var wireHeader = header.Clone();
             wireHeader.TransferId = ++_nextTransferId;
@@ -215,16 +226,19 @@ public sealed class RemoteEndpoint : IAsyncDisposable
             // The checksum travels in each chunk's prefix (computed as the chunk goes out), not up front.
             wireHeader.Checksum = 0;
             wireHeader.Checksummed = _settings.BulkChecksums;
-            var transfer = new BulkSendState(wireHeader.TransferId, _settings.BulkWindow);
-            Volatile.Write(ref _transfer, transfer);
+            transfer = new BulkSendState(wireHeader.TransferId, channel);
+            channel.InFlight[transfer.Id] = transfer;
             try
             {
+                var connection = channel.Connection;
                 await connection.SendMessageAsync(FrameType.BulkHeader, 0, wireHeader, cancellationToken).ConfigureAwait(false);
                 var chunks = (payload.Length + chunkSize - 1) / chunkSize;
                 var checksum = new BulkChecksum.Accumulator();
+                // One frame head per transfer: each send below completes before the next reuses it.
+                var head = new byte[FrameCodec.HeaderSize + FrameCodec.BulkChunkPrefixSize];
                 for (var index = 0; index < chunks && !transfer.Completion.Task.IsCompleted; index++)
                 {
-                    await transfer.Credits.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    await channel.Credits.WaitAsync(cancellationToken).ConfigureAwait(false);
                     var data = payload.Slice(index * chunkSize, Math.Min(chunkSize, payload.Length - index * chunkSize));
                     // Reading the chunk here pulls it into cache just before the socket copies it out.
                     var running = 0UL;
@@ -233,33 +247,59 @@ public sealed class RemoteEndpoint : IAsyncDisposable
                         checksum.Append(data.Span);
                         running = checksum.Value;
                     }
-                    var head = new byte[FrameCodec.HeaderSize + FrameCodec.BulkChunkPrefixSize];
                     FrameCodec.WriteBulkChunkPrefix(head, transfer.Id, (uint)index, running, data.Length);
                     await connection.SendGatheredAsync(head, data, cancellationToken).ConfigureAwait(false);
                 }
-                await transfer.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
             {
                 // The receiver is mid-transfer and cannot resynchronise: drop the channel, the next send reconnects.
-                await DropBulkAsync().ConfigureAwait(false);
+                channel.InFlight.TryRemove(transfer.Id, out _);
+                await DropBulkAsync(channel).ConfigureAwait(false);
                 if (e is OperationCanceledException) throw;
                 throw new BulkTransferException($"bulk transfer {wireHeader.TransferId} to {Remote} failed: {e.Message}", e);
-            }
-            finally
-            {
-                Volatile.Write(ref _transfer, null);
             }
         }
         finally
         {
-            _bulkLock.Release();
+            turn.TrySetResult();
+        }
+        try
+        {
+            await transfer.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            channel.InFlight.TryRemove(transfer.Id, out _);
         }
     }
 
-    private async Task<FrameConnection> EnsureBulkAsync(CancellationToken cancellationToken)
+    /// <summary>Waits until every earlier bulk transfer has written its chunks; the caller completes the returned turn when it has written its own.</summary>
+    private async Task<TaskCompletionSource> TakeBulkTurnAsync(CancellationToken cancellationToken)
     {
-        if (_bulk is { IsDisposed: false } open) return open;
+        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task previous;
+        lock (_bulkOrder)
+        {
+            previous = _bulkTail;
+            _bulkTail = mine.Task;
+        }
+        try
+        {
+            await previous.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Hand the turn on when it would have been ours, so later senders are not stuck behind a cancelled one.
+            _ = previous.ContinueWith(_ => mine.TrySetResult(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw;
+        }
+        return mine;
+    }
+
+    private async Task<BulkChannel> EnsureBulkAsync(CancellationToken cancellationToken)
+    {
+        if (_bulk is { Connection.IsDisposed: false } open) return open;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token);
         FrameConnection connection;
         HandshakeResult handshake;
@@ -271,21 +311,23 @@ public sealed class RemoteEndpoint : IAsyncDisposable
         {
             throw new BulkTransferException($"cannot open bulk channel to {Remote}: {e.Message}", e);
         }
-        _bulk = connection;
+        var channel = new BulkChannel(connection, _settings.BulkWindow);
+        Volatile.Write(ref _bulk, channel);
         _transport.OnAssociated(handshake.Peer, ChannelKind.Bulk, inbound: false);
-        _bulkReader = RunBulkReaderAsync(connection);
-        return connection;
+        channel.Reader = RunBulkReaderAsync(channel);
+        return channel;
     }
 
-    private async Task RunBulkReaderAsync(FrameConnection connection)
+    private async Task RunBulkReaderAsync(BulkChannel channel)
     {
+        var connection = channel.Connection;
         var reason = await connection.RunReadLoopAsync(frame =>
         {
             switch (frame.Type)
             {
                 case FrameType.BulkAck:
                     FrameCodec.ReadBulkAck(frame.Payload, out var id, out var received, out var status);
-                    if (Volatile.Read(ref _transfer) is { } transfer && transfer.Id == id) transfer.OnAck(received, status, Remote);
+                    if (channel.InFlight.TryGetValue(id, out var transfer)) transfer.OnAck(received, status, Remote);
                     return ValueTask.FromResult(true);
                 case FrameType.Close:
                     _transport.Log(RemoteLogLevel.Warning, $"{Remote} closed our bulk channel: {Close.Parser.ParseFrom(frame.Payload).Reason}");
@@ -296,16 +338,15 @@ public sealed class RemoteEndpoint : IAsyncDisposable
         }, _closed.Token).ConfigureAwait(false);
         if (reason.StartsWith("protocol error", StringComparison.Ordinal)) await connection.SendCloseAsync(reason).ConfigureAwait(false);
         await connection.DisposeAsync().ConfigureAwait(false);
-        Volatile.Read(ref _transfer)?.Fail(new BulkTransferException($"bulk channel to {Remote} closed: {reason}"));
+        channel.Fail(new BulkTransferException($"bulk channel to {Remote} closed: {reason}"));
         _transport.OnDisassociated(Remote, ChannelKind.Bulk, inbound: false, reason);
     }
 
-    private async Task DropBulkAsync()
+    private async Task DropBulkAsync(BulkChannel channel)
     {
-        if (_bulk is { } bulk) await bulk.DisposeAsync().ConfigureAwait(false);
-        if (_bulkReader is { } reader) await reader.ConfigureAwait(false);
-        _bulk = null;
-        _bulkReader = null;
+        await channel.Connection.DisposeAsync().ConfigureAwait(false);
+        if (channel.Reader is { } reader) await reader.ConfigureAwait(false);
+        Interlocked.CompareExchange(ref _bulk, null, channel);
     }
 
     public async ValueTask DisposeAsync()
@@ -315,17 +356,35 @@ public sealed class RemoteEndpoint : IAsyncDisposable
         _queue.Writer.TryComplete();
         if (_controlLoop is { } loop) await loop.ConfigureAwait(false);
         _controlLoop = null;
-        if (Volatile.Read(ref _bulk) is { } bulk) await bulk.DisposeAsync().ConfigureAwait(false);
-        if (_bulkReader is { } reader) await reader.ConfigureAwait(false);
+        if (Volatile.Read(ref _bulk) is { } bulk)
+        {
+            await bulk.Connection.DisposeAsync().ConfigureAwait(false);
+            if (bulk.Reader is { } reader) await reader.ConfigureAwait(false);
+        }
     }
 
-    /// <summary>Sender-side state of the one transfer in flight: credits returned by acks, and its outcome.</summary>
-    private sealed class BulkSendState(ulong id, int window)
+    /// <summary>One connection of the bulk channel: its shared credit window and the transfers awaiting their final ack.</summary>
+    private sealed class BulkChannel(FrameConnection connection, int window)
+    {
+        public FrameConnection Connection { get; } = connection;
+        public SemaphoreSlim Credits { get; } = new(window);
+        public ConcurrentDictionary<ulong, BulkSendState> InFlight { get; } = new();
+        public Task? Reader { get; set; }
+
+        public void Fail(Exception reason)
+        {
+            foreach (var transfer in InFlight.Values) transfer.Fail(reason);
+            // Wake a sender waiting for credit so it sees the failure instead of hanging; this window is never used again.
+            Credits.Release(window + 1);
+        }
+    }
+
+    /// <summary>Sender-side state of one transfer: credits it returns to its channel as acks arrive, and its outcome.</summary>
+    private sealed class BulkSendState(ulong id, BulkChannel channel)
     {
         private uint _acked;
 
         public ulong Id { get; } = id;
-        public SemaphoreSlim Credits { get; } = new(window);
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public void OnAck(uint received, BulkAckStatus status, RemoteAddress remote)
@@ -334,7 +393,7 @@ public sealed class RemoteEndpoint : IAsyncDisposable
             if (received > _acked)
             {
                 _acked = received;
-                Credits.Release(newlyAcked);
+                channel.Credits.Release(newlyAcked);
             }
             switch (status)
             {
@@ -353,8 +412,8 @@ public sealed class RemoteEndpoint : IAsyncDisposable
         public void Fail(Exception reason)
         {
             Completion.TrySetException(reason);
-            // Wake a sender waiting for credit so it sees the failure instead of hanging.
-            Credits.Release(window + 1);
+            // Wake this channel's sender if it waits for credit, so it sees the failure instead of hanging.
+            channel.Credits.Release(1);
         }
     }
 }
