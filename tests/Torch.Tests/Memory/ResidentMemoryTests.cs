@@ -49,7 +49,9 @@ public class ResidentMemoryTests
             if (i % 1000 == 0) trace.Add((Measure().Native - nativeBefore) / 1024);
         }
         var (nativeAfter, managedAfter) = Measure();
-        Assert.True(nativeAfter - nativeBefore < 4 << 20,
+        // 6 MiB: allocator noise on a loaded 2-core host reached ~5.4 MiB once; one leaked 32x8 tensor per step
+        // (~1 KiB of data plus its TensorImpl and malloc header) grows by well over 10 MiB in 10,000 steps.
+        Assert.True(nativeAfter - nativeBefore < 6 << 20,
             $"native resident memory grew by {(nativeAfter - nativeBefore) / 1024} KiB over 10,000 steps (KiB per 1,000 steps: {string.Join(", ", trace)})");
         Assert.True(managedAfter - managedBefore < 1 << 20,
             $"live managed memory grew by {(managedAfter - managedBefore) / 1024} KiB over 10,000 steps");
