@@ -8,13 +8,12 @@ public enum ActorLogLevel
     Info,
     Warning,
     Error,
-    Off,
 }
 
+/// <summary>The overflow policies the runtime's mailboxes implement (see Actors.OverflowPolicy).</summary>
 public enum MailboxOverflow
 {
     DropNewest,
-    DropOldest,
     Fail,
 }
 
@@ -52,6 +51,26 @@ public sealed record ActorSystemSettings(
             actor.GetDuration("ask-timeout", min: TimeSpan.FromMilliseconds(1)),
             actor.GetEnum<ActorLogLevel>("log-level"));
     }
+
+    /// <summary>
+    /// The runtime's settings record built from this validated view of the <c>actor { }</c> section: the one
+    /// place where configuration keys meet the actor runtime.
+    /// </summary>
+    public Actors.ActorSystemSettings ToRuntime() => Actors.ActorSystemSettings.Default with
+    {
+        Throughput = DefaultDispatcher.Throughput,
+        DefaultMailbox = Mailbox.IsBounded
+            ? Actors.MailboxSettings.Bounded(Mailbox.Capacity, Mailbox.Overflow == MailboxOverflow.Fail ? Actors.OverflowPolicy.Fail : Actors.OverflowPolicy.DropNewest)
+            : Actors.MailboxSettings.Unbounded,
+        DefaultAskTimeout = AskTimeout,
+        LogLevel = LogLevel switch
+        {
+            ActorLogLevel.Debug => Actors.LogLevel.Debug,
+            ActorLogLevel.Info => Actors.LogLevel.Info,
+            ActorLogLevel.Warning => Actors.LogLevel.Warning,
+            _ => Actors.LogLevel.Error,
+        },
+    };
 
     private static int ParseCapacity(string text)
     {

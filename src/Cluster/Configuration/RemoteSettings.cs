@@ -65,6 +65,25 @@ public sealed record RemoteSettings(
             new BackoffSettings(min, max));
     }
 
+    /// <summary>
+    /// The transport's settings record built from this validated view of the <c>remote { }</c> section: the one
+    /// place where configuration keys meet the transport. All nodes of a cluster share <paramref name="systemName"/>.
+    /// </summary>
+    public Remote.RemoteSettings ToTransport(string systemName) => new()
+    {
+        SystemName = systemName,
+        Hostname = Hostname,
+        Port = Port,
+        Secret = Secret,
+        Tls = Tls.Enabled ? new Remote.RemoteTlsSettings { CertificatePemPath = Tls.Certificate, KeyPemPath = Tls.Key } : null,
+        MaxFrameSize = checked((int)MaximumFrameSize),
+        BulkChunkSize = checked((int)BulkChunkSize),
+        BulkWindow = BulkWindow,
+        ConnectTimeout = ConnectTimeout,
+        ReconnectBackoffMin = ReconnectBackoff.Min,
+        ReconnectBackoffMax = ReconnectBackoff.Max,
+    };
+
     /// <summary>Keeps the secret out of logs when the settings are printed at start-up.</summary>
     public override string ToString() =>
         $"RemoteSettings {{ Hostname = {Hostname}, Port = {Port}, Secret = {(Secret.Length == 0 ? "(empty)" : "***")}, Tls = {Tls}, " +

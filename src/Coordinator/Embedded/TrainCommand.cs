@@ -51,7 +51,7 @@ public static class TrainCommand
 
         using var recorder = new RunRecorder(spec, runDirectory, info, console, printEvery);
         var journal = OpenJournal(root, runDirectory, out var stores);
-        var system = ActorSystem.Create("codistill");
+        var system = ActorSystem.Create("codistill", Cluster.Configuration.ActorSystemSettings.From(config).ToRuntime());
         try
         {
             var completion = new TaskCompletionSource<JobCompleted>(TaskCreationOptions.RunContinuationsAsynchronously);

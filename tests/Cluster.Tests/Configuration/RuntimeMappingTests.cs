@@ -1,0 +1,60 @@
+using ActorCodistill.Cluster.Configuration;
+using Microsoft.Extensions.Configuration;
+using Runtime = ActorCodistill.Cluster.Actors;
+
+namespace ActorCodistill.Cluster.Tests.Configuration;
+
+/// <summary>The validated configuration views map onto the records the runtime and the transport take.</summary>
+[Trait("Category", "Unit")]
+public class RuntimeMappingTests
+{
+    private static IConfigurationRoot Load(IDictionary<string, string?> set) => ConfigLoader.Load(null, set, Fixtures.Environment());
+
+    [Fact]
+    public void ActorSection_MapsOntoTheRuntimeSettings()
+    {
+        var runtime = ActorSystemSettings.From(Load(new Dictionary<string, string?>
+        {
+            ["actor.default-dispatcher.throughput"] = "7",
+            ["actor.mailbox.capacity"] = "64",
+            ["actor.mailbox.overflow"] = "fail",
+            ["actor.ask-timeout"] = "750ms",
+            ["actor.log-level"] = "warning",
+        })).ToRuntime();
+
+        Assert.Equal(7, runtime.Throughput);
+        Assert.Equal(Runtime.MailboxSettings.Bounded(64, Runtime.OverflowPolicy.Fail), runtime.DefaultMailbox);
+        Assert.Equal(TimeSpan.FromMilliseconds(750), runtime.DefaultAskTimeout);
+        Assert.Equal(Runtime.LogLevel.Warning, runtime.LogLevel);
+    }
+
+    [Fact]
+    public void UnboundedMailbox_MapsOntoTheUnboundedRuntimeMailbox() =>
+        Assert.Equal(Runtime.MailboxSettings.Unbounded, ActorSystemSettings.From(Load(new Dictionary<string, string?>())).ToRuntime().DefaultMailbox);
+
+    [Fact]
+    public void DropOldest_IsRefusedNamingTheKey()
+    {
+        var e = Assert.Throws<ConfigException>(() => ActorSystemSettings.From(Load(new Dictionary<string, string?> { ["actor.mailbox.overflow"] = "drop-oldest" })));
+        Assert.Contains("actor.mailbox.overflow", e.Message);
+    }
+
+    [Fact]
+    public void RemoteSection_MapsOntoTheTransportSettings_AndValidates()
+    {
+        var transport = RemoteSettings.From(Load(new Dictionary<string, string?>
+        {
+            ["remote.port"] = "4053",
+            ["remote.secret"] = "a-secret-of-at-least-16-bytes",
+            ["remote.bulk-window"] = "4",
+            ["remote.reconnect-backoff.max"] = "3s",
+        })).ToTransport("codistill");
+
+        Assert.Equal(("codistill", "127.0.0.1", 4053), (transport.SystemName, transport.Hostname, transport.Port));
+        Assert.Equal("a-secret-of-at-least-16-bytes", transport.Secret);
+        Assert.Equal((4 * 1024 * 1024, 1024 * 1024, 4), (transport.MaxFrameSize, transport.BulkChunkSize, transport.BulkWindow));
+        Assert.Equal((TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(3)), (transport.ReconnectBackoffMin, transport.ReconnectBackoffMax));
+        Assert.Null(transport.Tls);
+        transport.Validate();
+    }
+}
