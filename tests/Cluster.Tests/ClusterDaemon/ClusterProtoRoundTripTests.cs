@@ -56,22 +56,10 @@ public class ClusterProtoRoundTripTests
 
     [Theory]
     [MemberData(nameof(Messages))]
-    public void Message_RoundTrip_EqualAndNotDefault(IMessage message)
-    {
-        var bytes = message.ToByteArray();
-        var parsed = message.Descriptor.Parser.ParseFrom(bytes);
-        Assert.Equal(message, parsed);
-        Assert.NotEqual(message, (IMessage)Activator.CreateInstance(message.GetType())!);
-        Assert.Equal(bytes, parsed.ToByteArray());
-    }
+    public void Message_RoundTrip_EqualAndNotDefault(IMessage message) => ProtoRoundTrip.AssertRoundTrips(message);
 
     [Fact]
-    public void Messages_CoverEveryMessageOfTheFile()
-    {
-        var covered = Messages().Cast<object[]>().Select(row => ((IMessage)row[0]).Descriptor.FullName).ToHashSet();
-        var declared = ClusterReflection.Descriptor.MessageTypes.Select(m => m.FullName);
-        Assert.All(declared, name => Assert.Contains(name, covered));
-    }
+    public void Messages_CoverEveryMessageOfTheFile() => ProtoRoundTrip.AssertCoversEveryMessage(ClusterReflection.Descriptor, Messages().Cast<object[]>());
 
     [Fact]
     public void Gossip_ThroughProtoBytes_EqualsOriginal()
