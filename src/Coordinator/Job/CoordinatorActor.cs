@@ -17,7 +17,8 @@ public sealed class CoordinatorActor : ReceiveActor
     private readonly IJobJournal _journal;
     private readonly IRunObserver _observer;
     private readonly IActorRef _owner;
-    private readonly FaultInjection? _fault;
+    private readonly IWorkerPlacement _placement;
+    private readonly IGroupCheckpoints _checkpoints;
 
     private JobState _state = JobState.Empty;
     private readonly IActorRef[] _groups;
@@ -27,20 +28,26 @@ public sealed class CoordinatorActor : ReceiveActor
     private readonly Dictionary<int, long> _broadcastBytes = new();
     private long _allreduceBytes;
 
-    public CoordinatorActor(JobSpec spec, string jobId, IJobJournal journal, IRunObserver observer, IActorRef owner, FaultInjection? fault = null)
+    public CoordinatorActor(JobSpec spec, string jobId, IJobJournal journal, IRunObserver observer, IActorRef owner,
+        IWorkerPlacement placement, IGroupCheckpoints checkpoints)
     {
         _spec = spec;
         _jobId = jobId;
         _journal = journal;
         _observer = observer;
         _owner = owner;
-        _fault = fault;
+        _placement = placement;
+        _checkpoints = checkpoints;
         _groups = new IActorRef[spec.Groups];
         Running();
     }
 
-    public static Props Props(JobSpec spec, string jobId, IJobJournal journal, IRunObserver observer, IActorRef owner, FaultInjection? fault = null) =>
-        Cluster.Actors.Props.Create(() => new CoordinatorActor(spec, jobId, journal, observer, owner, fault));
+    /// <param name="placement">Where workers run: null = children of their groups in this process (the embedded run).</param>
+    /// <param name="checkpoints">Where groups keep recovery checkpoints: null = in memory.</param>
+    public static Props Props(JobSpec spec, string jobId, IJobJournal journal, IRunObserver observer, IActorRef owner,
+        FaultInjection? fault = null, IWorkerPlacement? placement = null, IGroupCheckpoints? checkpoints = null) =>
+        Cluster.Actors.Props.Create(() => new CoordinatorActor(spec, jobId, journal, observer, owner,
+            placement ?? new ChildPlacement(fault), checkpoints ?? new InMemoryGroupCheckpoints()));
 
     protected override void PreStart()
     {
@@ -59,7 +66,7 @@ public sealed class CoordinatorActor : ReceiveActor
         };
         for (var g = 0; g < spec.Groups; g++)
         {
-            _groups[g] = Context.ActorOf(GroupActor.Props(spec, g, Self, _fault), $"group-{g}");
+            _groups[g] = Context.ActorOf(GroupActor.Props(spec, g, Self, _placement, _checkpoints), $"group-{g}");
             _groupSteps[g] = 0;
         }
         WireTopology(_state.Topology);
@@ -163,7 +170,7 @@ public sealed class CoordinatorActor : ReceiveActor
 
     private void OnGroupEvent(GroupEvent e)
     {
-        if (e.Message.Contains("failed", StringComparison.Ordinal)) Persist(new WorkerFailed(e.Group, e.Step, e.Message));
+        if (e.Kind == GroupEventKind.WorkerFailed) Persist(new WorkerFailed(e.Group, e.Step, e.Message));
         Note(e.Group, e.Step, e.Message);
     }
 

@@ -4,149 +4,216 @@ using ActorCodistill.Workers.Training;
 namespace ActorCodistill.Workers.Actors;
 
 /// <summary>
-/// One group of the job: synchronous data parallelism over its worker actors. It drives the steps
-/// (one <see cref="StepPlan"/> per step to every member; the members ring-allreduce among themselves),
-/// decides at each step boundary what changes (burn-in over, teacher reloads every reload interval,
-/// reconfiguration), hands rank 0's float16 checkpoints to its broadcaster, and restarts a failed
-/// worker from the group's last state.
-/// <para>Phases: Starting (members building models) -> Running -> Recovering -> Running ... -> Finished.</para>
+/// One group of the job: synchronous data parallelism over its worker actors. It drives the steps (one
+/// <see cref="StepPlan"/> per step to every member; the members ring-allreduce among themselves), decides at
+/// each step boundary what changes (burn-in over, teacher reloads every reload interval, reconfiguration),
+/// hands rank 0's float16 checkpoints to its broadcaster, keeps recovery checkpoints, and regroups when
+/// members fail, hang or come back.
+/// <para>
+/// Phases: Starting (members being placed and built) -> Reconciling -> Running -> (a member lost, hung, or a
+/// replacement ready at a step boundary) Reconciling -> Running ... -> Finished; Paused while fewer than
+/// min-workers-per-group members are alive.
+/// </para>
+/// <para>
+/// Reconciling is the one path for every membership change: bump the epoch and probe every live member
+/// (which aborts an allreduce it may wait in), take the most advanced survivor's applied step as the group's
+/// (or, with no survivor, the newest recovery checkpoint), restore every member that is behind or fresh from
+/// that state, then re-form the ring and retry, skip or roll back to the step that follows. So no step is
+/// applied twice to the group's model, and members that answer no probe are fenced: given up, stopped, and
+/// everything they send later belongs to an old epoch and is dropped.
+/// </para>
 /// </summary>
 public sealed class GroupActor : ReceiveActor
 {
     private readonly JobSpec _spec;
     private readonly int _group;
     private readonly IActorRef _coordinator;
-    private readonly FaultInjection? _fault;
-    private readonly IActorRef?[] _members;
+    private readonly IWorkerPlacement _placement;
+    private readonly IGroupCheckpoints _checkpoints;
+    private readonly FailureSpec _failures;
     private readonly IActorRef _broadcaster;
+
+    // Members by slot: the live worker of each slot (null while missing), the incarnation asked for last, and
+    // whether it holds the group's state (false for a replacement until it has been restored and admitted).
+    private readonly IActorRef?[] _members;
+    private readonly int[] _generation;
+    private readonly bool[] _synced;
+    private int[] _ringSlots = [];
 
     private IReadOnlyList<int> _teacherGroups = [];
     private long _reloadInterval;
     private DistillSpec _distill;
     private GroupReconfigure? _pendingChange;
+    private string? _releaseNode;
 
     // Newest checkpoint received from each teacher group, and the ones the members currently hold.
     private readonly Dictionary<int, TeacherCheckpoint> _arrived = new();
     private readonly Dictionary<int, TeacherCheckpoint> _loaded = new();
+    private long _lastPublished;
 
     private int _epoch;
     private long _step;
     private StepPlan? _inFlight;
     private readonly Dictionary<int, StepDone> _done = new();
-    private readonly HashSet<IActorRef> _ready = new();
-    private Exception? _lastFailure;
-    private int _recoveringSlot = -1;
-    private int _restarts;
+    private string? _lastFailure;
+    private int _failureCount;
+    private bool _admitPending;
 
-    public GroupActor(JobSpec spec, int group, IActorRef coordinator, FaultInjection? fault = null)
+    // Recovery: the newest checkpoint (kept every checkpoint-interval steps), and the request ids of state exports.
+    private GroupCheckpoint? _checkpoint;
+    private bool _resumedFromCheckpoint;
+    private int _requestIds;
+    private int _checkpointRequest = -1;
+
+    // Reconciling.
+    private readonly Dictionary<int, long> _alive = new();
+    private readonly HashSet<int> _probed = new();
+    private int _stateRequest = -1;
+    private readonly HashSet<int> _awaitRestore = new();
+    private long _target;
+    private int _restoring;
+
+    public GroupActor(JobSpec spec, int group, IActorRef coordinator, IWorkerPlacement placement, IGroupCheckpoints checkpoints)
     {
         _spec = spec;
         _group = group;
         _coordinator = coordinator;
-        _fault = fault;
+        _placement = placement;
+        _checkpoints = checkpoints;
+        _failures = spec.Failures;
         _reloadInterval = spec.ReloadInterval;
         _distill = spec.Distill;
         _members = new IActorRef?[spec.WorkersPerGroup];
+        _generation = new int[spec.WorkersPerGroup];
+        _synced = new bool[spec.WorkersPerGroup];
         _broadcaster = Context.ActorOf(CheckpointBroadcastActor.Props(group, coordinator), "broadcast");
         Starting();
     }
 
-    public static Props Props(JobSpec spec, int group, IActorRef coordinator, FaultInjection? fault = null) =>
-        Cluster.Actors.Props.Create(() => new GroupActor(spec, group, coordinator, fault));
-
-    public IActorRef Broadcaster => _broadcaster;
+    public static Props Props(JobSpec spec, int group, IActorRef coordinator, IWorkerPlacement? placement = null, IGroupCheckpoints? checkpoints = null) =>
+        Cluster.Actors.Props.Create(() => new GroupActor(spec, group, coordinator, placement ?? new ChildPlacement(), checkpoints ?? new InMemoryGroupCheckpoints()));
 
     // A worker that throws is stopped and replaced; the decider only remembers why.
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(ex =>
         {
-            _lastFailure = ex;
+            _lastFailure = ex.Message;
             return Directive.Stop;
         });
 
     protected override void PreStart()
     {
-        for (var slot = 0; slot < _members.Length; slot++) Spawn(slot);
+        _checkpoint = _checkpoints.LoadLatest(_group, skipped => Report($"skipped a damaged recovery checkpoint: {skipped}"));
+        if (_checkpoint is not null) Report($"resuming from the recovery checkpoint of step {_checkpoint.Step}", GroupEventKind.RolledBack);
+        for (var slot = 0; slot < _members.Length; slot++) _placement.Place(Context, _spec, _group, slot, _generation[slot]);
     }
 
-    private void Spawn(int slot)
-    {
-        var worker = Context.ActorOf(WorkerActor.Props(_spec, _group, slot, _fault), $"worker-{slot}-{_restarts}");
-        Context.Watch(worker);
-        _members[slot] = worker;
-    }
+    private int LiveCount => _members.Count(m => m is not null);
 
     // ---- phases ----
 
     private void Starting()
     {
+        _phase = "Starting";
         Become(() =>
         {
             Receive<WorkerReady>(ready =>
             {
-                _ready.Add(Sender);
-                if (_ready.Count == _members.Length) StartRing();
+                if (!Accept(ready)) return;
+                if (LiveCount == _members.Length) Reconcile("all workers ready");
             });
+            Receive<Terminated>(t => OnMemberLost(t.ActorRef));
             Receive<StartGroup>(start => _teacherGroups = start.TeacherGroups);
             CommonHandlers();
         }, "Starting");
     }
 
-    private void StartRing()
-    {
-        _epoch++;
-        var ring = new RingMembers(_epoch, _members.Select(m => m!).ToArray());
-        foreach (var m in _members) m!.Tell(ring, Self);
-        Running();
-        if (_inFlight is null) NextStep();
-        else Resend();
-    }
-
     private void Running()
     {
+        _phase = "Running";
         Become(() =>
         {
             Receive<StepDone>(OnStepDone);
-            Receive<Terminated>(OnWorkerTerminated);
+            Receive<WorkerReady>(ready =>
+            {
+                // A replacement joins at the next step boundary.
+                if (Accept(ready)) _admitPending = true;
+            });
+            Receive<StepTimedOut>(timeout =>
+            {
+                if (_inFlight is null || timeout.Step != _inFlight.Step || timeout.Epoch != _epoch) return;
+                Report($"step {timeout.Step} took longer than step-timeout {_failures.StepTimeout.TotalSeconds:0.#}s; probing members");
+                Reconcile("step timeout");
+            });
+            Receive<Terminated>(t => OnMemberLost(t.ActorRef));
             CommonHandlers();
         }, "Running");
     }
 
-    private void Recovering()
+    private void Paused()
     {
+        _phase = "Paused";
         Become(() =>
         {
+            Receive<WorkerReady>(ready =>
+            {
+                if (Accept(ready) && LiveCount >= _failures.MinWorkersPerGroup) Reconcile("replacements ready");
+            });
+            Receive<Terminated>(t => OnMemberLost(t.ActorRef));
+            Receive<StepDone>(_ => { });
+            CommonHandlers();
+        }, "Paused");
+    }
+
+    private void Reconciling()
+    {
+        _phase = "Reconciling";
+        Become(() =>
+        {
+            Receive<WorkerAlive>(OnWorkerAlive);
+            Receive<ProbeTimedOut>(timeout =>
+            {
+                if (timeout.Epoch != _epoch) return;
+                foreach (var slot in _probed.Where(s => _members[s] is not null && !_alive.ContainsKey(s)).ToList())
+                    Fence(slot, $"did not answer a probe within probe-timeout {_failures.ProbeTimeout.TotalSeconds:0.#}s (hung?)", regroup: false);
+                if (_phase != "Finished") Decide();
+            });
             Receive<WorkerState>(state =>
             {
-                // A survivor's state is the group's last state (every member applied the same steps).
-                _members[_recoveringSlot]!.Tell(new RestoreState(state), Self);
+                if (state.RequestId == _stateRequest) RestoreFrom(state);
+                else OnCheckpointState(state);
             });
             Receive<WorkerReady>(ready =>
             {
-                if (!Sender.Equals(_members[_recoveringSlot])) return;
-                if (_ready.Add(Sender) && _ready.Count == 1)
+                if (_awaitRestore.Contains(ready.Slot) && Sender.Equals(_members[ready.Slot]) && ready.Generation == _generation[ready.Slot])
                 {
-                    // Freshly built: fetch the last state from a survivor before it can join the ring.
-                    var survivor = _members.Where((m, i) => i != _recoveringSlot).First()!;
-                    survivor.Tell(new ExportState(_epoch), Self);
+                    _awaitRestore.Remove(ready.Slot);
+                    _synced[ready.Slot] = true;
+                    if (_awaitRestore.Count == 0) Complete();
                     return;
                 }
-                Report($"worker slot {_recoveringSlot} restored at step {_step - 1}; step {_step} is retried by all {_members.Length} members");
-                _recoveringSlot = -1;
-                StartRing();
+                // A replacement that became ready meanwhile waits for the next boundary.
+                if (Accept(ready)) _admitPending = true;
             });
-            Receive<StepDone>(done => { /* a survivor can finish nothing while a member is missing; stale */ });
-            Receive<Terminated>(OnWorkerTerminated);
+            Receive<StepDone>(done =>
+            {
+                // A member that finished the in-flight step before the ring broke: its report counts.
+                if (_inFlight is not null && done.Step == _inFlight.Step && IsMember(done.Slot)) _done[done.Slot] = done;
+            });
+            Receive<Terminated>(t => OnMemberLost(t.ActorRef));
             CommonHandlers();
-        }, "Recovering");
+        }, "Reconciling");
     }
 
     private void Finished()
     {
+        _phase = "Finished";
+        Timers.CancelAll();
         Become(() =>
         {
             Receive<Terminated>(_ => { });
             Receive<StepDone>(_ => { });
+            Receive<WorkerReady>(_ => _placement.Release(Context, Sender, _group, -1, "the group has finished"));
             CommonHandlers();
         }, "Finished");
     }
@@ -158,14 +225,31 @@ public sealed class GroupActor : ReceiveActor
             var c = arrived.Checkpoint;
             if (!_arrived.TryGetValue(c.Group, out var old) || old.Step < c.Step) _arrived[c.Group] = c;
         });
+        Receive<CheckpointExported>(exported =>
+        {
+            if (exported.Checkpoint.Step <= _lastPublished) return;
+            _lastPublished = exported.Checkpoint.Step;
+            _broadcaster.Tell(new PublishCheckpoint(exported.Checkpoint), Self);
+        });
+        Receive<WorkerState>(OnCheckpointState);
         Receive<GroupReconfigure>(change => _pendingChange = Merge(_pendingChange, change));
+        Receive<ReleaseMembersOn>(release =>
+        {
+            _releaseNode = release.NodeAddress;
+            Report($"giving up the members on {release.NodeAddress} at the next step boundary ({release.Reason})");
+        });
         Receive<BroadcastTargets>(targets => _broadcaster.Forward(targets, Context));
         Receive<GetBroadcastStats>(get => _broadcaster.Forward(get, Context));
         Receive<StopGroup>(_ =>
         {
+            var steps = _step - (_inFlight is null ? 0 : 1);
+            ReleaseAll("the job is stopping");
             Finished();
-            _coordinator.Tell(new GroupFinished(_group, _step - (_inFlight is null ? 0 : 1)), Self);
+            _coordinator.Tell(new GroupFinished(_group, steps), Self);
         });
+        Receive<ProbeTimedOut>(_ => { });
+        Receive<StepTimedOut>(_ => { });
+        Receive<WorkerAlive>(_ => { });
     }
 
     private static GroupReconfigure Merge(GroupReconfigure? earlier, GroupReconfigure later) =>
@@ -174,67 +258,308 @@ public sealed class GroupActor : ReceiveActor
             later.ReloadInterval ?? earlier.ReloadInterval,
             later.DistillWeight ?? earlier.DistillWeight);
 
+    // ---- membership ----
+
+    private bool IsMember(int slot) => slot >= 0 && slot < _members.Length && Sender.Equals(_members[slot]);
+
+    /// <summary>Takes a ready worker as its slot's member when it is the incarnation asked for; refuses (stops) a stale one.</summary>
+    private bool Accept(WorkerReady ready)
+    {
+        if (ready.Slot < 0 || ready.Slot >= _members.Length || ready.Generation != _generation[ready.Slot] ||
+            (_members[ready.Slot] is { } current && !current.Equals(Sender)))
+        {
+            Log.Warning($"group {_group}: refusing worker {Sender.Path} (slot {ready.Slot}, generation {ready.Generation}): not the incarnation this group waits for");
+            _placement.Release(Context, Sender, _group, ready.Slot, "stale incarnation");
+            return false;
+        }
+        if (_members[ready.Slot] is null)
+        {
+            _members[ready.Slot] = Sender;
+            _synced[ready.Slot] = false;
+            Context.Watch(Sender);
+        }
+        return true;
+    }
+
+    private void OnMemberLost(IActorRef worker)
+    {
+        var slot = Array.FindIndex(_members, m => m is not null && m.Equals(worker));
+        if (slot < 0) return;
+        _members[slot] = null;
+        _synced[slot] = false;
+        var reason = _lastFailure ?? "stopped or its node is gone";
+        _lastFailure = null;
+        Failed(slot, $"worker slot {slot} failed at step {_step} ({reason})");
+    }
+
+    /// <summary>Gives a member up (hung, or its node drained): it is stopped where it runs and replaced.</summary>
+    private void Fence(int slot, string reason, bool regroup = true)
+    {
+        var worker = _members[slot]!;
+        Context.Unwatch(worker);
+        _placement.Release(Context, worker, _group, slot, reason);
+        _members[slot] = null;
+        _synced[slot] = false;
+        Failed(slot, $"worker slot {slot} fenced at step {_step}: {reason}", regroup);
+    }
+
+    private void Failed(int slot, string message, bool regroup = true)
+    {
+        _teacherHolders.Remove(slot);
+        _failureCount++;
+        Report(message + "; replacing it", GroupEventKind.WorkerFailed);
+        if (_failureCount > _failures.MaxWorkerFailures)
+        {
+            Report($"{_failureCount} worker failures, more than max-worker-failures {_failures.MaxWorkerFailures}; the group stops");
+            var steps = _step - (_inFlight is null ? 0 : 1);
+            ReleaseAll("the group stops after too many failures");
+            Finished();
+            _coordinator.Tell(new GroupFinished(_group, steps), Self);
+            return;
+        }
+        _generation[slot]++;
+        _placement.Place(Context, _spec, _group, slot, _generation[slot]);
+        // Running: the ring is broken, regroup now. Reconciling: start over with what is left.
+        // Starting and Paused wait for replacements.
+        if (regroup && _phase is "Running" or "Reconciling") Reconcile($"slot {slot} lost");
+    }
+
+    private string _phase = "Starting";
+
+    private void ReleaseAll(string reason)
+    {
+        for (var slot = 0; slot < _members.Length; slot++)
+            if (_members[slot] is { } m)
+            {
+                Context.Unwatch(m);
+                _placement.Release(Context, m, _group, slot, reason);
+                _members[slot] = null;
+            }
+    }
+
+    // ---- reconciling ----
+
+    private void Reconcile(string why)
+    {
+        if (_phase == "Finished") return;
+        Timers.Cancel("step");
+        _epoch++;
+        _alive.Clear();
+        _probed.Clear();
+        _awaitRestore.Clear();
+        _stateRequest = -1;
+        var live = Enumerable.Range(0, _members.Length).Where(s => _members[s] is not null).ToList();
+        if (live.Count < _failures.MinWorkersPerGroup)
+        {
+            EnterPaused(live.Count);
+            return;
+        }
+        Log.Info($"group {_group}: regrouping at step {_step}, epoch {_epoch} ({why})");
+        foreach (var slot in live)
+        {
+            _probed.Add(slot);
+            _members[slot]!.Tell(new ProbeWorker(_epoch), Self);
+        }
+        Timers.StartSingleTimer("probe", new ProbeTimedOut(_epoch), _failures.ProbeTimeout);
+        Reconciling();
+    }
+
+    private void EnterPaused(int live)
+    {
+        Timers.Cancel("probe");
+        Report($"{live} of {_members.Length} workers alive, below min-workers-per-group {_failures.MinWorkersPerGroup}: paused until replacements are ready",
+            GroupEventKind.Paused);
+        Paused();
+    }
+
+    private void OnWorkerAlive(WorkerAlive alive)
+    {
+        if (alive.Epoch != _epoch || !IsMember(alive.Slot) || alive.Generation != _generation[alive.Slot]) return;
+        _alive[alive.Slot] = alive.AppliedStep;
+        if (_probed.All(s => _members[s] is null || _alive.ContainsKey(s))) Decide();
+    }
+
+    private void Decide()
+    {
+        Timers.Cancel("probe");
+        var live = _alive.Keys.Where(s => _members[s] is not null).OrderBy(s => s).ToList();
+        if (live.Count < _failures.MinWorkersPerGroup || live.Count == 0)
+        {
+            EnterPaused(live.Count);
+            return;
+        }
+        var veterans = live.Where(s => _synced[s]).ToList();
+        int? source = null;
+        if (veterans.Count > 0)
+        {
+            _target = veterans.Max(s => _alive[s]);
+            source = veterans.First(s => _alive[s] == _target);
+        }
+        else
+        {
+            // No member holds the group's state: start from the newest recovery checkpoint (or from scratch).
+            _target = _checkpoint?.Step ?? 0;
+        }
+        foreach (var s in live)
+            if (!_synced[s] ? _target > 0 || _alive[s] != _target : _alive[s] != _target)
+                _awaitRestore.Add(s);
+        foreach (var s in live.Where(s => !_awaitRestore.Contains(s))) _synced[s] = true;
+        _restoring = _awaitRestore.Count;
+        _ringSlots = live.ToArray();
+        if (_awaitRestore.Count == 0)
+        {
+            Complete();
+            return;
+        }
+        if (source is { } from)
+        {
+            _stateRequest = ++_requestIds;
+            _members[from]!.Tell(new ExportState(_stateRequest), Self);
+        }
+        else
+        {
+            _resumedFromCheckpoint = true;
+            RestoreFrom(new WorkerState(-1, _checkpoint!.Step, _checkpoint.Parameters, _checkpoint.OptimizerState));
+        }
+    }
+
+    private void RestoreFrom(WorkerState state)
+    {
+        _stateRequest = -1;
+        foreach (var s in _awaitRestore) _members[s]!.Tell(new RestoreState(state with { RequestId = 0 }), Self);
+    }
+
+    private void Complete()
+    {
+        var slots = _ringSlots.Where(s => _members[s] is not null).ToArray();
+        var refs = slots.Select(s => _members[s]!).ToArray();
+        var ring = new RingMembers(_epoch, refs, slots);
+        foreach (var m in refs) m.Tell(ring, Self);
+        _ringSlots = slots;
+        var restored = _restoring;
+        Running();
+
+        if (_resumedFromCheckpoint && _checkpoint is not null)
+        {
+            _resumedFromCheckpoint = false;
+            // Readers get a teacher copy at once rather than at the next reload (the copy they held is gone with the old run).
+            if (!_spec.Baseline && _spec.Groups > 1)
+                _broadcaster.Tell(new PublishCheckpoint(new TeacherCheckpoint(_group, _checkpoint.Step, ToHalf(_checkpoint.Parameters))), Self);
+        }
+
+        var inFlight = _inFlight;
+        if (inFlight is not null && _target >= inFlight.Step)
+        {
+            // Some member applied the step before the ring broke: it counts once, with the reports that came.
+            Report($"regrouped with slots [{string.Join(",", slots)}]; step {inFlight.Step} was already applied", GroupEventKind.Restored);
+            CompleteStep(inFlight);
+            return;
+        }
+        if (inFlight is not null && _target == inFlight.Step - 1)
+        {
+            if (restored > 0 || slots.Length < _members.Length)
+                Report($"regrouped with slots [{string.Join(",", slots)}] ({(restored > 0 ? $"{restored} restored" : "no restore needed")}); step {inFlight.Step} is retried", GroupEventKind.Restored);
+            SendTeachersToNewMembers();
+            Resend();
+            return;
+        }
+        if (_target < _step)
+            Report($"rolled back from step {_step} to the recovery checkpoint of step {_target}", GroupEventKind.RolledBack);
+        else if (restored > 0)
+            Report($"workers restored at step {_target}; ring re-formed with slots [{string.Join(",", slots)}]", GroupEventKind.Restored);
+        _step = _target;
+        _inFlight = null;
+        SendTeachersToNewMembers();
+        NextStep();
+    }
+
+    private void SendTeachersToNewMembers()
+    {
+        // Members admitted fresh hold no teacher copies yet; veterans keep theirs.
+        foreach (var s in _ringSlots)
+            if (!_teacherHolders.Contains(s))
+            {
+                foreach (var c in _loaded.Values) _members[s]!.Tell(new LoadTeacher(c), Self);
+                _teacherHolders.Add(s);
+            }
+    }
+
+    private readonly HashSet<int> _teacherHolders = new();
+
+    private static Half[] ToHalf(float[] values)
+    {
+        var half = new Half[values.Length];
+        for (var i = 0; i < values.Length; i++) half[i] = (Half)values[i];
+        return half;
+    }
+
     // ---- steps ----
 
     private void NextStep()
     {
         if (_step >= _spec.Steps)
         {
+            ReleaseAll("the job is done");
             Finished();
             _coordinator.Tell(new GroupFinished(_group, _step), Self);
             return;
+        }
+        if (_releaseNode is { } node)
+        {
+            _releaseNode = null;
+            var leaving = _ringSlots.Where(s => _members[s] is { } m && m.Path.Address.ToString() == node).ToList();
+            if (leaving.Count > 0)
+            {
+                foreach (var s in leaving) Fence(s, $"its node {node} is drained", regroup: false);
+                if (_phase != "Finished") Reconcile("drained " + node);
+                return;
+            }
         }
         _step++;
         ApplyPendingChange();
 
         // Reload boundary: after every reload-interval steps, the members swap in the newest copies.
         var boundary = (_step - 1) % _reloadInterval == 0;
-        var load = new List<TeacherCheckpoint>();
         if (boundary)
             foreach (var g in _teacherGroups)
                 if (_arrived.TryGetValue(g, out var c) && (!_loaded.TryGetValue(g, out var held) || held.Step < c.Step))
                 {
-                    load.Add(c);
                     _loaded[g] = c;
+                    foreach (var s in _ringSlots) _members[s]!.Tell(new LoadTeacher(c), Self);
                 }
         foreach (var g in _loaded.Keys.Where(g => !_teacherGroups.Contains(g)).ToList()) _loaded.Remove(g);
 
         var distillOn = _spec.DistillActiveAt(_step) && _loaded.Count > 0 && _distill.Weight != 0;
-        var evaluate = _spec.EvalInterval > 0 && (_step % _spec.EvalInterval == 0 || _step == _spec.Steps);
-        _inFlight = new StepPlan(_step, _epoch, distillOn, _distill, load, _teacherGroups,
+        _inFlight = new StepPlan(_step, _epoch, distillOn, _distill, _loaded.ToDictionary(kv => kv.Key, kv => kv.Value.Step),
             ExportCheckpoint: false, Evaluate: false, CollectPredictions: false);
         _done.Clear();
-        for (var slot = 0; slot < _members.Length; slot++)
-        {
-            // Rank 0 (slot 0 while the group is whole) exports checkpoints and evaluates.
-            var lead = slot == 0;
-            var plan = _inFlight with
-            {
-                ExportCheckpoint = lead && !_spec.Baseline && _spec.Groups > 1 && _step % _reloadInterval == 0,
-                Evaluate = lead && evaluate,
-                CollectPredictions = lead && _step == _spec.Steps,
-            };
-            _members[slot]!.Tell(plan, Self);
-        }
+        SendPlan();
     }
 
-    // After a recovery the same step is sent again, carrying every teacher copy the group holds so a
-    // replacement worker has them too (survivors keep theirs and their computed gradients).
+    // After a regroup the same step is sent again in the new epoch (survivors keep their computed gradients).
     private void Resend()
     {
+        _inFlight = _inFlight! with { Epoch = _epoch };
         _done.Clear();
-        _inFlight = _inFlight! with { Epoch = _epoch, LoadTeachers = _loaded.Values.ToArray() };
-        for (var slot = 0; slot < _members.Length; slot++)
+        SendPlan();
+    }
+
+    private void SendPlan()
+    {
+        var plan = _inFlight!;
+        var evaluate = _spec.EvalInterval > 0 && (_step % _spec.EvalInterval == 0 || _step == _spec.Steps);
+        for (var i = 0; i < _ringSlots.Length; i++)
         {
-            var lead = slot == 0;
-            var evaluate = _spec.EvalInterval > 0 && (_step % _spec.EvalInterval == 0 || _step == _spec.Steps);
-            _members[slot]!.Tell(_inFlight with
+            // Rank 0 (the lowest live slot) exports checkpoints and evaluates.
+            var lead = i == 0;
+            _members[_ringSlots[i]]!.Tell(plan with
             {
                 ExportCheckpoint = lead && !_spec.Baseline && _spec.Groups > 1 && _step % _reloadInterval == 0,
                 Evaluate = lead && evaluate,
                 CollectPredictions = lead && _step == _spec.Steps,
             }, Self);
         }
+        Timers.StartSingleTimer("step", new StepTimedOut(plan.Step, _epoch), _failures.StepTimeout);
     }
 
     private void ApplyPendingChange()
@@ -257,52 +582,71 @@ public sealed class GroupActor : ReceiveActor
             _distill = _distill with { Weight = weight };
             what.Add($"distillation weight {weight}");
         }
-        Report($"applied at step {_step}: {string.Join(", ", what)}");
+        Report($"applied at step {_step}: {string.Join(", ", what)}", GroupEventKind.Reconfigured);
     }
 
     private void OnStepDone(StepDone done)
     {
-        if (_inFlight is null || done.Step != _inFlight.Step || done.Epoch != _epoch) return;
-        _done[done.Rank] = done;
-        if (_done.Count < _members.Length) return;
+        if (_inFlight is null || done.Step != _inFlight.Step || done.Epoch != _epoch || !IsMember(done.Slot)) return;
+        _done[done.Slot] = done;
+        if (_ringSlots.Any(s => !_done.ContainsKey(s))) return;
+        CompleteStep(_inFlight);
+    }
 
-        var all = _done.Values.ToList();
-        var examples = all.Sum(d => d.Losses.Examples);
-        var losses = new StepLosses(
-            all.Average(d => d.Losses.Loss), all.Average(d => d.Losses.TaskLoss), all.Average(d => d.Losses.DistillLoss), examples);
-        var stepSeconds = all.Max(d => d.StepSeconds);
-        var lead = all.First(d => d.Rank == 0);
-        if (lead.Checkpoint is { } checkpoint) _broadcaster.Tell(new PublishCheckpoint(checkpoint), Self);
-        _coordinator.Tell(new GroupStepCompleted(_group, done.Step, losses, _inFlight.DistillOn,
+    private void CompleteStep(StepPlan plan)
+    {
+        Timers.Cancel("step");
+        var all = _done.Values.Where(d => d.Step == plan.Step).ToList();
+        var computed = all.Where(d => d.Losses.Examples > 0).ToList();
+        var examples = computed.Sum(d => d.Losses.Examples);
+        var losses = computed.Count == 0
+            ? new StepLosses(double.NaN, double.NaN, 0, 0)
+            : new StepLosses(computed.Average(d => d.Losses.Loss), computed.Average(d => d.Losses.TaskLoss), computed.Average(d => d.Losses.DistillLoss), examples);
+        var stepSeconds = all.Count == 0 ? 0 : all.Max(d => d.StepSeconds);
+        var lead = all.FirstOrDefault(d => d.ValidationLoss is not null || d.Predictions is not null) ?? all.OrderBy(d => d.Slot).FirstOrDefault();
+        _coordinator.Tell(new GroupStepCompleted(_group, plan.Step, losses, plan.DistillOn,
             stepSeconds > 0 ? examples / stepSeconds : 0, stepSeconds, all.Sum(d => d.AllreduceBytes),
-            lead.TeacherAges, lead.ValidationLoss, lead.Predictions), Self);
+            lead?.TeacherAges ?? new Dictionary<int, long>(), lead?.ValidationLoss, lead?.Predictions, _ringSlots.Length), Self);
+        _inFlight = null;
+        _done.Clear();
+
+        if (_failures.CheckpointInterval > 0 && plan.Step % _failures.CheckpointInterval == 0 && plan.Step < _spec.Steps)
+        {
+            _checkpointRequest = ++_requestIds;
+            _members[_ringSlots[0]]!.Tell(new ExportState(_checkpointRequest), Self);
+        }
+        if (_admitPending)
+        {
+            _admitPending = false;
+            Reconcile("admitting replacement workers");
+            return;
+        }
         NextStep();
     }
 
-    private void OnWorkerTerminated(Terminated terminated)
+    private void OnCheckpointState(WorkerState state)
     {
-        var slot = Array.FindIndex(_members, m => m is not null && m.Equals(terminated.ActorRef));
-        if (slot < 0) return;
-        _restarts++;
-        var reason = _lastFailure?.Message ?? "stopped";
-        Report($"worker slot {slot} failed at step {_step} ({reason}); restarting it from the group's last state");
-        _lastFailure = null;
-        if (_restarts > 10 * _members.Length)
+        if (state.RequestId != _checkpointRequest) return;
+        _checkpointRequest = -1;
+        var checkpoint = new GroupCheckpoint(_group, state.AppliedStep, state.Parameters, state.OptimizerState);
+        try
         {
-            Report("too many worker failures; the group stops");
-            Finished();
-            _coordinator.Tell(new GroupFinished(_group, _step - 1), Self);
-            return;
+            _checkpoints.Save(checkpoint);
+            _checkpoint = checkpoint;
         }
-        _recoveringSlot = slot;
-        _ready.Clear();
-        Spawn(slot);
-        Recovering();
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Report($"could not save the recovery checkpoint of step {state.AppliedStep}: {e.Message}");
+        }
     }
 
-    private void Report(string message)
+    private void Report(string message, GroupEventKind kind = GroupEventKind.Info)
     {
         Log.Info($"group {_group}: {message}");
-        _coordinator.Tell(new GroupEvent(_group, _step, message), Self);
+        _coordinator.Tell(new GroupEvent(_group, _step, message, kind), Self);
     }
+
+    private sealed record StepTimedOut(long Step, int Epoch);
+
+    private sealed record ProbeTimedOut(int Epoch);
 }

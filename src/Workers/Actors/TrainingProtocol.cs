@@ -3,44 +3,73 @@ using ActorCodistill.Workers.Training;
 
 namespace ActorCodistill.Workers.Actors;
 
-/// <summary>Messages between worker, group and checkpoint-broadcast actors. All immutable.</summary>
+/// <summary>
+/// Messages between worker, group and checkpoint-broadcast actors. All immutable. Across nodes the small
+/// records travel as JSON on the control channel and the ones that carry tensors (<see cref="IBulkTrainingMessage"/>)
+/// as raw bytes on the bulk channel; the two channels keep no order between them, so every exchange that
+/// depends on order waits for an answer (restore -> ready, export -> state) or names what it needs (a plan
+/// lists the teacher copies it needs and a worker holds the plan until they are there).
+/// </summary>
 public abstract record TrainingMessage;
+
+/// <summary>A message whose payload is a tensor: it goes on the bulk channel between nodes.</summary>
+public interface IBulkTrainingMessage;
 
 // ---- group -> worker ----
 
-/// <summary>The ring for this membership epoch, in rank order. A worker finds its rank by its own ref.</summary>
-public sealed record RingMembers(int Epoch, IReadOnlyList<IActorRef> Members) : TrainingMessage;
+/// <summary>
+/// The ring for this membership epoch, in rank order, with each member's slot (its fixed place in the
+/// group, which decides its data shard). A worker finds its rank by its slot.
+/// </summary>
+public sealed record RingMembers(int Epoch, IReadOnlyList<IActorRef> Members, IReadOnlyList<int> Slots) : TrainingMessage;
 
 /// <summary>
 /// Run one synchronous step. Everything that may change between steps (distillation switch, weight,
-/// teachers to load or drop, export and evaluation duties) is decided by the group and arrives here, so
-/// every member of a group applies a change at the same step boundary.
+/// which teacher copies to hold, export and evaluation duties) is decided by the group and arrives here,
+/// so every member of a group applies a change at the same step boundary.
+/// <paramref name="TeacherSteps"/>: teacher group -> the step of the copy the member must hold for this step
+/// (sent before as <see cref="LoadTeacher"/>); copies of groups not listed are dropped.
 /// </summary>
 public sealed record StepPlan(
     long Step,
     int Epoch,
     bool DistillOn,
     DistillSpec Distill,
-    IReadOnlyList<TeacherCheckpoint> LoadTeachers,
-    IReadOnlyList<int> TeacherGroups,
+    IReadOnlyDictionary<int, long> TeacherSteps,
     bool ExportCheckpoint,
     bool Evaluate,
     bool CollectPredictions) : TrainingMessage;
 
-/// <summary>Asks a worker for its model and optimizer state (group recovery).</summary>
-public sealed record ExportState(int Epoch) : TrainingMessage;
+/// <summary>A stale float16 copy of another group's model, for a member to hold until a plan names it.</summary>
+public sealed record LoadTeacher(TeacherCheckpoint Checkpoint) : TrainingMessage, IBulkTrainingMessage;
+
+/// <summary>
+/// Asks a worker whether it is alive and how far it got. A newer <paramref name="Epoch"/> than the worker's
+/// aborts the allreduce it may be waiting in (its gradients stay, for a retry of the same step).
+/// </summary>
+public sealed record ProbeWorker(int Epoch) : TrainingMessage;
+
+/// <summary>Asks a worker for its model and optimizer state (recovery checkpoints, restoring a member).</summary>
+public sealed record ExportState(int RequestId) : TrainingMessage;
 
 /// <summary>Resets a worker to a group member's state: weights, optimizer state, applied step.</summary>
-public sealed record RestoreState(WorkerState State) : TrainingMessage;
+public sealed record RestoreState(WorkerState State) : TrainingMessage, IBulkTrainingMessage;
+
+/// <summary>The group gives this worker up (fenced after a hang, drained, or the job is over): it stops itself.</summary>
+public sealed record StopWorker(string Reason) : TrainingMessage;
 
 // ---- worker -> worker ----
 
 /// <summary>One ring allreduce chunk of step <paramref name="Step"/> in membership epoch <paramref name="Epoch"/>.</summary>
-public sealed record AllreduceChunk(long Step, int Epoch, RingChunk Chunk) : TrainingMessage;
+public sealed record AllreduceChunk(long Step, int Epoch, RingChunk Chunk) : TrainingMessage, IBulkTrainingMessage;
 
 // ---- worker -> group ----
 
-public sealed record WorkerReady(int Rank, long ParameterCount) : TrainingMessage;
+/// <summary>A worker is built (or restored) and can join the ring. <paramref name="Generation"/> tells a replacement from a stale one.</summary>
+public sealed record WorkerReady(int Slot, int Generation, long ParameterCount, long AppliedStep) : TrainingMessage;
+
+/// <summary>The answer to <see cref="ProbeWorker"/>.</summary>
+public sealed record WorkerAlive(int Slot, int Generation, int Epoch, long AppliedStep) : TrainingMessage;
 
 /// <summary>Validation-set predictions of a model, for churn between retrains.</summary>
 public sealed record PredictionSet(float[] Top1OrProbability, float[] TrueLabelProbability, bool Binary);
@@ -48,18 +77,22 @@ public sealed record PredictionSet(float[] Top1OrProbability, float[] TrueLabelP
 public sealed record StepDone(
     long Step,
     int Epoch,
-    int Rank,
+    int Slot,
     StepLosses Losses,
     double ComputeSeconds,
     double StepSeconds,
     long AllreduceBytes,
-    TeacherCheckpoint? Checkpoint,
+    bool ExportedCheckpoint,
     double? ValidationLoss,
     IReadOnlyDictionary<int, long> TeacherAges,
     PredictionSet? Predictions) : TrainingMessage;
 
+/// <summary>Rank 0's float16 weights after a reload-interval step, for the group's broadcaster.</summary>
+public sealed record CheckpointExported(TeacherCheckpoint Checkpoint) : TrainingMessage, IBulkTrainingMessage;
+
 /// <summary>A worker's full training state, as plain arrays so it can cross nodes.</summary>
-public sealed record WorkerState(int Rank, long AppliedStep, float[] Parameters, byte[] OptimizerState) : TrainingMessage;
+public sealed record WorkerState(int Slot, long AppliedStep, float[] Parameters, byte[] OptimizerState, int RequestId = 0)
+    : TrainingMessage, IBulkTrainingMessage;
 
 // ---- broadcast ----
 
@@ -70,7 +103,7 @@ public sealed record PublishCheckpoint(TeacherCheckpoint Checkpoint) : TrainingM
 public sealed record BroadcastTargets(IReadOnlyList<IActorRef> Readers) : TrainingMessage;
 
 /// <summary>Broadcaster -> reader group: a new stale copy of another group's model.</summary>
-public sealed record TeacherCheckpointArrived(TeacherCheckpoint Checkpoint) : TrainingMessage;
+public sealed record TeacherCheckpointArrived(TeacherCheckpoint Checkpoint) : TrainingMessage, IBulkTrainingMessage;
 
 /// <summary>Broadcaster -> coordinator (on request): what it has sent.</summary>
 public sealed record BroadcastStats(int Group, long Checkpoints, long BytesSent) : TrainingMessage;
@@ -78,11 +111,14 @@ public sealed record GetBroadcastStats : TrainingMessage;
 
 // ---- coordinator <-> group ----
 
-/// <summary>Starts a group: its job, the coordinator to report to, and its teacher groups.</summary>
+/// <summary>Starts a group with its teacher groups.</summary>
 public sealed record StartGroup(IReadOnlyList<int> TeacherGroups) : TrainingMessage;
 
 /// <summary>A change applied by the group at its next step boundary.</summary>
 public sealed record GroupReconfigure(IReadOnlyList<int>? TeacherGroups, long? ReloadInterval, double? DistillWeight) : TrainingMessage;
+
+/// <summary>Gives up (at the next step boundary) the members running on the given node, e.g. to drain it.</summary>
+public sealed record ReleaseMembersOn(string NodeAddress, string Reason) : TrainingMessage;
 
 public sealed record StopGroup : TrainingMessage;
 
@@ -97,9 +133,12 @@ public sealed record GroupStepCompleted(
     long AllreduceBytes,
     IReadOnlyDictionary<int, long> TeacherAges,
     double? ValidationLoss,
-    PredictionSet? Predictions) : TrainingMessage;
+    PredictionSet? Predictions,
+    int Members = 0) : TrainingMessage;
 
 /// <summary>Group -> coordinator: something a user should see in the log (failure, recovery, reconfiguration).</summary>
-public sealed record GroupEvent(int Group, long Step, string Message) : TrainingMessage;
+public sealed record GroupEvent(int Group, long Step, string Message, GroupEventKind Kind = GroupEventKind.Info) : TrainingMessage;
+
+public enum GroupEventKind { Info, WorkerFailed, Restored, RolledBack, Paused, Reconfigured }
 
 public sealed record GroupFinished(int Group, long Steps) : TrainingMessage;

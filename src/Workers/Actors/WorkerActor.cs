@@ -21,6 +21,8 @@ public sealed class WorkerActor : ReceiveActor
     private readonly JobSpec _spec;
     private readonly int _group;
     private readonly int _slot;
+    private readonly int _generation;
+    private readonly IActorRef? _groupRef;
     private readonly FaultInjection? _fault;
 
     private TrainingTask _task = null!;
@@ -36,6 +38,10 @@ public sealed class WorkerActor : ReceiveActor
     private int _rank;
     private int _epoch = -1;
     private long _appliedStep;
+
+    // Teacher copies received but not yet named by a plan, and a plan waiting for copies still on their way.
+    private readonly Dictionary<int, TeacherCheckpoint> _pendingTeachers = new();
+    private StepPlan? _waitingPlan;
 
     // The step in flight.
     private StepPlan? _plan;
@@ -54,21 +60,34 @@ public sealed class WorkerActor : ReceiveActor
     private readonly Dictionary<(long Step, int Epoch), Queue<RingChunk>> _early = new();
 
     /// <param name="slot">The worker's fixed place in its group: its data shard follows the slot, whatever its ring rank.</param>
-    public WorkerActor(JobSpec spec, int group, int slot, FaultInjection? fault = null)
+    /// <param name="generation">Which incarnation of the slot this is (a replacement has a higher one).</param>
+    /// <param name="groupRef">Its group actor; null means the parent (the embedded run).</param>
+    public WorkerActor(JobSpec spec, int group, int slot, int generation = 0, IActorRef? groupRef = null, FaultInjection? fault = null)
     {
         _spec = spec;
         _group = group;
         _slot = slot;
+        _generation = generation;
+        _groupRef = groupRef;
         _fault = fault;
         Receive<RingMembers>(OnRingMembers);
+        Receive<LoadTeacher>(OnLoadTeacher);
         Receive<StepPlan>(OnStepPlan);
         Receive<AllreduceChunk>(OnChunk);
+        Receive<ProbeWorker>(OnProbe);
         Receive<ExportState>(OnExportState);
         Receive<RestoreState>(OnRestoreState);
+        Receive<StopWorker>(stop =>
+        {
+            Log.Info($"worker {_group}/{_slot}#{_generation} stops: {stop.Reason}");
+            Context.Stop(Self);
+        });
     }
 
-    public static Props Props(JobSpec spec, int group, int slot, FaultInjection? fault = null) =>
-        Cluster.Actors.Props.Create(() => new WorkerActor(spec, group, slot, fault)).WithDispatcher(Dispatchers.PinnedDispatcherId);
+    public static Props Props(JobSpec spec, int group, int slot, int generation = 0, IActorRef? groupRef = null, FaultInjection? fault = null) =>
+        Cluster.Actors.Props.Create(() => new WorkerActor(spec, group, slot, generation, groupRef, fault)).WithDispatcher(Dispatchers.PinnedDispatcherId);
+
+    private IActorRef Group => _groupRef ?? Context.Parent;
 
     protected override void PreStart()
     {
@@ -81,7 +100,7 @@ public sealed class WorkerActor : ReceiveActor
         _data = _task.CreateTrainSource(_group, _slot);
         _gradients = new float[_flat.Count];
         _reduced = new float[_flat.Count];
-        Context.Parent.Tell(new WorkerReady(_slot, _flat.Count), Self);
+        Group.Tell(new WorkerReady(_slot, _generation, _flat.Count, _appliedStep), Self);
     }
 
     protected override void PostStop()
@@ -95,24 +114,62 @@ public sealed class WorkerActor : ReceiveActor
 
     private void OnRingMembers(RingMembers members)
     {
-        var rank = members.Members.ToList().FindIndex(m => m.Equals(Self));
-        if (rank < 0) throw new InvalidOperationException($"worker {Self.Path} is not in the ring of epoch {members.Epoch}");
+        var rank = members.Slots.ToList().IndexOf(_slot);
+        if (rank < 0) throw new InvalidOperationException($"worker {_group}/{_slot} is not in the ring of epoch {members.Epoch}");
         _ring = members.Members;
         _rank = rank;
-        _epoch = members.Epoch;
-        // A new epoch aborts any allreduce of the old one; its gradients stay and are reduced again.
-        if (_plan is not null && _allreduce is not null && !_allreduce.IsComplete) _allreduce = null;
+        AdvanceEpoch(members.Epoch);
+    }
+
+    // A new epoch aborts any allreduce of the old one; its gradients stay and are reduced again.
+    private void AdvanceEpoch(int epoch)
+    {
+        if (epoch <= _epoch) return;
+        _epoch = epoch;
+        if (_allreduce is { IsComplete: false }) _allreduce = null;
         foreach (var key in _early.Keys.Where(k => k.Epoch < _epoch).ToList()) _early.Remove(key);
     }
+
+    private void OnProbe(ProbeWorker probe)
+    {
+        AdvanceEpoch(probe.Epoch);
+        Sender.Tell(new WorkerAlive(_slot, _generation, _epoch, _appliedStep), Self);
+    }
+
+    private void OnLoadTeacher(LoadTeacher load)
+    {
+        var c = load.Checkpoint;
+        if (!_pendingTeachers.TryGetValue(c.Group, out var held) || held.Step < c.Step) _pendingTeachers[c.Group] = c;
+        if (_waitingPlan is { } waiting && HasTeachers(waiting))
+        {
+            _waitingPlan = null;
+            OnStepPlan(waiting);
+        }
+    }
+
+    private bool HasTeachers(StepPlan plan) =>
+        plan.TeacherSteps.All(kv =>
+            (_teachers.Groups.Contains(kv.Key) && _teachers.StepOf(kv.Key) == kv.Value) ||
+            (_pendingTeachers.TryGetValue(kv.Key, out var c) && c.Step == kv.Value));
 
     private void OnStepPlan(StepPlan plan)
     {
         if (plan.Epoch != _epoch)
-            throw new InvalidOperationException($"worker {_group}/{_rank}: step {plan.Step} planned for epoch {plan.Epoch}, worker is in epoch {_epoch}");
+        {
+            // A plan of an epoch this worker has left (or not reached) is not its business.
+            Log.Warning($"worker {_group}/{_slot}: ignoring step {plan.Step} planned for epoch {plan.Epoch}; worker is in epoch {_epoch}");
+            return;
+        }
         if (plan.Step <= _appliedStep)
         {
-            // Already applied (the group re-sent the plan after a recovery): report without applying twice.
-            Context.Parent.Tell(Done(plan, 0, null, null), Self);
+            // Already applied (the group re-sent the plan after a membership change): report without applying twice.
+            Group.Tell(Done(plan, 0, false, null), Self);
+            return;
+        }
+        if (!HasTeachers(plan))
+        {
+            // The teacher copies travel on the bulk channel and may arrive after the plan: wait for them.
+            _waitingPlan = plan;
             return;
         }
         _stepClock.Restart();
@@ -122,8 +179,10 @@ public sealed class WorkerActor : ReceiveActor
         _plan = plan;
         if (!retry)
         {
-            foreach (var checkpoint in plan.LoadTeachers) _teachers.Load(checkpoint);
-            _teachers.RetainOnly(plan.TeacherGroups);
+            foreach (var (group, step) in plan.TeacherSteps)
+                if (_pendingTeachers.Remove(group, out var checkpoint) && checkpoint.Step == step)
+                    _teachers.Load(checkpoint);
+            _teachers.RetainOnly(plan.TeacherSteps.Keys.ToArray());
             _fault?.MaybeThrow(_group, _slot, plan.Step);
 
             var batch = _nextBatch ?? _data.Next();
@@ -150,7 +209,7 @@ public sealed class WorkerActor : ReceiveActor
 
         if (!retry) Prefetch(plan);
         DrainEarlyChunks();
-        if (_allreduce.IsComplete) Finish();
+        if (_allreduce is { IsComplete: true }) Finish();
     }
 
     // The next batch and its teacher prediction are computed while the ring is busy. The prediction
@@ -205,25 +264,25 @@ public sealed class WorkerActor : ReceiveActor
         _optimizer.step();
         _appliedStep = plan.Step;
 
-        TeacherCheckpoint? checkpoint = null;
         if (plan.ExportCheckpoint)
         {
             var weights = new Half[_flat.Count];
             _flat.ExportParametersHalf(weights);
-            checkpoint = new TeacherCheckpoint(_group, plan.Step, weights);
+            // Sent before the step report; across nodes it travels on the bulk channel.
+            Group.Tell(new CheckpointExported(new TeacherCheckpoint(_group, plan.Step, weights)), Self);
         }
         double? validation = null;
         PredictionSet? predictions = null;
         if (plan.Evaluate || plan.CollectPredictions) (validation, predictions) = Evaluate(plan.CollectPredictions);
 
-        Context.Parent.Tell(Done(plan, _allreduce!.FloatsSent * sizeof(float), checkpoint, validation, predictions), Self);
+        Group.Tell(Done(plan, _allreduce!.FloatsSent * sizeof(float), plan.ExportCheckpoint, validation, predictions), Self);
         _allreduce = null;
         _losses = null;
     }
 
-    private StepDone Done(StepPlan plan, long allreduceBytes, TeacherCheckpoint? checkpoint, double? validation, PredictionSet? predictions = null) =>
-        new(plan.Step, plan.Epoch, _rank, _losses ?? new StepLosses(double.NaN, double.NaN, 0, 0), _computeSeconds,
-            _stepClock.Elapsed.TotalSeconds, allreduceBytes, checkpoint, validation, _teachers.Ages(plan.Step), predictions);
+    private StepDone Done(StepPlan plan, long allreduceBytes, bool exported, double? validation, PredictionSet? predictions = null) =>
+        new(plan.Step, plan.Epoch, _slot, _losses ?? new StepLosses(double.NaN, double.NaN, 0, 0), _computeSeconds,
+            _stepClock.Elapsed.TotalSeconds, allreduceBytes, exported, validation, _teachers.Ages(plan.Step), predictions);
 
     // Validation runs on a separate replica with fresh hidden state, so the training streams are untouched.
     private (double, PredictionSet?) Evaluate(bool collectPredictions)
@@ -260,20 +319,23 @@ public sealed class WorkerActor : ReceiveActor
     {
         var parameters = new float[_flat.Count];
         _flat.ExportParameters(parameters);
-        Sender.Tell(new WorkerState(_rank, _appliedStep, parameters, OptimizerStateCodec.Save(_optimizer)), Self);
+        Sender.Tell(new WorkerState(_slot, _appliedStep, parameters, OptimizerStateCodec.Save(_optimizer), request.RequestId), Self);
     }
 
     private void OnRestoreState(RestoreState restore)
     {
+        if (restore.State.Parameters.Length != _flat.Count)
+            throw new InvalidDataException($"worker {_group}/{_slot}: state of slot {restore.State.Slot} has {restore.State.Parameters.Length} parameters, the model has {_flat.Count}");
         _flat.ImportParameters(restore.State.Parameters);
-        OptimizerStateCodec.Load(_optimizer, restore.State.OptimizerState, $"state of worker {restore.State.Rank}");
+        if (restore.State.OptimizerState.Length > 0)
+            OptimizerStateCodec.Load(_optimizer, restore.State.OptimizerState, $"state of worker {_group}/{restore.State.Slot}");
         _appliedStep = restore.State.AppliedStep;
         _plan = null;
         _allreduce = null;
         _losses = null;
         // Fast-forward the data stream so the shard continues where the group is.
         while (_data.Consumed < _appliedStep) _data.Next();
-        Sender.Tell(new WorkerReady(_slot, _flat.Count), Self);
+        Sender.Tell(new WorkerReady(_slot, _generation, _flat.Count, _appliedStep), Self);
     }
 }
 

@@ -52,6 +52,9 @@ public sealed record JobSpec(
     int TorchThreads,
     int BlasThreads)
 {
+    /// <summary>How groups react to failed, hung or missing workers (not part of what is computed).</summary>
+    public FailureSpec Failures { get; init; } = FailureSpec.Default;
+
     /// <summary>Distillation is on for this step (the step about to run, counted from 1).</summary>
     public bool DistillActiveAt(long step) => !Baseline && step > BurnInSteps && Groups > 1;
 
@@ -66,6 +69,28 @@ public sealed record JobSpec(
         if (ReloadInterval < 1) throw new ArgumentException($"training.reload-interval must be >= 1, got {ReloadInterval}");
         if (BurnInSteps < 0) throw new ArgumentException($"training.burn-in-steps must be >= 0, got {BurnInSteps}");
         if (!Baseline) Training.Topology.Validate(Topology, Groups);
+        Failures.Validate(WorkersPerGroup);
+    }
+}
+
+/// <summary>
+/// Failure handling of a group: below <paramref name="MinWorkersPerGroup"/> live members it pauses until replacements
+/// come; a step that takes longer than <paramref name="StepTimeout"/> gets its members probed, and one that does not
+/// answer within <paramref name="ProbeTimeout"/> is treated as failed and fenced; every
+/// <paramref name="CheckpointInterval"/> steps the group keeps rank 0's full state for recovery.
+/// </summary>
+public sealed record FailureSpec(int MinWorkersPerGroup, TimeSpan StepTimeout, TimeSpan ProbeTimeout, long CheckpointInterval, int MaxWorkerFailures)
+{
+    public static FailureSpec Default { get; } = new(1, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(5), 50, 20);
+
+    public void Validate(int workersPerGroup)
+    {
+        if (MinWorkersPerGroup < 1 || MinWorkersPerGroup > workersPerGroup)
+            throw new ArgumentException($"training.failures.min-workers-per-group must be in [1, {workersPerGroup}] (workers-per-group), got {MinWorkersPerGroup}");
+        if (StepTimeout <= TimeSpan.Zero) throw new ArgumentException($"training.failures.step-timeout must be > 0, got {StepTimeout}");
+        if (ProbeTimeout <= TimeSpan.Zero) throw new ArgumentException($"training.failures.probe-timeout must be > 0, got {ProbeTimeout}");
+        if (CheckpointInterval < 1) throw new ArgumentException($"training.failures.checkpoint-interval must be >= 1 step, got {CheckpointInterval}");
+        if (MaxWorkerFailures < 0) throw new ArgumentException($"training.failures.max-worker-failures must be >= 0, got {MaxWorkerFailures}");
     }
 }
 

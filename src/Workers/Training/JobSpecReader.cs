@@ -50,8 +50,18 @@ public static class JobSpecReader
             task, groups, t.GetInt("workers-per-group", 1, 64), t.GetLong("steps", 1), t.GetLong("burn-in-steps", 0),
             t.GetLong("reload-interval", 1), topology, distill, baseline, t.GetLong("seed"), t.GetLong("eval-interval", 0),
             new OptimizerSpec(t.GetOneOf("optimizer", "adam", "adagrad", "sgd"), t.GetDouble("learning-rate", 0, double.PositiveInfinity, minExclusive: true)),
-            lmSpec, ctrSpec, dataSpec, threads.GetInt("torch-intra-op", 1, 256), threads.GetInt("blas", 1, 256));
+            lmSpec, ctrSpec, dataSpec, threads.GetInt("torch-intra-op", 1, 256), threads.GetInt("blas", 1, 256))
+        {
+            Failures = ReadFailures(t.At("failures")),
+        };
         spec.Validate();
         return spec;
     }
+
+    private static FailureSpec ReadFailures(SettingsReader f) => new(
+        f.GetInt("min-workers-per-group", 1),
+        f.GetDuration("step-timeout", TimeSpan.FromMilliseconds(1)),
+        f.GetDuration("probe-timeout", TimeSpan.FromMilliseconds(1)),
+        f.GetLong("checkpoint-interval", 1),
+        f.GetInt("max-worker-failures", 0));
 }

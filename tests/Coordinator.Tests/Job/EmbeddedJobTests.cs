@@ -9,7 +9,7 @@ namespace ActorCodistill.Coordinator.Tests.Job;
 public class EmbeddedJobTests
 {
     private static (JobCompleted Completed, CapturingObserver Observer, InMemoryJobJournal Journal) Run(
-        JobSpec spec, FaultInjection? fault = null, Action<IActorRef, GroupStepCompleted>? during = null)
+        JobSpec spec, FaultInjection? fault = null, Action<IActorRef, GroupStepCompleted>? during = null, IGroupCheckpoints? checkpoints = null)
     {
         var observer = new CapturingObserver();
         var journal = new InMemoryJobJournal();
@@ -18,7 +18,7 @@ public class EmbeddedJobTests
         {
             var completion = new TaskCompletionSource<JobCompleted>(TaskCreationOptions.RunContinuationsAsynchronously);
             var owner = system.ActorOf(JobCompletionActor.Props(completion), "owner");
-            var coordinator = system.ActorOf(CoordinatorActor.Props(spec, "job-1", journal, observer, owner, fault), "coordinator");
+            var coordinator = system.ActorOf(CoordinatorActor.Props(spec, "job-1", journal, observer, owner, fault, checkpoints: checkpoints), "coordinator");
             if (during is not null) observer.OnEachStep = step => during(coordinator, step);
             Assert.True(completion.Task.Wait(TimeSpan.FromMinutes(4)), "the job did not finish in time: " + string.Join(" | ", observer.Events));
             return (completion.Task.Result, observer, journal);
@@ -134,18 +134,49 @@ public class EmbeddedJobTests
     }
 
     [Fact]
-    public void WorkerThatThrows_IsRestartedFromTheGroupsLastState_AndNoStepIsAppliedTwice()
+    public void WorkerThatThrows_BelowMinWorkers_GroupPausesUntilTheReplacementIsRestored_AndNoStepIsAppliedTwice()
     {
-        var spec = TinyJobs.Spec(steps: 16);
+        var spec = TinyJobs.Spec(steps: 16) with { Failures = FailureSpec.Default with { MinWorkersPerGroup = 2 } };
         var (_, observer, journal) = Run(spec, new FaultInjection(group: 0, rank: 1, step: 9));
 
-        var group0 = observer.Steps.Where(s => s.Group == 0).Select(s => s.Step).ToList();
-        Assert.Equal(Enumerable.Range(1, 16).Select(i => (long)i), group0); // each step reported once, in order
+        var group0 = observer.Steps.Where(s => s.Group == 0).ToList();
+        Assert.Equal(Enumerable.Range(1, 16).Select(i => (long)i), group0.Select(s => s.Step)); // each step reported once, in order
+        Assert.All(group0, s => Assert.Equal(2, s.Members)); // never trained with one member
         Assert.Contains(observer.Events, e => e.Contains("failed") && e.Contains("injected fault"));
-        Assert.Contains(observer.Events, e => e.Contains("restored"));
+        Assert.Contains(observer.Events, e => e.Contains("paused"));
+        Assert.True(observer.Events.Any(e => e.Contains("1 restored") && e.Contains("step 9 is retried")), string.Join("\n", observer.Events));
         Assert.Contains(journal.Load("job-1"), e => e is WorkerFailed { Group: 0 });
-        var last = observer.Steps.Where(s => s.Group == 0).Last(s => s.ValidationLoss is not null);
+        var last = group0.Last(s => s.ValidationLoss is not null);
         Assert.True(double.IsFinite(last.ValidationLoss!.Value));
+    }
+
+    [Fact]
+    public void WorkerThatThrows_AtOrAboveMinWorkers_GroupRetriesTheStepWithTheSurvivor()
+    {
+        var spec = TinyJobs.Spec(steps: 16) with { Failures = FailureSpec.Default with { MinWorkersPerGroup = 1 } };
+        var (_, observer, _) = Run(spec, new FaultInjection(group: 0, rank: 1, step: 9));
+
+        var group0 = observer.Steps.Where(s => s.Group == 0).ToList();
+        Assert.Equal(Enumerable.Range(1, 16).Select(i => (long)i), group0.Select(s => s.Step));
+        Assert.Equal(1, group0.Single(s => s.Step == 9).Members); // step 9 ran on the survivor alone
+        Assert.Contains(observer.Events, e => e.Contains("regrouped with slots [0]") && e.Contains("step 9 is retried"));
+        Assert.All(group0, s => Assert.True(double.IsFinite(s.Losses.TaskLoss)));
+    }
+
+    [Fact]
+    public void SingleWorkerGroupThatLosesItsWorker_RollsBackToTheRecoveryCheckpoint_AndFinishes()
+    {
+        var spec = TinyJobs.Spec(steps: 14, workers: 1) with { Failures = FailureSpec.Default with { CheckpointInterval = 4 } };
+        var checkpoints = new InMemoryGroupCheckpoints();
+        var (_, observer, _) = Run(spec, new FaultInjection(group: 1, rank: 0, step: 11), checkpoints: checkpoints);
+
+        var group1 = observer.Steps.Where(s => s.Group == 1).Select(s => s.Step).ToList();
+        // Steps 1..10, then the failure in step 11 rolls the group back to the checkpoint of step 8: 9..14 again.
+        Assert.Equal(Enumerable.Range(1, 10).Concat(Enumerable.Range(9, 6)).Select(i => (long)i), group1);
+        Assert.Contains(observer.Events, e => e.Contains("paused"));
+        Assert.Contains(observer.Events, e => e.Contains("rolled back from step 11 to the recovery checkpoint of step 8"));
+        Assert.Equal(12, checkpoints.LoadLatest(1)!.Step);
+        Assert.Equal(Enumerable.Range(1, 14).Select(i => (long)i), observer.Steps.Where(s => s.Group == 0).Select(s => s.Step));
     }
 
     [Fact]
