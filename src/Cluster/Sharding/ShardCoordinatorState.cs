@@ -55,10 +55,11 @@ public sealed record ShardCoordinatorState(
     /// <summary>
     /// Where <paramref name="shard"/> lives, allocating it if new. <paramref name="requiredSlot"/> pins the shard to
     /// a device slot; a shard keeps the slot it was first pinned with. Refused while the shard is being handed off
-    /// (the region keeps buffering and asks again once told the new home).
+    /// (the region keeps buffering and asks again once told the new home). A null <paramref name="requester"/> is a
+    /// proxy, which hosts nothing and so needs no registration.
     /// </summary>
     /// <exception cref="ArgumentException">When the shard is asked for with a slot different from the one it is pinned to.</exception>
-    public AllocationResult Allocate(string shard, UniqueAddress requester, string? requiredSlot = null)
+    public AllocationResult Allocate(string shard, UniqueAddress? requester, string? requiredSlot = null)
     {
         var known = PinnedSlots.GetValueOrDefault(shard);
         if (requiredSlot is not null && known is not null && known != requiredSlot)
@@ -66,7 +67,7 @@ public sealed record ShardCoordinatorState(
             throw new ArgumentException($"shard '{shard}' is pinned to device slot '{known}', not '{requiredSlot}'", nameof(requiredSlot));
         }
 
-        if (!Regions.ContainsKey(requester))
+        if (requester is not null && !Regions.ContainsKey(requester))
         {
             return new AllocationResult(this, shard, new AllocationDecision.Refused($"requester {requester} is not a registered shard region"));
         }
@@ -130,6 +131,51 @@ public sealed record ShardCoordinatorState(
             Handoffs = handoffs,
         };
         return state.PlaceHomeless();
+    }
+
+    /// <summary>
+    /// A (re-)registering region reports the shards it already hosts, so a coordinator that took over rebuilds the
+    /// allocation from the regions instead of placing those shards afresh (which would start a second copy of
+    /// their entities). A reported shard that is homeless or unknown is recorded on the region; one allocated
+    /// elsewhere or moving stays where it is and is returned as a conflict, whose local copy the region must stop.
+    /// Call before <see cref="RegisterRegion"/>, which places what is still homeless.
+    /// </summary>
+    /// <param name="slotOf">The device slot a shard is pinned to, or null; recorded for shards not yet pinned.</param>
+    public (ShardCoordinatorState State, ImmutableArray<(string Shard, UniqueAddress Home)> Conflicts) RecordHostedShards(
+        UniqueAddress region, IEnumerable<string> shards, Func<string, string?> slotOf)
+    {
+        var state = this;
+        var conflicts = ImmutableArray.CreateBuilder<(string, UniqueAddress)>();
+        foreach (var shard in shards.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            if (state.Shards.TryGetValue(shard, out var home))
+            {
+                if (!home.Equals(region)) conflicts.Add((shard, home));
+                continue;
+            }
+
+            if (state.Handoffs.ContainsKey(shard)) continue;
+            var slot = state.PinnedSlots.GetValueOrDefault(shard) ?? slotOf(shard);
+            state = state with
+            {
+                Shards = state.Shards.SetItem(shard, region),
+                Unallocated = state.Unallocated.Remove(shard),
+                PinnedSlots = slot is null ? state.PinnedSlots : state.PinnedSlots.SetItem(shard, slot),
+            };
+        }
+
+        return (state, conflicts.ToImmutable());
+    }
+
+    /// <summary>
+    /// Gives up a handoff that did not finish in time (a region never acked, or the old home never reported the
+    /// shard stopped): the shard stays allocated on its old region, which restarts its entities on the next message.
+    /// Returns the old home to announce to the regions, which are still buffering; null when no such handoff runs.
+    /// </summary>
+    public (ShardCoordinatorState State, UniqueAddress? Home) AbortHandoff(string shard)
+    {
+        if (!Handoffs.TryGetValue(shard, out var plan)) return (this, null);
+        return (this with { Handoffs = Handoffs.Remove(shard) }, Shards.GetValueOrDefault(shard) ?? plan.From);
     }
 
     /// <summary>
