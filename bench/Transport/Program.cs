@@ -1,19 +1,25 @@
 // Bulk-channel throughput on loopback against a plain socket copy of the same bytes, measured in the same run.
 // The plain copy is the ceiling: one TCP stream, 1 MiB writes, received straight into the destination buffer,
 // one byte back at the end (as the transport's final ack). The transport adds framing, chunk acks, the credit
-// window, and a checksum pass on each side.
+// window, and a checksum pass on each side. The actor row sends the same bytes as 16 MiB bulk messages between two
+// RemoteActorSystems (Tell -> outbox -> bulk channel -> FromBulk copy -> actor), timed until the receiving actor
+// has counted them all.
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using ActorCodistill.Cluster.Actors;
 using ActorCodistill.Cluster.Remote;
 using ActorCodistill.Cluster.Remote.Protocol;
+using ActorCodistill.Cluster.Remoting;
 
 var sizeMiB = Arg("--size-mib", 64);
 var reps = Arg("--reps", 7);
 var chunkKiB = Arg("--chunk-kib", 1024);
 var window = Arg("--window", 16);
 var checksums = !args.Contains("--no-checksum");
+var messageMiB = Arg("--message-mib", 16);
 var size = sizeMiB * 1024 * 1024;
+if (sizeMiB % messageMiB != 0) throw new ArgumentException($"--size-mib {sizeMiB} must be a multiple of --message-mib {messageMiB}");
 
 var settings = new RemoteSettings
 {
@@ -28,6 +34,8 @@ var settings = new RemoteSettings
 Console.WriteLine($"bench/Transport: payload {sizeMiB} MiB x {reps} reps (median), chunk {chunkKiB} KiB, window {window} chunks, loopback, " +
                   $"{Environment.ProcessorCount} cores, .NET {Environment.Version}");
 Console.WriteLine($"settings: {settings}");
+ThreadPool.GetMinThreads(out var minWorkers, out _);
+Console.WriteLine($"threads: thread pool min {minWorkers} workers, server GC {System.Runtime.GCSettings.IsServerGC}; load at start: {LoadAverage()}");
 
 var payload = new byte[size];
 new Random(1).NextBytes(payload);
@@ -37,12 +45,35 @@ Console.WriteLine($"checksum alone: {Rate(size, checksumSeconds),8:F0} MB/s");
 
 var plain = new List<double>();
 var transport = new List<double>();
+var actors = new List<double>();
 var plainCpu = new List<double>();
 var transportCpu = new List<double>();
+var actorCpu = new List<double>();
+var actorGen2 = 0;
 var process = System.Diagnostics.Process.GetCurrentProcess();
+var quiet = new ActorSystemSettings { LogLevel = LogLevel.Warning };
+await using (var actorSender = RemoteActorSystem.Start(settings, quiet))
+await using (var actorReceiver = RemoteActorSystem.Start(settings, quiet))
 await using (var receiver = new RemoteTransport(settings))
 await using (var sender = new RemoteTransport(settings))
 {
+    var messages = sizeMiB / messageMiB;
+    // Immutable for the whole run, so ToBulk may hand out the arrays themselves (no copy on the sending side).
+    var chunks = Enumerable.Range(0, messages).Select(i => new BenchTensor(payload.AsMemory(i * messageMiB * 1024 * 1024, messageMiB * 1024 * 1024))).ToArray();
+    actorSender.Serializers.AddBulk(BenchTensor.Serializer);
+    actorReceiver.Serializers.AddBulk(BenchTensor.Serializer);
+    var sink = new BenchSink();
+    var sinkRef = actorReceiver.System.ActorOf(Props.Create(() => new BenchSinkActor(sink)), "sink");
+    var remoteSink = actorSender.System.ResolveRemote(sinkRef.Path.ToStringWithUid());
+    async Task<double> ActorRoundAsync()
+    {
+        var done = sink.Expect(messages);
+        var watch = Stopwatch.StartNew();
+        foreach (var chunk in chunks) remoteSink.Tell(chunk);
+        await done;
+        return watch.Elapsed.TotalSeconds;
+    }
+
     var destination = new byte[size];
     var handler = new BenchHandler(destination);
     var address = receiver.Start(handler);
@@ -52,6 +83,7 @@ await using (var sender = new RemoteTransport(settings))
     var header = new BulkHeader { Dtype = TensorDType.Float32, Shape = { size / 4 }, Manifest = "bench" };
     await endpoint.SendBulkAsync(header, payload); // warm-up: connection, JIT
     await PlainCopyAsync(payload, destination);
+    await ActorRoundAsync();
     // Interleave so both see the same machine load on these shared cores.
     for (var rep = 0; rep < reps; rep++)
     {
@@ -63,18 +95,33 @@ await using (var sender = new RemoteTransport(settings))
         cpu = Cpu();
         plain.Add(await PlainCopyAsync(payload, destination));
         plainCpu.Add(Cpu() - cpu);
+        cpu = Cpu();
+        var gen2 = GC.CollectionCount(2);
+        actors.Add(await ActorRoundAsync());
+        actorCpu.Add(Cpu() - cpu);
+        actorGen2 += GC.CollectionCount(2) - gen2;
     }
     if (!destination.AsSpan().SequenceEqual(payload)) throw new InvalidOperationException("bulk payload corrupted");
 }
 
 var plainRate = Rate(size, Median(plain));
 var transportRate = Rate(size, Median(transport));
-Console.WriteLine($"plain socket copy : {plainRate,8:F0} MB/s  (min {Rate(size, plain.Max()):F0}, max {Rate(size, plain.Min()):F0})");
-Console.WriteLine($"bulk channel      : {transportRate,8:F0} MB/s  (min {Rate(size, transport.Max()):F0}, max {Rate(size, transport.Min()):F0})");
+var actorRate = Rate(size, Median(actors));
+Console.WriteLine($"plain socket copy : {plainRate,8:F0} MiB/s  (min {Rate(size, plain.Max()):F0}, max {Rate(size, plain.Min()):F0})");
+Console.WriteLine($"bulk channel      : {transportRate,8:F0} MiB/s  (min {Rate(size, transport.Max()):F0}, max {Rate(size, transport.Min()):F0})");
+Console.WriteLine($"actor bulk Tell   : {actorRate,8:F0} MiB/s  (min {Rate(size, actors.Max()):F0}, max {Rate(size, actors.Min()):F0}; {size / (messageMiB * 1024 * 1024)} x {messageMiB} MiB messages)");
 Console.WriteLine($"ratio bulk/plain  : {transportRate / plainRate:F2}  (goal >= 0.80)");
+Console.WriteLine($"ratio actor/plain : {actorRate / plainRate:F2}");
 // On a shared, oversubscribed machine wall time mostly measures the neighbours; CPU seconds per byte do not.
-Console.WriteLine($"cpu per GB        : plain {Median(plainCpu) / size * 1e9:F3} s, bulk {Median(transportCpu) / size * 1e9:F3} s, ratio plain/bulk {Median(plainCpu) / Median(transportCpu):F2}");
+Console.WriteLine($"cpu per GiB       : plain {PerGiB(plainCpu):F3} s, bulk {PerGiB(transportCpu):F3} s, actor {PerGiB(actorCpu):F3} s; " +
+                  $"ratio plain/bulk {Median(plainCpu) / Median(transportCpu):F2}, plain/actor {Median(plainCpu) / Median(actorCpu):F2}");
+Console.WriteLine($"gen2 GCs during actor rounds: {actorGen2} in {reps} reps");
+Console.WriteLine($"load at end: {LoadAverage()}");
 return 0;
+
+double PerGiB(List<double> cpu) => Median(cpu) / size * (1L << 30);
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
 
 int Arg(string name, int fallback)
 {
@@ -88,7 +135,7 @@ double Cpu()
     return process.TotalProcessorTime.TotalSeconds;
 }
 
-static double Rate(long bytes, double seconds) => bytes / seconds / 1e6;
+static double Rate(long bytes, double seconds) => bytes / seconds / (1024 * 1024);
 
 static double Median(List<double> values)
 {
@@ -145,4 +192,43 @@ internal sealed class BenchHandler(byte[] destination) : IInboundHandler
 
     // Received straight into a preallocated buffer, as a worker receives weights into its teacher's tensors.
     public Memory<byte>? ProvideBulkBuffer(UniqueRemoteAddress from, BulkHeader header) => destination;
+}
+
+/// <summary>A slice of the run's immutable payload, sent as one bulk message.</summary>
+internal sealed record BenchTensor(ReadOnlyMemory<byte> Data)
+{
+    public static readonly BulkMessageSerializer Serializer = new(typeof(BenchTensor), "bench.Tensor",
+        static (m, _) => new BulkMessageParts([], ((BenchTensor)m).Data),
+        // The receive buffer is pooled: keep a copy, as a real receiver would. Uninitialised, because the copy
+        // overwrites all of it: zeroing first would be one more pass over 16 MiB of freshly faulted-in pages.
+        static (_, payload, _) =>
+        {
+            var copy = GC.AllocateUninitializedArray<byte>(payload.Length);
+            payload.Span.CopyTo(copy);
+            return new BenchTensor(copy);
+        });
+}
+
+/// <summary>Counts arrivals; a round completes once the expected number came in.</summary>
+internal sealed class BenchSink
+{
+    private TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _remaining;
+
+    public Task Expect(int count)
+    {
+        _done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _remaining, count);
+        return _done.Task;
+    }
+
+    public void Arrived()
+    {
+        if (Interlocked.Decrement(ref _remaining) == 0) _done.TrySetResult();
+    }
+}
+
+internal sealed class BenchSinkActor : ReceiveActor
+{
+    public BenchSinkActor(BenchSink sink) => Receive<BenchTensor>(_ => sink.Arrived());
 }

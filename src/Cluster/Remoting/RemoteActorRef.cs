@@ -4,8 +4,9 @@ using ActorCodistill.Cluster.Remote;
 namespace ActorCodistill.Cluster.Remoting;
 
 /// <summary>
-/// A ref to an actor on another node. Tell serialises on the caller's thread (so an unserialisable message throws
-/// there) and queues an Envelope on the control channel to that node; deathwatch system messages become
+/// A ref to an actor on another node. Tell serialises on the caller's thread (so an unserialisable or oversize message
+/// throws there) and queues an Envelope on the control channel to that node, or, for a type registered with
+/// <see cref="SerializerRegistry.AddBulk"/>, a transfer on that node's bulk outbox; deathwatch system messages become
 /// RemoteWatch / RemoteUnwatch / RemoteDeathWatchNotification envelopes.
 /// </summary>
 internal sealed class RemoteActorRef : InternalActorRef

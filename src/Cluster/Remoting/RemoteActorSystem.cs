@@ -4,7 +4,9 @@ using ActorCodistill.Cluster.Actors;
 using ActorCodistill.Cluster.Remote;
 using ActorCodistill.Cluster.Remoting.Protocol;
 using Google.Protobuf;
+using BulkHeader = ActorCodistill.Cluster.Remote.Protocol.BulkHeader;
 using RemoteEnvelope = ActorCodistill.Cluster.Remote.Protocol.Envelope;
+using TensorDType = ActorCodistill.Cluster.Remote.Protocol.TensorDType;
 
 namespace ActorCodistill.Cluster.Remoting;
 
@@ -21,6 +23,10 @@ public sealed class RemoteActorSystem : IRemoteRefContext, IAsyncDisposable
 
     // Ask's temporary senders have no cell to look up; replies from other nodes find them here until they complete.
     private readonly ConcurrentDictionary<string, PromiseActorRef> _temps = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<RemoteAddress, BulkOutbox> _bulkOutboxes = new();
+    // An outbox starts a loop, so it is created under a lock (GetOrAdd could build one twice and orphan a loop), and
+    // none is created once shutdown has dropped them all.
+    private readonly Lock _bulkOutboxGate = new();
     private readonly ILoggingAdapter _log;
     private int _stopped;
 
@@ -83,6 +89,7 @@ public sealed class RemoteActorSystem : IRemoteRefContext, IAsyncDisposable
         bridge.Target = node._log;
         Registry.AddOrUpdate(system, node);
         transport.AssociationChanged += node.Watcher.OnAssociationEvent;
+        transport.AssociationChanged += node.OnAssociationEvent;
         node.Watcher.Start();
         handler.Attach(node);
         return node;
@@ -136,6 +143,7 @@ public sealed class RemoteActorSystem : IRemoteRefContext, IAsyncDisposable
         if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
         await System.Terminate().ConfigureAwait(false);
         Watcher.Dispose();
+        await DropBulkOutboxesAsync("shutting down").ConfigureAwait(false);
         await Transport.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -147,6 +155,7 @@ public sealed class RemoteActorSystem : IRemoteRefContext, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
         Watcher.Dispose();
+        await DropBulkOutboxesAsync("aborted").ConfigureAwait(false);
         await Transport.DisposeAsync().ConfigureAwait(false);
         await System.Terminate().ConfigureAwait(false);
     }
@@ -204,12 +213,88 @@ public sealed class RemoteActorSystem : IRemoteRefContext, IAsyncDisposable
     internal void SendUser(RemoteActorRef target, object message, IActorRef? sender)
     {
         var recipient = target.Path.ToStringWithUid();
+        if (Serializers.TryGetBulk(message.GetType(), out var bulk))
+        {
+            SendBulk(target, recipient, message, sender, bulk);
+            return;
+        }
         var (manifest, payload) = Serializers.Serialize(message, this, recipient);
         var envelope = new RemoteEnvelope { Recipient = recipient, Sender = PathOf(sender), Manifest = manifest, Payload = payload };
         if (!TrySend(target.Node, envelope))
         {
             System.RecordDeadLetter(new DeadLetter(message, sender, target));
         }
+    }
+
+    /// <summary>
+    /// Serialises on the caller's thread (so size errors throw at Tell) and queues the transfer on the peer node's
+    /// bulk outbox, whose single loop sends in Tell order.
+    /// </summary>
+    private void SendBulk(RemoteActorRef target, string recipient, object message, IActorRef? sender, BulkMessageSerializer serializer)
+    {
+        var parts = serializer.ToBulk(message, this);
+        var settings = Transport.Settings;
+        if (parts.Payload.Length > settings.MaxBulkTransferSize)
+            throw new OversizeBulkMessageException(message.GetType(), recipient, parts.Payload.Length, "maximum-bulk-transfer-size", settings.MaxBulkTransferSize);
+        var header = new BulkHeader
+        {
+            Dtype = TensorDType.Bytes,
+            Recipient = recipient,
+            Manifest = serializer.Manifest,
+            Sender = PathOf(sender),
+            // A copy: metadata is small, and the caller's array is then free to change after Tell.
+            Metadata = parts.Metadata is { Length: > 0 } metadata ? ByteString.CopyFrom(metadata) : ByteString.Empty,
+        };
+        // The header travels as one frame; the transport fills in the transfer fields (a few dozen bytes) later.
+        var headerSize = header.CalculateSize() + BulkHeaderReserve;
+        if (headerSize > settings.MaxFrameSize)
+            throw new OversizeBulkMessageException(message.GetType(), recipient, headerSize, "maximum-frame-size", settings.MaxFrameSize);
+        var item = new BulkOutboxItem(header, parts.Payload, message, sender, target);
+        if (BulkOutboxFor(target.Node) is not { } outbox || !outbox.TryEnqueue(item))
+        {
+            // Stopping, or the node was just declared gone and its outbox dropped.
+            System.RecordDeadLetter(new DeadLetter(message, sender, target));
+        }
+    }
+
+    // Frame head plus transfer id, total bytes, chunk size, ack interval, checksum flags, with room to spare.
+    private const int BulkHeaderReserve = 128;
+
+    /// <summary>The outbox to <paramref name="node"/>, created on first use; null once this node is stopping.</summary>
+    private BulkOutbox? BulkOutboxFor(RemoteAddress node)
+    {
+        if (_bulkOutboxes.TryGetValue(node, out var outbox)) return outbox;
+        lock (_bulkOutboxGate)
+        {
+            if (Volatile.Read(ref _stopped) != 0) return null;
+            if (_bulkOutboxes.TryGetValue(node, out outbox)) return outbox;
+            outbox = new BulkOutbox(this, node, _log);
+            _bulkOutboxes[node] = outbox;
+            return outbox;
+        }
+    }
+
+    /// <summary>Nodes we have queued bulk messages for; the watcher checks them for "gone" as it does watched nodes.</summary>
+    internal IEnumerable<RemoteAddress> BulkPeers => _bulkOutboxes.Keys;
+
+    /// <summary>A node is gone: what is queued for it becomes dead letters (one log line); a later Tell starts a new outbox.</summary>
+    internal void DropBulkOutbox(RemoteAddress node, string reason)
+    {
+        if (_bulkOutboxes.TryRemove(node, out var outbox)) outbox.Drop(reason);
+    }
+
+    private async Task DropBulkOutboxesAsync(string reason)
+    {
+        BulkOutbox[] outboxes;
+        // _stopped is set before this runs, so no outbox appears after the snapshot.
+        lock (_bulkOutboxGate) outboxes = _bulkOutboxes.Values.ToArray();
+        foreach (var outbox in outboxes) DropBulkOutbox(outbox.Node, reason);
+        await Task.WhenAll(outboxes.Select(o => o.Completion)).ConfigureAwait(false);
+    }
+
+    private void OnAssociationEvent(AssociationEvent e)
+    {
+        if (e is Quarantined q) DropBulkOutbox(q.Peer, $"quarantined: {q.Reason}");
     }
 
     internal void SendSystem(RemoteAddress node, ActorPath recipient, IMessage message)
@@ -280,6 +365,51 @@ public sealed class RemoteActorSystem : IRemoteRefContext, IAsyncDisposable
         recipient.Tell(message, sender);
     }
 
+    /// <summary>
+    /// One complete bulk transfer from an authenticated peer, on that peer's bulk connection thread (in order). The
+    /// payload buffer is pooled: FromBulk copies what it keeps, and the buffer goes back when this returns.
+    /// </summary>
+    internal void DeliverBulk(UniqueRemoteAddress from, BulkPayload payload)
+    {
+        using var _ = payload;
+        var header = payload.Header;
+        object message;
+        IActorRef? sender;
+        ActorPath recipientPath;
+        try
+        {
+            if (!Serializers.TryGetBulk(header.Manifest, out var serializer))
+                throw new RemoteSerializationException($"unknown bulk manifest '{header.Manifest}'");
+            recipientPath = ActorPath.Parse(header.Recipient);
+            sender = RefOf(header.Sender);
+            try
+            {
+                message = serializer.FromBulk(header.Metadata.Memory, payload.Data, this)
+                          ?? throw new RemoteSerializationException($"bulk serializer for '{header.Manifest}' returned null");
+            }
+            catch (Exception e) when (e is not RemoteSerializationException)
+            {
+                // FromBulk is user code reading bytes a peer sent: whatever it throws means garbled input, never a
+                // reason to take the connection or the node down.
+                throw new RemoteSerializationException(
+                    $"garbled bulk message for manifest '{header.Manifest}' ({header.Metadata.Length} metadata bytes, {payload.Data.Length} payload bytes): " +
+                    $"{e.GetType().Name}: {e.Message}", e);
+            }
+        }
+        catch (Exception e) when (e is RemoteSerializationException or FormatException)
+        {
+            _log.Warning($"dropped a bulk message from {from} for '{header.Recipient}': {e.Message}");
+            return;
+        }
+        if (ResolveLocal(recipientPath) is not { } recipient)
+        {
+            _log.Info($"dead letter: bulk {message.GetType().Name} from {from} (sender {header.Sender}) to unknown recipient {header.Recipient}");
+            new DeadLetterActorRef(System, recipientPath).Tell(message, sender);
+            return;
+        }
+        recipient.Tell(message, sender);
+    }
+
     /// <summary>The transport starts before the system exists (the system's address needs the bound port).</summary>
     private sealed class InboundHandler(IRemoteLogSink log) : IInboundHandler
     {
@@ -295,7 +425,12 @@ public sealed class RemoteActorSystem : IRemoteRefContext, IAsyncDisposable
 
         public void OnBulk(UniqueRemoteAddress from, BulkPayload payload)
         {
-            log.Log(RemoteLogLevel.Warning, $"dropped bulk transfer '{payload.Header.Manifest}' for '{payload.Header.Recipient}' from {from}: actor remoting does not route bulk payloads");
+            if (Volatile.Read(ref _node) is { } node)
+            {
+                node.DeliverBulk(from, payload);
+                return;
+            }
+            log.Log(RemoteLogLevel.Warning, $"dropped bulk transfer '{payload.Header.Manifest}' for '{payload.Header.Recipient}' from {from}: the actor system is still starting");
             payload.Dispose();
         }
     }

@@ -10,7 +10,7 @@ namespace ActorCodistill.Cluster.Remoting;
 /// its RemoteDeathWatchNotification comes back and is handed to the watcher as the ref it watched). Inbound: remote
 /// actors watching local ones (the local actor keeps the RemoteActorRef among its watchers and tells it when it
 /// stops). A watched node declared gone ends every outbound watch on it with AddressTerminated and drops its
-/// inbound watches. "Gone" is decided on <see cref="Check"/>, which a timer on the injected failure clock runs.
+/// inbound watches. Nodes with a bulk outbox are checked by the same rule, and a gone one's outbox is dropped. "Gone" is decided on <see cref="Check"/>, which a timer on the injected failure clock runs.
 /// </summary>
 internal sealed class RemoteWatcher : IDisposable
 {
@@ -147,6 +147,8 @@ internal sealed class RemoteWatcher : IDisposable
             {
                 nodes = [.. _outbound.Select(e => e.Watchee.Node), .. _inbound.Select(e => e.Watcher.Node)];
             }
+            // Nodes we queue bulk messages for are judged by the same rule, so a gone node's outbox is dropped.
+            nodes.UnionWith(_remoting.BulkPeers);
             foreach (var node in nodes)
             {
                 var associated = _remoting.IsAssociated(node);
@@ -172,6 +174,7 @@ internal sealed class RemoteWatcher : IDisposable
 
     private void NodeGone(RemoteAddress node, string reason)
     {
+        _remoting.DropBulkOutbox(node, $"node declared gone: {reason}");
         List<(RemoteActorRef Watchee, InternalActorRef Watcher)> outbound;
         List<(InternalActorRef Watchee, RemoteActorRef Watcher)> inbound;
         lock (_gate)

@@ -27,12 +27,17 @@ public sealed record MessageSerializer(
 /// <summary>
 /// Message type &lt;-&gt; manifest. Protobuf messages use their descriptor's full name as manifest; the system messages
 /// (deathwatch, Terminated, Identify) are registered from the start. Lookup is by exact type: a subtype is not sent
-/// under its base's manifest, so nothing reaches a peer as a type it was not meant to be.
+/// under its base's manifest, so nothing reaches a peer as a type it was not meant to be. Bulk messages
+/// (<see cref="AddBulk"/>) have a table of their own; a type or manifest lives in one table only.
 /// </summary>
 public sealed class SerializerRegistry
 {
     private readonly ConcurrentDictionary<System.Type, MessageSerializer> _byType = new();
     private readonly ConcurrentDictionary<string, MessageSerializer> _byManifest = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<System.Type, BulkMessageSerializer> _bulkByType = new();
+    private readonly ConcurrentDictionary<string, BulkMessageSerializer> _bulkByManifest = new(StringComparer.Ordinal);
+    // Registration is rare; one lock keeps the cross-table collision checks and the two writes atomic.
+    private readonly Lock _registration = new();
 
     public SerializerRegistry()
     {
@@ -79,6 +84,8 @@ public sealed class SerializerRegistry
 
     public IReadOnlyCollection<MessageSerializer> Serializers => _byManifest.Values.ToArray();
 
+    public IReadOnlyCollection<BulkMessageSerializer> BulkSerializers => _bulkByManifest.Values.ToArray();
+
     /// <summary>Registers a protobuf message under its descriptor full name.</summary>
     public SerializerRegistry AddProtobuf<T>()
         where T : IMessage<T>, new() => AddProtobuf(new T().Descriptor);
@@ -97,14 +104,67 @@ public sealed class SerializerRegistry
     public SerializerRegistry Add(MessageSerializer serializer)
     {
         ArgumentNullException.ThrowIfNull(serializer);
-        if (_byManifest.TryGetValue(serializer.Manifest, out var existing) && existing.Type != serializer.Type)
-            throw new ArgumentException($"manifest '{serializer.Manifest}' is already registered for {existing.Type.FullName}");
-        _byManifest[serializer.Manifest] = serializer;
-        _byType[serializer.Type] = serializer;
+        lock (_registration)
+        {
+            if (_byManifest.TryGetValue(serializer.Manifest, out var existing) && existing.Type != serializer.Type)
+                throw new ArgumentException($"manifest '{serializer.Manifest}' is already registered for {existing.Type.FullName}");
+            if (_bulkByManifest.TryGetValue(serializer.Manifest, out var bulk))
+                throw new ArgumentException($"manifest '{serializer.Manifest}' is already registered as a bulk message for {bulk.Type.FullName}");
+            if (_bulkByType.ContainsKey(serializer.Type))
+                throw new ArgumentException($"{serializer.Type.FullName} is already registered as a bulk message");
+            _byManifest[serializer.Manifest] = serializer;
+            _byType[serializer.Type] = serializer;
+        }
         return this;
     }
 
-    public bool CanSerialize(System.Type type) => _byType.ContainsKey(type);
+    /// <summary>
+    /// Registers a message type whose payload travels on the bulk channel (tensors, checkpoints). A manifest or type
+    /// already taken (as a bulk or a control message of another type) is refused.
+    /// </summary>
+    public SerializerRegistry AddBulk(BulkMessageSerializer serializer)
+    {
+        ArgumentNullException.ThrowIfNull(serializer);
+        ArgumentNullException.ThrowIfNull(serializer.Type);
+        ArgumentException.ThrowIfNullOrEmpty(serializer.Manifest);
+        ArgumentNullException.ThrowIfNull(serializer.ToBulk);
+        ArgumentNullException.ThrowIfNull(serializer.FromBulk);
+        lock (_registration)
+        {
+            if (_bulkByManifest.TryGetValue(serializer.Manifest, out var existing) && existing.Type != serializer.Type)
+                throw new ArgumentException($"bulk manifest '{serializer.Manifest}' is already registered for {existing.Type.FullName}");
+            if (_byManifest.TryGetValue(serializer.Manifest, out var control))
+                throw new ArgumentException($"manifest '{serializer.Manifest}' is already registered as a control message for {control.Type.FullName}");
+            if (_byType.ContainsKey(serializer.Type))
+                throw new ArgumentException($"{serializer.Type.FullName} is already registered as a control message");
+            if (_bulkByType.TryGetValue(serializer.Type, out var previous) && previous.Manifest != serializer.Manifest)
+                throw new ArgumentException($"{serializer.Type.FullName} is already registered as bulk manifest '{previous.Manifest}'");
+            _bulkByManifest[serializer.Manifest] = serializer;
+            _bulkByType[serializer.Type] = serializer;
+        }
+        return this;
+    }
+
+    /// <summary>
+    /// Registers a small immutable record as System.Text.Json on the control channel: positional records, nested
+    /// records, IReadOnlyList / IReadOnlyDictionary, nullable fields, enums (as strings), and IActorRef fields (as
+    /// paths, resolved on the receiving node so replies work). One options instance per registration is reused.
+    /// </summary>
+    public SerializerRegistry AddJson<T>(string manifest, System.Text.Json.JsonSerializerOptions? options = null) =>
+        AddJson(typeof(T), manifest, options);
+
+    public SerializerRegistry AddJson(System.Type type, string manifest, System.Text.Json.JsonSerializerOptions? options = null) =>
+        Add(JsonMessageSerializer.Create(type, manifest, options));
+
+    /// <summary>True for types that can cross the wire, on the control or the bulk channel.</summary>
+    public bool CanSerialize(System.Type type) => _byType.ContainsKey(type) || _bulkByType.ContainsKey(type);
+
+    /// <summary>True for types registered with <see cref="AddBulk"/>: their Tell goes to the bulk channel.</summary>
+    public bool IsBulk(System.Type type) => _bulkByType.ContainsKey(type);
+
+    internal bool TryGetBulk(System.Type type, out BulkMessageSerializer serializer) => _bulkByType.TryGetValue(type, out serializer!);
+
+    internal bool TryGetBulk(string manifest, out BulkMessageSerializer serializer) => _bulkByManifest.TryGetValue(manifest, out serializer!);
 
     /// <summary>Manifest and payload; throws <see cref="NotSerializableMessageException"/> naming the type.</summary>
     public (string Manifest, ByteString Payload) Serialize(object message, IRemoteRefContext refs, string recipient)
