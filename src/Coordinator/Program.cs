@@ -51,7 +51,46 @@ public static class Program
             return 0;
         }));
 
-        var root = new RootCommand("ActorCodistill: codistillation (Anil et al. 2018) on an actor cluster") { train, compare, churn };
+        var host = new Option<string?>("--host") { Description = "address to bind and advertise (default remote.hostname)" };
+        var port = new Option<int?>("--port") { Description = "port to listen on (default remote.port)" };
+        var seedNodes = new Option<string[]>("--seed-node") { Description = "HOST:PORT of the seed nodes (default cluster.seed-nodes, or this node alone)" };
+        var seed = new Command("seed", "seed node of a cluster run: hosts the coordinator, groups and broadcasters; worker nodes offer the slots")
+            { config, set, baseline, runName, host, port, seedNodes };
+        seed.SetAction(parse => Guard(() =>
+        {
+            var overrides = ParseOverrides(parse.GetValue(set));
+            var loaded = Cluster.Configuration.ConfigLoader.Load(parse.GetValue(config), overrides.ToDictionary(kv => kv.Key, kv => kv.Value));
+            var name = parse.GetValue(runName) ?? new Cluster.Configuration.SettingsReader(loaded).GetString("cluster-job.run-name", allowEmpty: false);
+            var seeds = parse.GetValue(seedNodes);
+            TrainCommand.Run(new TrainCommand.Options(parse.GetValue(config), parse.GetValue(baseline), overrides, name), Console.Out,
+                new Distributed.SeedHosting(parse.GetValue(host), parse.GetValue(port), seeds is { Length: > 0 } ? seeds : null));
+            return 0;
+        }));
+
+        var ctlSeed = new Option<string>("--seed") { Description = "HOST:PORT of the seed", Required = true };
+        var ctlTimeout = new Option<int>("--timeout") { Description = "seconds to wait for the answer", DefaultValueFactory = _ => 10 };
+        var ctl = new Command("ctl", "operate a running cluster job (needs the cluster secret: remote.secret or CODISTILL_SECRET)") { config, set, ctlSeed, host, ctlTimeout };
+        void Verb(string name, string description, Func<ParseResult, Job.CoordinatorMessage> message, params Argument[] arguments)
+        {
+            var verb = new Command(name, description);
+            foreach (var a in arguments) verb.Arguments.Add(a);
+            verb.SetAction(parse => Guard(() => Distributed.CtlCommand.Run(parse.GetValue(config), ParseOverrides(parse.GetValue(set)),
+                parse.GetValue(ctlSeed)!, parse.GetValue(host), message(parse), TimeSpan.FromSeconds(parse.GetValue(ctlTimeout)), Console.Out)));
+            ctl.Subcommands.Add(verb);
+        }
+        var topologyArg = new Argument<string>("topology") { Description = "pairwise, ring or all-to-all" };
+        var intervalArg = new Argument<long>("steps") { Description = "steps between teacher reloads" };
+        var weightArg = new Argument<double>("weight") { Description = "weight of the distillation term" };
+        var nodeArg = new Argument<string>("node") { Description = "node address, act://codistill@host:port (see status)" };
+        var reasonArg = new Argument<string>("reason") { Description = "why (journalled)", DefaultValueFactory = _ => "stopped by an operator" };
+        Verb("status", "show the job's phase, steps, members, placement and recent events", _ => new Job.GetStatus());
+        Verb("topology", "change who learns from whom at the next step boundary", p => new Job.ChangeTopology(Workers.Training.Topology.Parse(p.GetValue(topologyArg)!)), topologyArg);
+        Verb("reload-interval", "change the steps between teacher reloads", p => new Job.ChangeReloadInterval(p.GetValue(intervalArg)), intervalArg);
+        Verb("weight", "change the distillation weight", p => new Job.ChangeDistillWeight(p.GetValue(weightArg)), weightArg);
+        Verb("drain", "move the job's workers off a node and place nothing more there", p => new Job.DrainNode(p.GetValue(nodeArg)!), nodeArg);
+        Verb("stop", "stop the job at the next step boundary", p => new Job.StopJob(p.GetValue(reasonArg)!), reasonArg);
+
+        var root = new RootCommand("ActorCodistill: codistillation (Anil et al. 2018) on an actor cluster") { train, compare, churn, seed, ctl };
         return root.Parse(args).Invoke();
     }
 

@@ -3,6 +3,7 @@ using ActorCodistill.Cluster.Actors;
 using ActorCodistill.Cluster.Configuration;
 using ActorCodistill.Cluster.Persistence;
 using ActorCodistill.Coordinator.Job;
+using ActorCodistill.Coordinator.Distributed;
 using ActorCodistill.Coordinator.Reporting;
 using ActorCodistill.Torch;
 using ActorCodistill.Workers.Actors;
@@ -21,7 +22,13 @@ public static class TrainCommand
 
     public sealed record Result(string RunDirectory, JobCompleted Completed, RunSummary Summary);
 
-    public static Result Run(Options options, TextWriter console)
+    public static Result Run(Options options, TextWriter console) => Run(options, console, EmbeddedHosting.Instance);
+
+    /// <summary>
+    /// One path for every run: configuration, data, run folder, journal, checkpoints, progress and summary are the
+    /// same; <paramref name="hosting"/> decides only where the actors live (this process, or a cluster's seed).
+    /// </summary>
+    public static Result Run(Options options, TextWriter console, IJobHosting hosting)
     {
         var config = ConfigLoader.Load(options.ConfigPath, options.Overrides.ToDictionary(kv => kv.Key, kv => kv.Value));
         var root = new SettingsReader(config);
@@ -51,12 +58,21 @@ public static class TrainCommand
 
         using var recorder = new RunRecorder(spec, runDirectory, info, console, printEvery);
         var journal = OpenJournal(root, runDirectory, out var stores);
-        var system = ActorSystem.Create("codistill", Cluster.Configuration.ActorSystemSettings.From(config).ToRuntime());
+        var history = journal.Load(runId);
+        if (history.Count > 0 && history[^1] is JobFinished)
+        {
+            stores?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw new ArgumentException($"run folder {runDirectory} holds a finished job; choose another --run-name (or delete the folder)");
+        }
+        if (history.Count > 0) console.WriteLine($"resuming job {runId}: its journal holds {history.Count} events (checkpoints under {Path.Combine(runDirectory, "checkpoints")})");
+        var checkpoints = new FileGroupCheckpoints(Path.Combine(runDirectory, "checkpoints"));
+        var system = hosting.StartSystem(config, console);
         try
         {
             var completion = new TaskCompletionSource<JobCompleted>(TaskCreationOptions.RunContinuationsAsynchronously);
             var owner = system.ActorOf(JobCompletionActor.Props(completion), "owner");
-            var coordinator = system.ActorOf(CoordinatorActor.Props(spec, runId, journal, recorder, owner, options.Fault), "coordinator");
+            var coordinator = hosting.StartJob(system, root, spec, placement =>
+                CoordinatorActor.Props(spec, runId, journal, recorder, owner, options.Fault, placement, checkpoints));
             ConsoleCancelEventHandler onCancel = (_, e) =>
             {
                 e.Cancel = true;
@@ -93,7 +109,7 @@ public static class TrainCommand
         }
         finally
         {
-            system.Terminate().Wait(TimeSpan.FromSeconds(30));
+            hosting.StopSystem(system);
             stores?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
     }

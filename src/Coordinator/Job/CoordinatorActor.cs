@@ -100,7 +100,12 @@ public sealed class CoordinatorActor : ReceiveActor
     }
 
     private JobStatus Status() => new(_jobId, _state.Phase, _state.Topology, _state.ReloadInterval, _state.DistillWeight,
-        new Dictionary<int, long>(_groupSteps), _spec.Steps, _recent.ToArray());
+        new Dictionary<int, long>(_groupSteps), _spec.Steps, _recent.ToArray())
+    {
+        GroupMembers = new Dictionary<int, int>(_groupMembers),
+    };
+
+    private readonly Dictionary<int, int> _groupMembers = new();
 
     // ---- phases ----
 
@@ -132,6 +137,12 @@ public sealed class CoordinatorActor : ReceiveActor
                 foreach (var g in _groups) g.Tell(new GroupReconfigure(null, null, change.Weight), Self);
                 return $"distillation weight changed to {change.Weight}";
             }));
+            Receive<DrainNode>(drain => Reconfigure(drain, () =>
+            {
+                Persist(new NodeDrained(drain.NodeAddress));
+                foreach (var g in _groups) g.Tell(new ReleaseMembersOn(drain.NodeAddress, "drained by an operator"), Self);
+                return $"draining {drain.NodeAddress}: its workers move at the next step boundary";
+            }));
             Receive<StopJob>(stop =>
             {
                 Persist(new JobStopRequested(stop.Reason));
@@ -158,6 +169,7 @@ public sealed class CoordinatorActor : ReceiveActor
     private void OnGroupStep(GroupStepCompleted step)
     {
         _groupSteps[step.Group] = step.Step;
+        _groupMembers[step.Group] = step.Members;
         _allreduceBytes += step.AllreduceBytes;
         if (step.DistillOn && !_state.DistillingGroups.Contains(step.Group))
         {

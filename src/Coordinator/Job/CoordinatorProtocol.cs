@@ -9,6 +9,9 @@ public sealed record ChangeTopology(TopologyKind Topology) : CoordinatorMessage;
 public sealed record ChangeReloadInterval(long Steps) : CoordinatorMessage;
 public sealed record ChangeDistillWeight(double Weight) : CoordinatorMessage;
 public sealed record StopJob(string Reason) : CoordinatorMessage;
+
+/// <summary>Moves the job's workers off a node (its address, <c>act://codistill@host:port</c>) at the next step boundary and places nothing more there.</summary>
+public sealed record DrainNode(string NodeAddress) : CoordinatorMessage;
 public sealed record GetStatus : CoordinatorMessage;
 
 /// <summary>The answer to a reconfiguration: accepted (persisted and forwarded) or refused with the reason.</summary>
@@ -22,7 +25,14 @@ public sealed record JobStatus(
     double DistillWeight,
     IReadOnlyDictionary<int, long> GroupSteps,
     long Steps,
-    IReadOnlyList<string> RecentEvents) : CoordinatorMessage;
+    IReadOnlyList<string> RecentEvents) : CoordinatorMessage
+{
+    /// <summary>Where the workers run and what waits for a slot (cluster runs; empty embedded).</summary>
+    public IReadOnlyList<string> Placement { get; init; } = [];
+
+    /// <summary>Live members per group at the last completed step.</summary>
+    public IReadOnlyDictionary<int, int> GroupMembers { get; init; } = new Dictionary<int, int>();
+}
 
 /// <summary>Sent to the job's owner when every group has finished.</summary>
 public sealed record JobCompleted(string JobId, JobStatus Status, long CheckpointBytes, long AllreduceBytes) : CoordinatorMessage;

@@ -17,6 +17,7 @@ public enum JobPhase { Created, BurnIn, Distilling, Stopping, Finished }
 [JsonDerivedType(typeof(GroupCheckpointed), "group-checkpointed")]
 [JsonDerivedType(typeof(WorkerFailed), "worker-failed")]
 [JsonDerivedType(typeof(JobStopRequested), "job-stop-requested")]
+[JsonDerivedType(typeof(NodeDrained), "node-drained")]
 [JsonDerivedType(typeof(JobFinished), "job-finished")]
 public abstract record JobEvent
 {
@@ -37,6 +38,7 @@ public sealed record DistillWeightChanged(double Weight) : JobEvent;
 public sealed record GroupCheckpointed(int Group, long Step) : JobEvent;
 public sealed record WorkerFailed(int Group, long Step, string Reason) : JobEvent;
 public sealed record JobStopRequested(string Reason) : JobEvent;
+public sealed record NodeDrained(string NodeAddress) : JobEvent;
 public sealed record JobFinished(IReadOnlyDictionary<int, long> GroupSteps) : JobEvent;
 
 /// <summary>
@@ -56,6 +58,9 @@ public sealed record JobState(
     ImmutableHashSet<int> DistillingGroups,
     int Failures)
 {
+    /// <summary>Nodes drained by an operator: nothing is placed there again in this job.</summary>
+    public ImmutableHashSet<string> DrainedNodes { get; init; } = ImmutableHashSet<string>.Empty;
+
     public static JobState Empty { get; } = new("", JobPhase.Created, false, 0, TopologyKind.Pairwise, 0, 0, 0,
         ImmutableDictionary<int, long>.Empty, ImmutableHashSet<int>.Empty, 0);
 
@@ -77,6 +82,7 @@ public sealed record JobState(
         GroupCheckpointed c => this with { CheckpointedSteps = CheckpointedSteps.SetItem(c.Group, c.Step) },
         WorkerFailed => this with { Failures = Failures + 1 },
         JobStopRequested => this with { Phase = JobPhase.Stopping },
+        NodeDrained n => this with { DrainedNodes = DrainedNodes.Add(n.NodeAddress) },
         JobFinished => this with { Phase = JobPhase.Finished },
         _ => throw new ArgumentException($"unknown job event {e.GetType().Name}"),
     };
@@ -87,6 +93,8 @@ public sealed record JobState(
         _ when Phase is JobPhase.Stopping or JobPhase.Finished => $"the job is {Phase.ToString().ToLowerInvariant()}",
         ChangeTopology t when t.Topology == TopologyKind.Pairwise && Groups != 2 =>
             $"topology 'pairwise' needs exactly 2 groups, the job has {Groups}",
+        DrainNode d when string.IsNullOrWhiteSpace(d.NodeAddress) || !d.NodeAddress.Contains("://", StringComparison.Ordinal) =>
+            $"drain needs a node address like act://codistill@host:port, got '{d.NodeAddress}'",
         ChangeReloadInterval r when r.Steps < 1 => $"reload interval must be >= 1 step, got {r.Steps}",
         ChangeDistillWeight w when !(w.Weight >= 0) || double.IsInfinity(w.Weight) => $"distillation weight must be finite and >= 0, got {w.Weight}",
         _ when Baseline && change is ChangeTopology or ChangeDistillWeight => "a baseline run has no distillation to reconfigure",

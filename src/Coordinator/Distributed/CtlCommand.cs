@@ -1,0 +1,76 @@
+using ActorCodistill.Cluster.Actors;
+using ActorCodistill.Cluster.Configuration;
+using ActorCodistill.Coordinator.Job;
+using ActorCodistill.Workers.Node;
+using ActorCodistill.Workers.Training;
+
+namespace ActorCodistill.Coordinator.Distributed;
+
+/// <summary>
+/// The operator's client: connects to the seed with the cluster secret (as an authenticated remoting client, not a
+/// member, so it never takes part in downing decisions), sends one message to <c>/user/job</c> and prints the answer.
+/// Exit code 0 = accepted, 1 = refused (with the reason), 2 = could not ask.
+/// </summary>
+public static class CtlCommand
+{
+    public static int Run(string? configPath, IReadOnlyDictionary<string, string?> overrides, string seed, string? host, CoordinatorMessage message,
+        TimeSpan timeout, TextWriter output)
+    {
+        var config = ConfigLoader.Load(configPath, overrides.ToDictionary(kv => kv.Key, kv => kv.Value));
+        var address = ClusterNode.ParseSeed(seed);
+        var node = ClusterNode.Start(new NodeOptions(config, ["client"], [], null, host, 0, CoordinatorSerializers.Register, JoinCluster: false));
+        try
+        {
+            var job = node.Remoting.ResolveRemote($"{address}/user/{SeedHosting.JobActorName}");
+            object answer;
+            try
+            {
+                answer = job.Ask<object>(message, timeout).GetAwaiter().GetResult();
+            }
+            catch (TimeoutException)
+            {
+                output.WriteLine($"error: no answer from the seed at {address} within {timeout.TotalSeconds:0}s " +
+                                 "(is it running, and do both sides use the same cluster secret?)");
+                return 2;
+            }
+            switch (answer)
+            {
+                case JobStatus status:
+                    output.WriteLine(Format(status));
+                    return 0;
+                case ReconfigureResult result:
+                    output.WriteLine((result.Accepted ? "accepted: " : "refused: ") + result.Message);
+                    return result.Accepted ? 0 : 1;
+                default:
+                    output.WriteLine($"unexpected answer {answer.GetType().Name}");
+                    return 2;
+            }
+        }
+        finally
+        {
+            node.Remoting.AbortAsync().Wait(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    public static string Format(JobStatus s)
+    {
+        var lines = new List<string>
+        {
+            $"job {s.JobId}: {s.Phase.ToString().ToLowerInvariant()}, topology {Topology.Name(s.Topology)}, reload interval {s.ReloadInterval}, " +
+            $"distillation weight {s.DistillWeight}",
+        };
+        foreach (var (group, step) in s.GroupSteps.OrderBy(kv => kv.Key))
+            lines.Add($"  group {group}: step {step} of {s.Steps}" + (s.GroupMembers.TryGetValue(group, out var m) ? $", {m} workers" : ""));
+        if (s.Placement.Count > 0)
+        {
+            lines.Add("placement:");
+            lines.AddRange(s.Placement.Select(p => "  " + p));
+        }
+        if (s.RecentEvents.Count > 0)
+        {
+            lines.Add("recent events:");
+            lines.AddRange(s.RecentEvents.Select(e => "  " + e));
+        }
+        return string.Join(Environment.NewLine, lines);
+    }
+}

@@ -1,0 +1,18 @@
+using ActorCodistill.Cluster.Actors;
+using ActorCodistill.Workers.Training;
+
+namespace ActorCodistill.Coordinator.Distributed;
+
+/// <summary>A group -> the seed's placement: find a device slot for the worker of (group, slot), incarnation generation.</summary>
+public sealed record RequestWorker(JobSpec Spec, int Group, int Slot, int Generation, IActorRef GroupRef);
+
+/// <summary>Placement -> the job: how many device slots the reachable, non-draining worker nodes offer now.</summary>
+public sealed record SlotsChanged(int Slots, int Free, int Nodes);
+
+/// <summary>Placement: place nothing more on this node (its workers are released by their groups at a step boundary).</summary>
+public sealed record DrainPlacement(string NodeAddress);
+
+/// <summary>What the placement knows, for status.</summary>
+public sealed record GetPlacement;
+
+public sealed record PlacementView(IReadOnlyList<string> Lines);

@@ -1,0 +1,190 @@
+using ActorCodistill.Cluster.Actors;
+using ActorCodistill.Cluster.Membership;
+using ActorCodistill.Cluster.Remoting;
+using ActorCodistill.Workers.Node;
+using ClusterExt = ActorCodistill.Cluster.ClusterDaemon.Cluster;
+
+namespace ActorCodistill.Coordinator.Distributed;
+
+/// <summary>
+/// The seed's view of the device slots worker nodes offer (from cluster membership: Up members with the
+/// <c>worker</c> role and their devices) and which worker runs on each. Places a requested worker with
+/// <b>pinned placement</b>: the slot it ran on before when that is still free, else a free device on the
+/// least-loaded reachable node that is not draining; a request that finds no free slot waits until one appears
+/// (a node joins, a worker stops). A spawn still on its way when its node is removed is asked for again.
+/// </summary>
+public sealed class SlotPlacementActor : ReceiveActor
+{
+    private readonly IActorRef _listener;
+    private readonly Dictionary<Address, NodeSlots> _nodes = new();
+    private readonly Dictionary<(int Group, int Slot), (Address Node, string Device)> _pinned = new();
+    private readonly List<RequestWorker> _waiting = new();
+    private readonly HashSet<Address> _draining = new();
+
+    private sealed class NodeSlots(Address address, IReadOnlyList<string> devices)
+    {
+        public Address Address { get; } = address;
+        public IReadOnlyList<string> Devices { get; } = devices;
+        public bool Reachable { get; set; } = true;
+        public Dictionary<string, Occupant> Occupied { get; } = new(StringComparer.Ordinal);
+        public int Free => Devices.Count - Occupied.Count;
+    }
+
+    private sealed record Occupant(RequestWorker Request, bool Started);
+
+    public SlotPlacementActor(IActorRef listener)
+    {
+        _listener = listener;
+        Receive<Cluster.ClusterDaemon.CurrentClusterState>(state =>
+        {
+            foreach (var m in state.Members.Where(m => m.Status == MemberStatus.Up)) AddNode(m, state.DevicesOf(m.Node));
+            foreach (var m in state.Unreachable) SetReachable(m.Node.Address, false);
+            Changed();
+        });
+        Receive<MemberUp>(up =>
+        {
+            AddNode(up.Member, ClusterExt.Get(Context.System).State.DevicesOf(up.Member.Node));
+            Changed();
+        });
+        Receive<MemberRemoved>(removed => RemoveNode(removed.Member.Node.Address, $"removed from the cluster (was {removed.PreviousStatus})"));
+        Receive<UnreachableMember>(u =>
+        {
+            SetReachable(u.Member.Node.Address, false);
+            Changed();
+        });
+        Receive<ReachableMember>(r =>
+        {
+            SetReachable(r.Member.Node.Address, true);
+            Changed();
+        });
+        Receive<RequestWorker>(request =>
+        {
+            _waiting.RemoveAll(w => w.Group == request.Group && w.Slot == request.Slot);
+            if (!TryPlace(request))
+            {
+                _waiting.Add(request);
+                Log.Info($"no free device slot for group {request.Group} slot {request.Slot}; it waits for one");
+            }
+        });
+        Receive<WorkerStarted>(started =>
+        {
+            if (Find(Sender.Path.Address, started.Device) is { } node && node.Occupied.TryGetValue(started.Device, out var o) &&
+                o.Request.Group == started.Group && o.Request.Slot == started.Slot && o.Request.Generation == started.Generation)
+                node.Occupied[started.Device] = o with { Started = true };
+        });
+        Receive<WorkerStopped>(stopped => Free(Sender.Path.Address, stopped.Device, stopped.Group, stopped.Slot, stopped.Generation));
+        Receive<SpawnRefused>(refused =>
+        {
+            Log.Warning($"{Sender.Path.Address} refused group {refused.Group} slot {refused.Slot} on {refused.Device}: {refused.Reason}");
+            if (Find(Sender.Path.Address, refused.Device) is { } node && node.Occupied.Remove(refused.Device, out var o))
+            {
+                _pinned.Remove((o.Request.Group, o.Request.Slot));
+                // Try elsewhere; a device that is busy for a reason unknown here stays unused on this node until it stops.
+                if (!TryPlace(o.Request, avoid: (node.Address, refused.Device))) _waiting.Add(o.Request);
+            }
+        });
+        Receive<DrainPlacement>(drain =>
+        {
+            var node = _nodes.Keys.FirstOrDefault(a => a.ToString() == drain.NodeAddress);
+            if (node is not null) _draining.Add(node);
+            Changed();
+        });
+        Receive<GetPlacement>(_ => Sender.Tell(new PlacementView(View()), Self));
+    }
+
+    public static Props Props(IActorRef listener) => Cluster.Actors.Props.Create(() => new SlotPlacementActor(listener));
+
+    protected override void PreStart() =>
+        ClusterExt.Get(Context.System).Subscribe(Self, typeof(MemberUp), typeof(MemberRemoved), typeof(UnreachableMember), typeof(ReachableMember));
+
+    private NodeSlots? Find(Address address, string device) =>
+        _nodes.TryGetValue(address, out var node) && node.Devices.Contains(device) ? node : null;
+
+    private void AddNode(Member member, IReadOnlyList<string> devices)
+    {
+        if (!member.HasRole("worker") || devices.Count == 0 || _nodes.ContainsKey(member.Node.Address)) return;
+        _nodes[member.Node.Address] = new NodeSlots(member.Node.Address, devices);
+        Log.Info($"worker node {member.Node.Address} offers [{string.Join(", ", devices)}]");
+        PlaceWaiting();
+    }
+
+    private void RemoveNode(Address address, string why)
+    {
+        if (!_nodes.Remove(address, out var node)) return;
+        _draining.Remove(address);
+        Log.Info($"worker node {address} {why}: its {node.Devices.Count} slots are gone");
+        // Spawns that never started are asked for again; running workers' groups see them terminate and ask themselves.
+        foreach (var o in node.Occupied.Values.Where(o => !o.Started)) _waiting.Add(o.Request);
+        PlaceWaiting();
+        Changed();
+    }
+
+    private void SetReachable(Address address, bool reachable)
+    {
+        if (_nodes.TryGetValue(address, out var node)) node.Reachable = reachable;
+        if (reachable) PlaceWaiting();
+    }
+
+    private void Free(Address address, string device, int group, int slot, int generation)
+    {
+        if (Find(address, device) is not { } node || !node.Occupied.TryGetValue(device, out var o)) return;
+        if (o.Request.Group != group || o.Request.Slot != slot || o.Request.Generation != generation) return;
+        node.Occupied.Remove(device);
+        PlaceWaiting();
+        Changed();
+    }
+
+    private bool Usable(NodeSlots node) => node.Reachable && !_draining.Contains(node.Address);
+
+    private bool TryPlace(RequestWorker request, (Address, string)? avoid = null)
+    {
+        NodeSlots? target = null;
+        string? device = null;
+        if (_pinned.TryGetValue((request.Group, request.Slot), out var pin) && _nodes.TryGetValue(pin.Node, out var pinnedNode) &&
+            Usable(pinnedNode) && !pinnedNode.Occupied.ContainsKey(pin.Device) && (pin.Node, pin.Device) != avoid)
+        {
+            target = pinnedNode;
+            device = pin.Device;
+        }
+        else
+        {
+            foreach (var node in _nodes.Values.Where(Usable).OrderByDescending(n => n.Free).ThenBy(n => n.Address.ToString(), StringComparer.Ordinal))
+            {
+                device = node.Devices.FirstOrDefault(d => !node.Occupied.ContainsKey(d) && (node.Address, d) != avoid);
+                if (device is null) continue;
+                target = node;
+                break;
+            }
+        }
+        if (target is null || device is null) return false;
+
+        target.Occupied[device] = new Occupant(request, Started: false);
+        _pinned[(request.Group, request.Slot)] = (target.Address, device);
+        var host = Context.System.ResolveRemote($"{target.Address}/user/{WorkerHostActor.Name}");
+        host.Tell(new SpawnWorker(request.Spec, request.Group, request.Slot, request.Generation, device, request.GroupRef), Self);
+        Log.Info($"placing group {request.Group} slot {request.Slot} #{request.Generation} on {target.Address} {device}");
+        Changed();
+        return true;
+    }
+
+    private void PlaceWaiting()
+    {
+        foreach (var request in _waiting.ToList())
+            if (TryPlace(request)) _waiting.Remove(request);
+    }
+
+    private void Changed()
+    {
+        var usable = _nodes.Values.Where(Usable).ToList();
+        _listener.Tell(new SlotsChanged(usable.Sum(n => n.Devices.Count), usable.Sum(n => n.Free), usable.Count), Self);
+    }
+
+    private IReadOnlyList<string> View() =>
+        _nodes.Values.OrderBy(n => n.Address.ToString(), StringComparer.Ordinal).Select(n =>
+            $"{n.Address}{(n.Reachable ? "" : " UNREACHABLE")}{(_draining.Contains(n.Address) ? " DRAINING" : "")}: " +
+            string.Join(", ", n.Devices.Select(d => n.Occupied.TryGetValue(d, out var o)
+                ? $"{d}=g{o.Request.Group}/s{o.Request.Slot}#{o.Request.Generation}{(o.Started ? "" : "(starting)")}"
+                : $"{d}=free")))
+        .Concat(_waiting.Select(w => $"waiting: group {w.Group} slot {w.Slot} #{w.Generation}"))
+        .ToArray();
+}

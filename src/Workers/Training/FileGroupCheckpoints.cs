@@ -1,0 +1,45 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using ActorCodistill.Cluster.Persistence;
+
+namespace ActorCodistill.Workers.Training;
+
+/// <summary>
+/// Recovery checkpoints as crash-safe files (<see cref="FileCheckpointStore"/>: write, fsync, rename, SHA-256),
+/// one key per group: the float32 weights followed by the optimizer state. A damaged newest file is skipped
+/// (reported) and the older intact one is used.
+/// </summary>
+public sealed class FileGroupCheckpoints(string directory, int keep = 3) : IGroupCheckpoints
+{
+    private readonly FileCheckpointStore _store = new(directory, keep);
+
+    public string Directory => _store.Directory;
+
+    private static string Key(int group) => $"group-{group}";
+
+    public void Save(GroupCheckpoint checkpoint)
+    {
+        var parameters = MemoryMarshal.AsBytes(checkpoint.Parameters.AsSpan());
+        var payload = new byte[parameters.Length + checkpoint.OptimizerState.Length];
+        parameters.CopyTo(payload);
+        checkpoint.OptimizerState.CopyTo(payload.AsSpan(parameters.Length));
+        _store.Save(Key(checkpoint.Group), checkpoint.Step, payload, new Dictionary<string, string>
+        {
+            ["parameters"] = checkpoint.Parameters.Length.ToString(CultureInfo.InvariantCulture),
+        });
+    }
+
+    public GroupCheckpoint? LoadLatest(int group, Action<string>? onSkipped = null)
+    {
+        var loaded = _store.LoadLatest(Key(group), onSkipped);
+        if (loaded is null) return null;
+        var source = loaded.Info.Path;
+        if (!loaded.Info.Metadata.TryGetValue("parameters", out var text) || !int.TryParse(text, CultureInfo.InvariantCulture, out var count) ||
+            count < 0 || (long)count * sizeof(float) > loaded.Payload.Length)
+            throw new InvalidDataException($"{source}: recovery checkpoint without a valid 'parameters' count");
+        var bytes = count * sizeof(float);
+        var parameters = MemoryMarshal.Cast<byte, float>(loaded.Payload.Span[..bytes]).ToArray();
+        var optimizer = loaded.Payload.Span[bytes..].ToArray();
+        return new GroupCheckpoint(group, loaded.Info.Step, parameters, optimizer);
+    }
+}
