@@ -16,13 +16,40 @@ public static class EventSourcedRecovery
     /// (deleted after a snapshot that has since turned out corrupt, or lost). Recovering anyway
     /// would silently build a wrong state.
     /// </exception>
-    public static async Task<long> RecoverAsync(
+    public static Task<long> RecoverAsync(
         IJournal journal,
         ISnapshotStore snapshots,
         string persistenceId,
         Func<Snapshot, CancellationToken, ValueTask> applySnapshot,
         Func<JournalEvent, CancellationToken, ValueTask> applyEvent,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        RecoverCoreAsync(journal, snapshots, persistenceId, applySnapshot, applyEvent, continueOnCapturedContext: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="RecoverAsync(IJournal, ISnapshotStore, string, Action{Snapshot}, Action{JournalEvent}, CancellationToken)"/>,
+    /// but every apply callback runs on the caller's SynchronizationContext: the persistent actor
+    /// recovers inside its own mailbox, so its handlers never run on a pool thread beside it.
+    /// </summary>
+    internal static Task<long> RecoverOnCapturedContextAsync(
+        IJournal journal,
+        ISnapshotStore snapshots,
+        string persistenceId,
+        Action<Snapshot> applySnapshot,
+        Action<JournalEvent> applyEvent,
+        CancellationToken cancellationToken = default) =>
+        RecoverCoreAsync(journal, snapshots, persistenceId,
+            (s, _) => { applySnapshot(s); return ValueTask.CompletedTask; },
+            (e, _) => { applyEvent(e); return ValueTask.CompletedTask; },
+            continueOnCapturedContext: true, cancellationToken);
+
+    private static async Task<long> RecoverCoreAsync(
+        IJournal journal,
+        ISnapshotStore snapshots,
+        string persistenceId,
+        Func<Snapshot, CancellationToken, ValueTask> applySnapshot,
+        Func<JournalEvent, CancellationToken, ValueTask> applyEvent,
+        bool continueOnCapturedContext,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(journal);
         ArgumentNullException.ThrowIfNull(snapshots);
@@ -31,20 +58,20 @@ public static class EventSourcedRecovery
 
         // Read the highest number first: events appended during recovery (there should be none,
         // the entity is the only writer) cannot then be mistaken for a gap.
-        var highest = await journal.HighestSequenceNrAsync(persistenceId, cancellationToken).ConfigureAwait(false);
-        var snapshot = await snapshots.LoadNewestAsync(persistenceId, highest == 0 ? long.MaxValue : highest, cancellationToken).ConfigureAwait(false);
+        var highest = await journal.HighestSequenceNrAsync(persistenceId, cancellationToken).ConfigureAwait(continueOnCapturedContext);
+        var snapshot = await snapshots.LoadNewestAsync(persistenceId, highest == 0 ? long.MaxValue : highest, cancellationToken).ConfigureAwait(continueOnCapturedContext);
         var current = 0L;
         if (snapshot is not null)
         {
-            await applySnapshot(snapshot, cancellationToken).ConfigureAwait(false);
+            await applySnapshot(snapshot, cancellationToken).ConfigureAwait(continueOnCapturedContext);
             current = snapshot.SequenceNr;
         }
 
-        await foreach (var e in journal.ReplayAsync(persistenceId, current + 1, highest, cancellationToken).ConfigureAwait(false))
+        await foreach (var e in journal.ReplayAsync(persistenceId, current + 1, highest, cancellationToken).ConfigureAwait(continueOnCapturedContext))
         {
             if (e.SequenceNr != current + 1)
                 throw new PersistenceRecoveryException(persistenceId, Gap(current, e.SequenceNr, snapshot));
-            await applyEvent(e, cancellationToken).ConfigureAwait(false);
+            await applyEvent(e, cancellationToken).ConfigureAwait(continueOnCapturedContext);
             current = e.SequenceNr;
         }
         if (current < highest)

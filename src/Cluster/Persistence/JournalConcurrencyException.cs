@@ -13,8 +13,8 @@ public sealed class JournalConcurrencyException(string persistenceId, long expec
 }
 
 /// <summary>Recovery could not rebuild a consistent state (for example events missing after the snapshot used).</summary>
-public sealed class PersistenceRecoveryException(string persistenceId, string message)
-    : Exception($"recovery of persistence id '{persistenceId}' failed: {message}")
+public sealed class PersistenceRecoveryException(string persistenceId, string message, Exception? inner = null)
+    : Exception($"recovery of persistence id '{persistenceId}' failed: {message}", inner)
 {
     public string PersistenceId { get; } = persistenceId;
 }
