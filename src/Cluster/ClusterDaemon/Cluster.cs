@@ -15,10 +15,21 @@ namespace ActorCodistill.Cluster.ClusterDaemon;
 /// </summary>
 public sealed class Cluster
 {
+    /// <summary>
+    /// How long coordinated shutdown's cluster-leave task waits for the leader to move this node to Exiting (Akka's
+    /// default phase timeout); past it the node stops anyway and the others see it unreachable and down it.
+    /// </summary>
+    public static readonly TimeSpan LeaveTimeout = TimeSpan.FromSeconds(5);
+
+    private const string LeaveTaskName = "cluster-leave";
+
     private static readonly ConditionalWeakTable<ActorSystem, Cluster> Registry = new();
     private static readonly object StartGate = new();
 
+    // Completed by Publish once this node is Exiting, Down or gone from the membership it was part of.
+    private readonly TaskCompletionSource _leftMembership = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CurrentClusterState _state = CurrentClusterState.Empty;
+    private bool _wasMember;
 
     private Cluster(RemoteActorSystem remoting, ClusterDaemonSettings settings)
     {
@@ -53,7 +64,8 @@ public sealed class Cluster
     /// <summary>
     /// Registers the cluster protocol with remoting and starts the daemon. It joins <c>settings.SeedNodes</c> at once
     /// when there are any; otherwise call <see cref="Join"/> or <see cref="JoinSeedNodes"/>. A node that is downed or
-    /// removed runs coordinated shutdown, and the system's termination closes its transport.
+    /// removed runs coordinated shutdown, and the system's termination closes its transport. A graceful shutdown
+    /// leaves the cluster first (the cluster-leave phase, see <see cref="LeaveTimeout"/>).
     /// </summary>
     /// <exception cref="InvalidOperationException">When a cluster already runs on this system.</exception>
     public static Cluster Start(RemoteActorSystem remoting, ClusterDaemonSettings? settings = null, TimeProvider? clock = null)
@@ -71,6 +83,7 @@ public sealed class Cluster
             cluster.Daemon = remoting.System.SystemActorOf(
                 Props.Create(() => new ClusterCoreDaemon(cluster, remoting, validated, time)), ClusterCoreDaemon.Name);
             Registry.Add(remoting.System, cluster);
+            remoting.System.CoordinatedShutdown.AddTask(CoordinatedShutdown.PhaseClusterLeave, LeaveTaskName, cluster.LeaveOnShutdownAsync);
             remoting.System.WhenTerminated.ContinueWith(_ => remoting.ShutdownAsync(), CancellationToken.None,
                 TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             return cluster;
@@ -125,7 +138,62 @@ public sealed class Cluster
     /// <summary>Marks the member at <paramref name="address"/> Down; the leader removes it and it stops itself if it still runs.</summary>
     public void Down(Address address) => Daemon.Tell(new DownMember(address));
 
-    internal void Publish(CurrentClusterState state) => Volatile.Write(ref _state, state);
+    internal void Publish(CurrentClusterState state)
+    {
+        Volatile.Write(ref _state, state);
+        var self = state.Members.FirstOrDefault(m => m.Node == SelfUniqueAddress);
+        if (self is not null) _wasMember = true;
+        if ((self is null && _wasMember) || self?.Status is MemberStatus.Exiting or MemberStatus.Down) _leftMembership.TrySetResult();
+    }
+
+    /// <summary>
+    /// The cluster-leave phase of coordinated shutdown (as Akka's): a member that stops on its own asks to leave and
+    /// waits, at most <see cref="LeaveTimeout"/>, until the leader has moved it to Exiting, so the others see it
+    /// Leaving -> Exiting -> Removed instead of unreachable and downed. Nothing to do when this node was downed or
+    /// removed (that is why it stops), is not a member, is alone, or its transport is already closed (an abort, as
+    /// kill -9, where no Leave could reach anyone).
+    /// </summary>
+    private async Task LeaveOnShutdownAsync()
+    {
+        if (System.CoordinatedShutdown.ShutdownReason is ClusterDowningReason) return;
+        var state = State;
+        var self = state.Members.FirstOrDefault(m => m.Node == SelfUniqueAddress);
+        if (self?.Status is not (MemberStatus.Joining or MemberStatus.WeaklyUp or MemberStatus.Up or MemberStatus.Leaving)) return;
+        var peer = state.Members.FirstOrDefault(m => m.Node != SelfUniqueAddress && m.Status is not (MemberStatus.Down or MemberStatus.Exiting));
+        if (peer is null) return;
+        if (!TransportOpen(peer.Node.Address))
+        {
+            System.Log.Info("cluster leave skipped: the transport is already closed");
+            return;
+        }
+
+        System.Log.Info($"leaving the cluster ({self.Status}) before shutting down");
+        Leave(SelfAddress);
+        try
+        {
+            await _leftMembership.Task.WaitAsync(LeaveTimeout, System.TimeProvider).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            System.Log.Warning($"cluster leave not confirmed within {LeaveTimeout.TotalSeconds:0.#} s (no leader moved this node to Exiting); " +
+                "shutting down anyway: the others will see it unreachable and down it");
+        }
+    }
+
+    // The transport has no "closed" flag: looking up a peer's endpoint throws once it is disposed. A member's
+    // endpoint already exists, so this starts no new connection.
+    private bool TransportOpen(Address peer)
+    {
+        try
+        {
+            _ = Remoting.IsAssociated(peer);
+            return true;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+    }
 
     internal static void RegisterSerializers(SerializerRegistry serializers)
     {
