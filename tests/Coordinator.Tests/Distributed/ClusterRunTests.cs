@@ -1,0 +1,130 @@
+using System.Net;
+using System.Net.Sockets;
+using ActorCodistill.Cluster.Configuration;
+using ActorCodistill.Coordinator.Distributed;
+using ActorCodistill.Coordinator.Embedded;
+using ActorCodistill.Coordinator.Tests.Job;
+using ActorCodistill.Workers.Node;
+using CoordinatorJob = ActorCodistill.Coordinator.Job;
+
+namespace ActorCodistill.Coordinator.Tests.Distributed;
+
+/// <summary>
+/// A 2 groups x 2 workers job across three nodes in this process (a seed and two worker nodes on loopback, real
+/// TCP, the cluster secret), against the embedded run of the same config: the same actors, only the transport differs.
+/// </summary>
+[Trait("Category", "MultiNode")]
+public class ClusterRunTests
+{
+    private const string Secret = "cluster-run-test-secret-0123";
+
+    internal static string TinyClusterConfig(string logDir, int seedPort, string extra = "")
+    {
+        TinyJobs.CorpusFolder();
+        var path = Path.Combine(logDir, $"tiny-{seedPort}.conf");
+        Directory.CreateDirectory(logDir);
+        File.WriteAllText(path, $$"""
+            training {
+              model = lstm-lm, groups = 2, workers-per-group = 2, steps = 30, burn-in-steps = 8, reload-interval = 4,
+              topology = pairwise, eval-interval = 10, print-every = 10, batch-size = 4, bptt = 8, optimizer = adam,
+              learning-rate = 0.01, seed = 5, log-dir = "{{logDir}}"
+              failures { checkpoint-interval = 10, step-timeout = 20s, probe-timeout = 5s }
+            }
+            model.lstm-lm { vocab-size = 320, embedding = 16, hidden = 32, layers = 2, layer-norm = on, dropout = 0.0 }
+            data {
+              corpus = folder, corpus-path = "{{TinyJobs.CorpusFolder()}}", validation-fraction = 0.1, validation-batches = 4
+              tokenizer { vocab-size = 300, path = "{{Path.Combine(Path.GetTempPath(), "codistill-tiny-bpe-300.txt")}}" }
+            }
+            threads { torch-intra-op = 1, blas = 1 }
+            remote { hostname = "127.0.0.1", port = 0, secret = "{{Secret}}" }
+            cluster { seed-nodes = ["127.0.0.1:{{seedPort}}"], seed-node-timeout = 1s, downing.stable-after = 3s }
+            {{extra}}
+            """);
+        return path;
+    }
+
+    internal static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    internal static ClusterNode StartWorkerNode(string configPath, int slots)
+    {
+        var config = ConfigLoader.Load(configPath, new Dictionary<string, string?>());
+        var devices = Enumerable.Range(0, slots).Select(i => $"cpu:{i}").ToArray();
+        var node = ClusterNode.Start(new NodeOptions(config, ["worker"], devices));
+        node.System.ActorOf(WorkerHostActor.Props(devices), WorkerHostActor.Name);
+        return node;
+    }
+
+    [Fact]
+    public async Task TwoByTwoJob_OnASeedAndTwoWorkerNodes_ReachesTheEmbeddedRunsValidationLoss_AndCtlOperatesIt()
+    {
+        var logDir = Path.Combine(Path.GetTempPath(), "codistill-cluster-run-" + Guid.NewGuid().ToString("N")[..8]);
+        var port = FreePort();
+        var configPath = TinyClusterConfig(logDir, port);
+        var overrides = new Dictionary<string, string?>();
+
+        var embedded = TrainCommand.Run(new TrainCommand.Options(configPath, false, overrides, "embedded"), TextWriter.Null);
+
+        // One worker node first (2 of the 4 slots the job needs), then the seed: the job waits, and the operator sees why.
+        var workers = new List<ClusterNode> { StartWorkerNode(configPath, 2) };
+        try
+        {
+            var console = new StringWriter();
+            var seedConsole = TextWriter.Synchronized(console);
+            var run = Task.Run(() => TrainCommand.Run(new TrainCommand.Options(configPath, false, overrides, "cluster"), seedConsole,
+                new SeedHosting(port: port)));
+
+            var output = new StringWriter();
+            var deadline = DateTime.UtcNow.AddMinutes(1);
+            int code;
+            do
+            {
+                output.GetStringBuilder().Clear();
+                code = CtlCommand.Run(configPath, overrides, $"127.0.0.1:{port}", null, new CoordinatorJob.GetStatus(), TimeSpan.FromSeconds(5), output);
+            } while (!output.ToString().Contains("2 of 4 device slots up") && DateTime.UtcNow < deadline && Sleep());
+            Assert.Equal(0, code);
+            Assert.Contains("job job: created", output.ToString());
+            output.GetStringBuilder().Clear();
+            Assert.Equal(1, CtlCommand.Run(configPath, overrides, $"127.0.0.1:{port}", null, new CoordinatorJob.ChangeReloadInterval(2), TimeSpan.FromSeconds(5), output));
+            Assert.Contains("refused: the job has not started", output.ToString());
+            Assert.False(run.IsCompleted, console.ToString());
+
+            workers.Add(StartWorkerNode(configPath, 2));
+
+            var stranger = new StringWriter();
+            Assert.Equal(2, CtlCommand.Run(configPath, new Dictionary<string, string?> { ["remote.secret"] = "not-the-cluster-secret-at-all" },
+                $"127.0.0.1:{port}", null, new CoordinatorJob.GetStatus(), TimeSpan.FromSeconds(3), stranger));
+
+            var finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromMinutes(4)));
+            Assert.True(finished == run, "the cluster run did not finish: " + console);
+            var cluster = await run;
+
+            Assert.True(cluster.Summary.Completed, console.ToString());
+            Assert.Equal(30, cluster.Summary.Steps);
+            foreach (var g in new[] { 0, 1 })
+            {
+                var a = embedded.Summary.Groups.Single(x => x.Group == g).FinalValLoss!.Value;
+                var b = cluster.Summary.Groups.Single(x => x.Group == g).FinalValLoss!.Value;
+                // Identical arithmetic; only when a teacher copy arrives relative to a reload boundary may differ.
+                Assert.True(Math.Abs(a - b) <= 0.05 * a, $"group {g}: embedded {a:F4} vs cluster {b:F4}");
+            }
+            Assert.True(cluster.Completed.CheckpointBytes > 0);
+            Assert.True(cluster.Completed.AllreduceBytes > 0);
+        }
+        finally
+        {
+            foreach (var w in workers) await w.DisposeAsync();
+            try { Directory.Delete(logDir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static bool Sleep()
+    {
+        Thread.Sleep(500);
+        return true;
+    }
+}
