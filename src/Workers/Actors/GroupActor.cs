@@ -69,6 +69,7 @@ public sealed class GroupActor : ReceiveActor
     private readonly Dictionary<int, long> _alive = new();
     private readonly HashSet<int> _probed = new();
     private int _stateRequest = -1;
+    private int _stateSource = -1;
     private readonly HashSet<int> _awaitRestore = new();
     private long _target;
     private int _restoring;
@@ -183,6 +184,15 @@ public sealed class GroupActor : ReceiveActor
                 if (state.RequestId == _stateRequest) RestoreFrom(state);
                 else OnCheckpointState(state);
             });
+            Receive<RestoreTimedOut>(timeout =>
+            {
+                if (timeout.Epoch != _epoch) return;
+                // A member that neither exported nor restored the group's state in a step-timeout is as good as hung.
+                var stuck = _stateRequest >= 0 && _stateSource >= 0 ? new List<int> { _stateSource } : _awaitRestore.ToList();
+                foreach (var slot in stuck.Where(s => _members[s] is not null))
+                    Fence(slot, $"did not {(slot == _stateSource ? "export" : "restore")} the group's state within step-timeout {_failures.StepTimeout.TotalSeconds:0.#}s", regroup: false);
+                Reconcile("restore timed out");
+            });
             Receive<WorkerReady>(ready =>
             {
                 if (_awaitRestore.Contains(ready.Slot) && Sender.Equals(_members[ready.Slot]) && ready.Generation == _generation[ready.Slot])
@@ -248,6 +258,7 @@ public sealed class GroupActor : ReceiveActor
             _coordinator.Tell(new GroupFinished(_group, steps), Self);
         });
         Receive<ProbeTimedOut>(_ => { });
+        Receive<RestoreTimedOut>(_ => { });
         Receive<StepTimedOut>(_ => { });
         Receive<WorkerAlive>(_ => { });
     }
@@ -348,6 +359,8 @@ public sealed class GroupActor : ReceiveActor
         _probed.Clear();
         _awaitRestore.Clear();
         _stateRequest = -1;
+        _stateSource = -1;
+        Timers.Cancel("restore");
         var live = Enumerable.Range(0, _members.Length).Where(s => _members[s] is not null).ToList();
         if (live.Count < _failures.MinWorkersPerGroup)
         {
@@ -367,6 +380,7 @@ public sealed class GroupActor : ReceiveActor
     private void EnterPaused(int live)
     {
         Timers.Cancel("probe");
+        Timers.Cancel("restore");
         Report($"{live} of {_members.Length} workers alive, below min-workers-per-group {_failures.MinWorkersPerGroup}: paused until replacements are ready",
             GroupEventKind.Paused);
         Paused();
@@ -411,9 +425,11 @@ public sealed class GroupActor : ReceiveActor
             Complete();
             return;
         }
+        Timers.StartSingleTimer("restore", new RestoreTimedOut(_epoch), _failures.StepTimeout);
         if (source is { } from)
         {
             _stateRequest = ++_requestIds;
+            _stateSource = from;
             _members[from]!.Tell(new ExportState(_stateRequest), Self);
         }
         else
@@ -426,11 +442,13 @@ public sealed class GroupActor : ReceiveActor
     private void RestoreFrom(WorkerState state)
     {
         _stateRequest = -1;
+        _stateSource = -1;
         foreach (var s in _awaitRestore) _members[s]!.Tell(new RestoreState(state with { RequestId = 0 }), Self);
     }
 
     private void Complete()
     {
+        Timers.Cancel("restore");
         var slots = _ringSlots.Where(s => _members[s] is not null).ToArray();
         var refs = slots.Select(s => _members[s]!).ToArray();
         var ring = new RingMembers(_epoch, refs, slots);
@@ -649,4 +667,6 @@ public sealed class GroupActor : ReceiveActor
     private sealed record StepTimedOut(long Step, int Epoch);
 
     private sealed record ProbeTimedOut(int Epoch);
+
+    private sealed record RestoreTimedOut(int Epoch);
 }

@@ -339,15 +339,23 @@ public sealed class WorkerActor : ReceiveActor
     }
 }
 
-/// <summary>Test hook: makes the worker of (group, rank) throw once when it starts the given step.</summary>
-public sealed class FaultInjection(int group, int rank, long step)
+/// <summary>
+/// Test hook: makes the worker of (group, slot) fail once when it starts the given step: throw, or (with
+/// <paramref name="hang"/>) block its thread that long, like a process frozen with SIGSTOP.
+/// </summary>
+public sealed class FaultInjection(int group, int rank, long step, TimeSpan? hang = null)
 {
     private int _fired;
 
     public void MaybeThrow(int atGroup, int atSlot, long atStep)
     {
-        if (atGroup == group && atSlot == rank && atStep == step && Interlocked.Exchange(ref _fired, 1) == 0)
-            throw new InjectedFaultException($"injected fault in worker {group}/{rank} at step {step}");
+        if (atGroup != group || atSlot != rank || atStep != step || Interlocked.Exchange(ref _fired, 1) != 0) return;
+        if (hang is { } pause)
+        {
+            Thread.Sleep(pause);
+            return;
+        }
+        throw new InjectedFaultException($"injected fault in worker {group}/{rank} at step {step}");
     }
 }
 

@@ -164,6 +164,25 @@ public class EmbeddedJobTests
     }
 
     [Fact]
+    public void WorkerThatHangs_IsProbedAfterTheStepTimeout_FencedAndReplaced_AndItsLateReportIsIgnored()
+    {
+        var spec = TinyJobs.Spec(steps: 16) with
+        {
+            Failures = FailureSpec.Default with { StepTimeout = TimeSpan.FromSeconds(1), ProbeTimeout = TimeSpan.FromSeconds(1) },
+        };
+        var (_, observer, journal) = Run(spec, new FaultInjection(group: 1, rank: 0, step: 5, hang: TimeSpan.FromSeconds(5)));
+
+        var group1 = observer.Steps.Where(s => s.Group == 1).ToList();
+        Assert.Equal(Enumerable.Range(1, 16).Select(i => (long)i), group1.Select(s => s.Step));
+        Assert.Contains(observer.Events, e => e.Contains("took longer than step-timeout"));
+        Assert.Contains(observer.Events, e => e.StartsWith("1@5: worker slot 0 fenced", StringComparison.Ordinal) && e.Contains("did not answer a probe"));
+        // Step 5 was finished by the survivor alone (slot 1 becomes rank 0); the hung worker's late report changed nothing.
+        Assert.Equal(1, group1.Single(s => s.Step == 5).Members);
+        Assert.Contains(journal.Load("job-1"), e => e is WorkerFailed { Group: 1 });
+        Assert.All(group1, s => Assert.True(double.IsFinite(s.Losses.TaskLoss)));
+    }
+
+    [Fact]
     public void SingleWorkerGroupThatLosesItsWorker_RollsBackToTheRecoveryCheckpoint_AndFinishes()
     {
         var spec = TinyJobs.Spec(steps: 14, workers: 1) with { Failures = FailureSpec.Default with { CheckpointInterval = 4 } };
