@@ -62,6 +62,7 @@ public sealed class GroupActor : ReceiveActor
     // Recovery: the newest checkpoint (kept every checkpoint-interval steps), and the request ids of state exports.
     private GroupCheckpoint? _checkpoint;
     private bool _resumedFromCheckpoint;
+    private long _resumedAt;
     private int _requestIds;
     private int _checkpointRequest = -1;
 
@@ -460,6 +461,7 @@ public sealed class GroupActor : ReceiveActor
         if (_resumedFromCheckpoint && _checkpoint is not null)
         {
             _resumedFromCheckpoint = false;
+            _resumedAt = _checkpoint.Step;
             // Readers get a teacher copy at once rather than at the next reload (the copy they held is gone with the old run).
             if (!_spec.Baseline && _spec.Groups > 1)
                 _broadcaster.Tell(new PublishCheckpoint(new TeacherCheckpoint(_group, _checkpoint.Step, ToHalf(_checkpoint.Parameters))), Self);
@@ -537,7 +539,8 @@ public sealed class GroupActor : ReceiveActor
         ApplyPendingChange();
 
         // Reload boundary: after every reload-interval steps, the members swap in the newest copies.
-        var boundary = (_step - 1) % _reloadInterval == 0;
+        // After a resume the members hold no copies: load at the first step one has arrived, not at the next boundary.
+        var boundary = (_step - 1) % _reloadInterval == 0 || (_loaded.Count == 0 && _resumedAt > 0);
         if (boundary)
             foreach (var g in _teacherGroups)
                 if (_arrived.TryGetValue(g, out var c) && (!_loaded.TryGetValue(g, out var held) || held.Step < c.Step))
@@ -545,6 +548,7 @@ public sealed class GroupActor : ReceiveActor
                     _loaded[g] = c;
                     foreach (var s in _ringSlots) _members[s]!.Tell(new LoadTeacher(c), Self);
                 }
+        if (_loaded.Count > 0) _resumedAt = 0;
         foreach (var g in _loaded.Keys.Where(g => !_teacherGroups.Contains(g)).ToList()) _loaded.Remove(g);
 
         var distillOn = _spec.DistillActiveAt(_step) && _loaded.Count > 0 && _distill.Weight != 0;
