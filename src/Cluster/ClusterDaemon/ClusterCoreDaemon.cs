@@ -5,6 +5,7 @@ using ActorCodistill.Cluster.Configuration;
 using ActorCodistill.Cluster.Membership;
 using ActorCodistill.Cluster.Remote;
 using ActorCodistill.Cluster.Remoting;
+using UniqueAddressProto = ActorCodistill.Cluster.Remote.Protocol.UniqueAddressProto;
 
 namespace ActorCodistill.Cluster.ClusterDaemon;
 
@@ -27,9 +28,12 @@ internal sealed class ClusterCoreDaemon : ReceiveActor
     private readonly Random _random;
     private readonly UniqueAddressProto _selfProto;
     private readonly Dictionary<IActorRef, ImmutableArray<Type>> _subscribers = [];
+    // A resumed node sends a burst (queued ticks, heartbeats) before our first answer reaches it: log it once.
+    private readonly HashSet<UniqueAddress> _toldRemoved = [];
     private ClusterCoreState _state;
     private SeedJoinState? _seedJoin;
     private IActorRef _heartbeatSender = ActorRefs.Nobody;
+    private IActorRef _heartbeatReceiver = ActorRefs.Nobody;
     private IActorRef _downing = ActorRefs.Nobody;
 
     public ClusterCoreDaemon(Cluster cluster, RemoteActorSystem remoting, ClusterDaemonSettings settings, TimeProvider clock)
@@ -49,7 +53,8 @@ internal sealed class ClusterCoreDaemon : ReceiveActor
     {
         var self = _state.Self;
         // Heartbeats get threads of their own so busy actors on the shared pool cannot make a healthy node look dead.
-        Context.ActorOf(Props.Create(() => new ClusterHeartbeatReceiver(self)).WithDispatcher(Dispatchers.PinnedDispatcherId), ClusterHeartbeatReceiver.Name);
+        _heartbeatReceiver = Context.ActorOf(
+            Props.Create(() => new ClusterHeartbeatReceiver(self)).WithDispatcher(Dispatchers.PinnedDispatcherId), ClusterHeartbeatReceiver.Name);
         _heartbeatSender = Context.ActorOf(
             Props.Create(() => new ClusterHeartbeatSender(_remoting, self, _settings.FailureDetector, _clock)).WithDispatcher(Dispatchers.PinnedDispatcherId),
             ClusterHeartbeatSender.Name);
@@ -77,7 +82,8 @@ internal sealed class ClusterCoreDaemon : ReceiveActor
         Receive<SeedJoinTick>(_ => Execute(_seedJoin!.Tick(_clock.GetUtcNow())));
         Receive<InitJoinAck>(ack =>
         {
-            if (TryParse(ack.Address, out var seed)) Execute(_seedJoin!.OnInitJoinAck(seed, _clock.GetUtcNow()));
+            if (ClusterProtoMapping.TryFromProto(() => Address.Parse(ack.Address), Log, "InitJoinAck with a bad address dropped", out var seed))
+                Execute(_seedJoin!.OnInitJoinAck(seed, _clock.GetUtcNow()));
         });
         Receive<JoinSeedNodes>(StartJoining);
         Receive<GossipEnvelope>(OnGossip);
@@ -105,6 +111,7 @@ internal sealed class ClusterCoreDaemon : ReceiveActor
         Receive<DownSelf>(_ => Apply(_state.Down([_state.Self])));
         Receive<DownMember>(down => Apply(_state.Down(down.Address)));
         Receive<LeaveMember>(leave => Apply(_state.Leave(leave.Address)));
+        Receive<HeartbeatFromRemoved>(heartbeat => TellRemoved(heartbeat.Node, "heartbeats"));
         Receive<JoinSeedNodes>(_ => Log.Info("join ignored: this node is already a member"));
         Common();
     }
@@ -160,16 +167,8 @@ internal sealed class ClusterCoreDaemon : ReceiveActor
 
     private void OnJoin(Join join)
     {
-        UniqueAddress joiner;
-        try
-        {
-            joiner = ClusterProtoMapping.FromProto(join.Node);
-        }
-        catch (FormatException e)
-        {
-            Log.Warning($"join request with a bad address dropped: {e.Message}");
+        if (!ClusterProtoMapping.TryFromProto(() => ClusterProtoMapping.FromProto(join.Node), Log, "join request with a bad address dropped", out var joiner))
             return;
-        }
 
         var (step, outcome) = _state.HandleJoin(joiner, join.Roles, [.. join.Devices]);
         Apply(step);
@@ -191,28 +190,46 @@ internal sealed class ClusterCoreDaemon : ReceiveActor
 
     private void OnGossip(GossipEnvelope envelope)
     {
-        if (!TryRead(envelope.From, envelope.Gossip, envelope.Devices, out var from, out var gossip, out var devices)) return;
-        UniqueAddress to;
-        try
+        if (!ClusterProtoMapping.TryFromProto(
+                () => (From: ClusterProtoMapping.FromProto(envelope.From), To: ClusterProtoMapping.FromProto(envelope.To),
+                    Gossip: ClusterProtoMapping.FromProto(envelope.Gossip), Devices: ClusterProtoMapping.FromProto(envelope.Devices)),
+                Log, $"gossip from {Sender.Path.Address} dropped", out var read))
+            return;
+
+        var step = _state.ReceiveGossip(read.From, read.To, read.Gossip, read.Devices);
+        if (step.Ignored is not null && step.ReplyToSender)
         {
-            to = ClusterProtoMapping.FromProto(envelope.To);
-        }
-        catch (FormatException e)
-        {
-            Log.Warning($"gossip from {from} dropped: {e.Message}");
+            TellRemoved(read.From, "gossips");
             return;
         }
 
-        var step = _state.ReceiveGossip(from, to, gossip, devices);
         Apply(step);
-        if (step.ReplyToSender) SendGossip(from);
+        if (step.ReplyToSender) SendGossip(read.From);
     }
 
     private void OnWelcome(Welcome welcome)
     {
-        if (!TryRead(welcome.From, welcome.Gossip, welcome.Devices, out var from, out var gossip, out var devices)) return;
-        Log.Info($"welcomed by {from}");
-        Apply(_state.ReceiveGossip(from, _state.Self, gossip, devices));
+        if (!ClusterProtoMapping.TryFromProto(
+                () => (From: ClusterProtoMapping.FromProto(welcome.From), Gossip: ClusterProtoMapping.FromProto(welcome.Gossip),
+                    Devices: ClusterProtoMapping.FromProto(welcome.Devices)),
+                Log, $"welcome from {Sender.Path.Address} dropped", out var read))
+            return;
+
+        Log.Info($"welcomed by {read.From}");
+        Apply(_state.ReceiveGossip(read.From, _state.Self, read.Gossip, read.Devices));
+    }
+
+    /// <summary>
+    /// A removed incarnation still talks to us: it never saw its removal (it was frozen or cut off while the cluster
+    /// downed it). Its messages are never merged; our gossip, which holds its tombstone, makes it stop itself.
+    /// </summary>
+    private void TellRemoved(UniqueAddress node, string what)
+    {
+        if (!_state.IsRemovedIncarnation(node)) return;
+        var message = $"removed incarnation {node} still {what}: sending it our gossip so it learns it was removed and stops";
+        if (_toldRemoved.Add(node)) Log.Info(message);
+        else Log.Debug(message);
+        SendGossip(node);
     }
 
     private void Apply(ClusterCoreStep step)
@@ -231,6 +248,8 @@ internal sealed class ClusterCoreDaemon : ReceiveActor
             _downing.Tell(new GossipChanged(_state.Gossip));
             _heartbeatSender.Tell(new HeartbeatTargets(_state.Gossip.Members.Select(m => m.Node).Where(n => n != _state.Self)
                 .ToImmutableSortedSet(UniqueAddressComparer.Instance)));
+            if (!before.Gossip.Tombstones.Keys.SequenceEqual(_state.Gossip.Tombstones.Keys))
+                _heartbeatReceiver.Tell(new RemovedIncarnations(_state.Gossip.Tombstones.Keys.Where(n => n != _state.Self).ToImmutableHashSet()));
         }
 
         foreach (var e in step.Events)
@@ -300,40 +319,4 @@ internal sealed class ClusterCoreDaemon : ReceiveActor
     }
 
     private IActorRef DaemonAt(Address node) => _remoting.ResolveRemote($"{node}/system/{Name}");
-
-    private bool TryRead(
-        UniqueAddressProto? fromProto, GossipProto? gossipProto, IEnumerable<MemberDevices> devicesProto,
-        out UniqueAddress from, out Gossip gossip, out ImmutableDictionary<UniqueAddress, ImmutableArray<string>> devices)
-    {
-        try
-        {
-            from = ClusterProtoMapping.FromProto(fromProto);
-            gossip = ClusterProtoMapping.FromProto(gossipProto);
-            devices = ClusterProtoMapping.FromProto(devicesProto);
-            return true;
-        }
-        catch (Exception e) when (e is FormatException or ArgumentException)
-        {
-            Log.Warning($"cluster message from {Sender.Path.Address} dropped: {e.Message}");
-            from = null!;
-            gossip = null!;
-            devices = null!;
-            return false;
-        }
-    }
-
-    private bool TryParse(string text, out Address address)
-    {
-        try
-        {
-            address = Address.Parse(text);
-            return true;
-        }
-        catch (FormatException e)
-        {
-            Log.Warning($"InitJoinAck with a bad address dropped: {e.Message}");
-            address = null!;
-            return false;
-        }
-    }
 }

@@ -6,11 +6,18 @@ namespace ActorCodistill.Cluster.ClusterDaemon;
 
 /// <summary>What one change did: the new state, the events it caused, and what the daemon must send.</summary>
 /// <param name="Changed">A local change: gossip it to every member now.</param>
-/// <param name="ReplyToSender">A received gossip differs from ours after merging: send ours back so the sender learns what we know and have seen.</param>
-/// <param name="Ignored">Why nothing happened, for the debug log; null when the step was applied.</param>
+/// <param name="ReplyToSender">
+/// Send our gossip back to the sender: a received gossip differs from ours after merging, so the sender learns what we
+/// know and have seen; or (with <paramref name="Ignored"/> set, nothing merged) the sender is a removed incarnation
+/// that must learn its own removal and stop.
+/// </param>
+/// <param name="Ignored">Why nothing of the message was applied, for the log; null when the step was applied.</param>
 public sealed record ClusterCoreStep(ClusterCoreState State, ImmutableArray<ClusterEvent> Events, bool Changed, bool ReplyToSender, string? Ignored)
 {
     public static ClusterCoreStep Ignore(ClusterCoreState state, string reason) => new(state, [], false, false, reason);
+
+    /// <summary>Nothing is merged, but the sender gets our gossip (which holds its tombstone) so it stops.</summary>
+    public static ClusterCoreStep RefuseAndReply(ClusterCoreState state, string reason) => new(state, [], false, true, reason);
 }
 
 /// <summary>
@@ -37,6 +44,13 @@ public sealed record ClusterCoreState(
     /// </summary>
     public bool MustStop =>
         WasMember && (SelfMember is null || SelfMember.Status is MemberStatus.Down or MemberStatus.Exiting || Gossip.Tombstones.ContainsKey(Self));
+
+    /// <summary>
+    /// <paramref name="node"/> is an incarnation this cluster removed (it holds a tombstone). If it still runs (a
+    /// process resumed after SIGSTOP, a partition that healed after downing) it must be told, since it never saw its
+    /// removal: whatever it sends is answered with our gossip, never merged.
+    /// </summary>
+    public bool IsRemovedIncarnation(UniqueAddress node) => node != Self && Gossip.Tombstones.ContainsKey(node);
 
     /// <summary>Members worth gossiping to: everyone else nobody sees as unreachable (Down ones included, so they learn it and stop).</summary>
     public ImmutableArray<UniqueAddress> GossipTargets
@@ -81,13 +95,15 @@ public sealed record ClusterCoreState(
 
     /// <summary>
     /// A gossip (or the Welcome) from <paramref name="from"/> addressed to <paramref name="to"/>. Ignored when it is
-    /// meant for another incarnation, comes from a removed incarnation, or does not concern us before we joined.
-    /// Otherwise merged and marked seen by us.
+    /// meant for another incarnation or does not concern us before we joined. Refused when it comes from a removed
+    /// incarnation (its stale view must not leak back into the cluster), answered with our gossip so that it merges its
+    /// own tombstone and stops (Akka answers a removed node's gossip the same way). Otherwise merged and marked seen by us.
     /// </summary>
     public ClusterCoreStep ReceiveGossip(UniqueAddress from, UniqueAddress to, Gossip remote, ImmutableDictionary<UniqueAddress, ImmutableArray<string>> devices)
     {
         if (to != Self) return ClusterCoreStep.Ignore(this, $"gossip from {from} was meant for {to}, not this incarnation {Self}");
-        if (Gossip.Tombstones.ContainsKey(from)) return ClusterCoreStep.Ignore(this, $"gossip from removed incarnation {from}");
+        if (IsRemovedIncarnation(from))
+            return ClusterCoreStep.RefuseAndReply(this, $"gossip from removed incarnation {from} refused; answering with ours so it learns it was removed");
         if (!IsMember && !remote.HasMember(Self))
             return ClusterCoreStep.Ignore(this, WasMember ? "this node was removed" : $"gossip from {from} does not hold this node, which has not joined yet");
         if (WasMember && !IsMember) return ClusterCoreStep.Ignore(this, "this node was removed");

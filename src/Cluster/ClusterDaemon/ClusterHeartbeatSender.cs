@@ -5,6 +5,7 @@ using ActorCodistill.Cluster.Configuration;
 using ActorCodistill.Cluster.Membership;
 using ActorCodistill.Cluster.Remote.FailureDetection;
 using ActorCodistill.Cluster.Remoting;
+using UniqueAddressProto = ActorCodistill.Cluster.Remote.Protocol.UniqueAddressProto;
 
 namespace ActorCodistill.Cluster.ClusterDaemon;
 
@@ -81,16 +82,8 @@ internal sealed class ClusterHeartbeatSender : ReceiveActor
 
     private void OnResponse(ClusterHeartbeatRsp response)
     {
-        UniqueAddress from;
-        try
-        {
-            from = ClusterProtoMapping.FromProto(response.From);
-        }
-        catch (FormatException e)
-        {
-            Log.Warning($"heartbeat response with a bad sender dropped: {e.Message}");
+        if (!ClusterProtoMapping.TryFromProto(() => ClusterProtoMapping.FromProto(response.From), Log, "heartbeat response with a bad sender dropped", out var from))
             return;
-        }
 
         var key = from.ToString();
         if (!_byKey.ContainsKey(key)) return;

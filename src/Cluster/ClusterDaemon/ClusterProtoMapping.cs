@@ -1,7 +1,10 @@
 using System.Collections.Immutable;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using ActorCodistill.Cluster.Actors;
 using ActorCodistill.Cluster.ClusterDaemon.Protocol;
 using ActorCodistill.Cluster.Membership;
+using UniqueAddressProto = ActorCodistill.Cluster.Remote.Protocol.UniqueAddressProto;
 
 namespace ActorCodistill.Cluster.ClusterDaemon;
 
@@ -12,13 +15,50 @@ namespace ActorCodistill.Cluster.ClusterDaemon;
 /// </summary>
 public static class ClusterProtoMapping
 {
-    public static UniqueAddressProto ToProto(UniqueAddress node) => new() { Address = node.Address.ToString(), Uid = node.Uid };
+    /// <summary>
+    /// The transport's <c>UniqueAddressProto</c> (remote.proto): a member's uid is the transport's handshake uid
+    /// reinterpreted as signed, so the cast back is exact.
+    /// </summary>
+    /// <exception cref="ArgumentException">When <paramref name="node"/> has no host:port (a local address is never a member).</exception>
+    public static UniqueAddressProto ToProto(UniqueAddress node)
+    {
+        var address = node.Address;
+        if (address.Host is null || address.Port is null)
+            throw new ArgumentException($"address '{address}' has no host:port, so it names no cluster member", nameof(node));
+        return new UniqueAddressProto { System = address.System, Host = address.Host, Port = address.Port.Value, Uid = unchecked((ulong)node.Uid) };
+    }
 
-    /// <exception cref="FormatException">When the address is missing or not <c>act://system@host:port</c>.</exception>
+    /// <exception cref="FormatException">When the address is missing or lacks a system, a host or a valid port.</exception>
     public static UniqueAddress FromProto(UniqueAddressProto? node)
     {
         if (node is null) throw new FormatException("cluster message lacks a node address");
-        return new UniqueAddress(Address.Parse(node.Address), node.Uid);
+        if (node.System.Length == 0 || node.Host.Length == 0 || node.Port is < 0 or > 65535)
+        {
+            throw new FormatException(
+                $"node address '{node.System}@{node.Host}:{node.Port.ToString(CultureInfo.InvariantCulture)}' is not system@host:port with a port in 0..65535");
+        }
+
+        return new UniqueAddress(new Address(Address.DefaultProtocol, node.System, node.Host, node.Port), unchecked((long)node.Uid));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="read"/> (one or more <c>FromProto</c> calls on a received message) and, when the message
+    /// is malformed, logs <c>"{dropped}: {why}"</c> as a warning and returns false: a bad message from a peer is
+    /// dropped, never thrown into the receiving actor.
+    /// </summary>
+    internal static bool TryFromProto<T>(Func<T> read, ILoggingAdapter log, string dropped, [MaybeNullWhen(false)] out T value)
+    {
+        try
+        {
+            value = read();
+            return true;
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            log.Warning($"{dropped}: {e.Message}");
+            value = default;
+            return false;
+        }
     }
 
     public static GossipProto ToProto(Gossip gossip)

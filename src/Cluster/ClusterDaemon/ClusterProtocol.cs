@@ -87,3 +87,9 @@ internal sealed record DownUnreachable(ImmutableSortedSet<UniqueAddress> Nodes) 
 
 /// <summary>Downing provider -> daemon: this side lost; Down ourselves and stop.</summary>
 internal sealed record DownSelf : ClusterInternal;
+
+/// <summary>Daemon -> heartbeat receiver: the removed incarnations (tombstones), whose heartbeats it must not answer.</summary>
+internal sealed record RemovedIncarnations(ImmutableHashSet<UniqueAddress> Nodes) : ClusterInternal;
+
+/// <summary>Heartbeat receiver -> daemon: a removed incarnation still heartbeats us; tell it with our gossip.</summary>
+internal sealed record HeartbeatFromRemoved(UniqueAddress Node) : ClusterInternal;

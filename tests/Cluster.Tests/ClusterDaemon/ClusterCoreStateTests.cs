@@ -31,8 +31,8 @@ public class ClusterCoreStateTests
         Assert.Same(state, step.State);
     }
 
-    [Fact]
-    public void ReceiveGossip_FromRemovedIncarnation_Ignored()
+    /// <summary>A's state after A downed C and the leader (A) removed it, B having seen the Down: C is tombstoned.</summary>
+    private static ClusterCoreState WithCRemoved()
     {
         var a = UpCluster(A);
         var removed = a.Down([C]).State.PerformLeaderActions(LeaderSettings.Default, Now);
@@ -40,11 +40,74 @@ public class ClusterCoreStateTests
         var b = UpCluster(B).ReceiveGossip(A, B, removed.State.Gossip, NoDevices).State;
         a = a.ReceiveGossip(B, A, b.Gossip, NoDevices).State.PerformLeaderActions(LeaderSettings.Default, Now).State;
         Assert.True(a.Gossip.Tombstones.ContainsKey(C));
+        Assert.False(a.Gossip.HasMember(C));
+        return a;
+    }
 
-        var stale = UpCluster(C).Gossip.Down(C, B);
+    /// <summary>C as it wakes from SIGSTOP: still Up in its own view, its detectors giving up on A and B at once.</summary>
+    private static ClusterCoreState ResumedC() => UpCluster(C).ApplyReachability(new HashSet<UniqueAddress> { A, B }).State;
+
+    [Fact]
+    public void ReceiveGossip_FromRemovedIncarnation_RefusedNothingMergedAndAnsweredWithOurs()
+    {
+        var a = WithCRemoved();
+
+        var stale = ResumedC().Gossip.Down(C, B);
         var step = a.ReceiveGossip(C, A, stale, NoDevices);
+
         Assert.Contains("removed incarnation", step.Ignored);
+        Assert.True(step.ReplyToSender);
+        Assert.False(step.Changed);
+        Assert.Empty(step.Events);
+        Assert.Same(a, step.State);
         Assert.Equal(MemberStatus.Up, a.Gossip.Member(B)!.Status);
+        Assert.Empty(a.Gossip.Reachability.AllUnreachable);
+    }
+
+    [Fact]
+    public void IsRemovedIncarnation_TombstonedOtherNode_TrueElseFalse()
+    {
+        var a = WithCRemoved();
+        Assert.True(a.IsRemovedIncarnation(C));
+        Assert.False(a.IsRemovedIncarnation(B));
+        Assert.False(a.IsRemovedIncarnation(C with { Uid = 4 }));
+        Assert.False(UpCluster(A).IsRemovedIncarnation(C));
+    }
+
+    [Fact]
+    public void ResumedRemovedNode_MergesTheAnswerHoldingItsTombstone_SelfGoneAndMustStop()
+    {
+        var a = WithCRemoved();
+        var c = ResumedC();
+        Assert.False(c.MustStop);
+        Assert.Equal(MemberStatus.Up, c.SelfMember!.Status);
+        // Concurrent versions: C bumped its own counter (reachability) after A's removal step, which C never saw.
+        Assert.Equal(VectorClockOrdering.Concurrent, c.Gossip.Version.Compare(a.Gossip.Version));
+
+        var atA = a.ReceiveGossip(C, A, c.Gossip, NoDevices);
+        Assert.True(atA.ReplyToSender);
+        var atC = c.ReceiveGossip(A, C, atA.State.Gossip, NoDevices);
+
+        Assert.Null(atC.Ignored);
+        Assert.Null(atC.State.SelfMember);
+        Assert.True(atC.State.Gossip.Tombstones.ContainsKey(C));
+        Assert.True(atC.State.MustStop);
+        Assert.Equal([A, B], atC.State.Gossip.Members.Select(m => m.Node).ToArray());
+        // Nothing to answer: C is gone from the merged gossip, so it never sends its stale view back.
+        Assert.False(atC.ReplyToSender);
+    }
+
+    [Fact]
+    public void ResumedRemovedNode_AfterMergingItsRemoval_IgnoresLaterGossip()
+    {
+        var a = WithCRemoved();
+        var removedC = ResumedC().ReceiveGossip(A, C, a.Gossip, NoDevices).State;
+        Assert.True(removedC.MustStop);
+
+        var later = removedC.ReceiveGossip(B, C, UpCluster(B).Gossip, NoDevices);
+
+        Assert.Equal("this node was removed", later.Ignored);
+        Assert.Same(removedC, later.State);
     }
 
     [Fact]

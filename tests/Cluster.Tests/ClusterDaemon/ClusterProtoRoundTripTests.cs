@@ -5,6 +5,7 @@ using ActorCodistill.Cluster.ClusterDaemon.Protocol;
 using ActorCodistill.Cluster.Membership;
 using ActorCodistill.Cluster.Remoting;
 using Google.Protobuf;
+using UniqueAddressProto = ActorCodistill.Cluster.Remote.Protocol.UniqueAddressProto;
 
 namespace ActorCodistill.Cluster.Tests.ClusterDaemon;
 
@@ -37,7 +38,6 @@ public class ClusterProtoRoundTripTests
         var devices = new MemberDevices { Node = P(B), Devices = { "cuda:0", "cuda:1" } };
         return new()
         {
-            new UniqueAddressProto { Address = A.Address.ToString(), Uid = -5 },
             new MemberProto { Node = P(B), Status = WireMemberStatus.Leaving, Roles = { "worker" }, UpNumber = 3 },
             new ReachabilityRecordProto { Observer = P(A), Subject = P(B), Unreachable = true, Version = 4 },
             new VersionEntry { Node = P(C), Version = 9 },
@@ -88,10 +88,37 @@ public class ClusterProtoRoundTripTests
     }
 
     [Fact]
+    public void UniqueAddress_NegativeUid_TravelsAsTheTransportsUnsignedUid()
+    {
+        var proto = ClusterProtoMapping.ToProto(B);
+
+        Assert.Equal(new UniqueAddressProto { System = "codistill", Host = "10.0.0.6", Port = 4053, Uid = unchecked((ulong)-22L) }, proto);
+        Assert.Equal(B, ClusterProtoMapping.FromProto(UniqueAddressProto.Parser.ParseFrom(proto.ToByteArray())));
+    }
+
+    [Fact]
+    public void UniqueAddress_SameNodeAsTransportAddress_SameBytes()
+    {
+        // The transport names this incarnation in its handshake; the cluster must name it identically.
+        var transport = new UniqueAddressProto { System = "codistill", Host = "10.0.0.5", Port = 4053, Uid = 11 };
+        Assert.Equal(transport.ToByteArray(), ClusterProtoMapping.ToProto(A).ToByteArray());
+    }
+
+    [Fact]
+    public void ToProto_LocalAddress_ThrowsArgumentExceptionNamingIt()
+    {
+        var e = Assert.Throws<ArgumentException>(() => ClusterProtoMapping.ToProto(new UniqueAddress(Address.Local("codistill"), 1)));
+        Assert.Contains("act://codistill", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void FromProto_MissingOrMalformedAddress_ThrowsFormatException()
     {
         Assert.Throws<FormatException>(() => ClusterProtoMapping.FromProto((UniqueAddressProto?)null));
-        Assert.Throws<FormatException>(() => ClusterProtoMapping.FromProto(new UniqueAddressProto { Address = "no-protocol", Uid = 1 }));
+        Assert.Throws<FormatException>(() => ClusterProtoMapping.FromProto(new UniqueAddressProto { Host = "10.0.0.5", Port = 4053, Uid = 1 }));
+        Assert.Throws<FormatException>(() => ClusterProtoMapping.FromProto(new UniqueAddressProto { System = "codistill", Port = 4053, Uid = 1 }));
+        var badPort = Assert.Throws<FormatException>(() => ClusterProtoMapping.FromProto(new UniqueAddressProto { System = "codistill", Host = "h", Port = 70000, Uid = 1 }));
+        Assert.Contains("codistill@h:70000", badPort.Message, StringComparison.Ordinal);
         var badStatus = new GossipProto { Members = { new MemberProto { Node = P(A), Status = (WireMemberStatus)17 } } };
         Assert.Throws<FormatException>(() => ClusterProtoMapping.FromProto(badStatus));
     }

@@ -52,10 +52,11 @@ public sealed class NodeProcessClusterTests
         Assert.Contains(a.Process.Lines, l => l.Contains("quarantined", StringComparison.Ordinal) && l.Contains($"#{unchecked((ulong)frozen.Uid)}", StringComparison.Ordinal));
     }
 
-    [Fact(Skip = "Product gap outside the harness: a removed incarnation is never told. Quarantine (RemoteTransport) only refuses " +
-        "new handshakes and leaves the open connections up, heartbeats are answered, and gossip from a tombstoned uid is ignored " +
-        "without a reply, so after SIGCONT the node sees everyone reachable again and keeps running as Up. Unskip once " +
-        "ClusterCoreDaemon answers such gossip with its own (the sender then merges its tombstone and stops) or Quarantine closes the connections.")]
+    /// <summary>
+    /// The resumed node still has its connections and its Up view; the others refuse its gossip and answer it (and its
+    /// heartbeats) with the gossip holding its tombstone, so it merges its own removal and exits.
+    /// </summary>
+    [Fact]
     public void Sigcont_AfterRemoval_NodeFindsItselfRemovedAndExits()
     {
         using var c = new NodeHostCluster(nameof(Sigcont_AfterRemoval_NodeFindsItselfRemovedAndExits));
