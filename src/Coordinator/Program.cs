@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ActorCodistill.Cluster.Configuration;
 using ActorCodistill.Coordinator.Embedded;
 using ActorCodistill.Coordinator.Reporting;
 using ActorCodistill.Torch;
@@ -20,7 +21,7 @@ public static class Program
         var train = new Command("train", "embedded run: every worker, group, broadcaster and the coordinator in this process") { config, set, baseline, runName };
         train.SetAction(parse => Guard(() =>
         {
-            TrainCommand.Run(new TrainCommand.Options(parse.GetValue(config), parse.GetValue(baseline), ParseOverrides(parse.GetValue(set)), parse.GetValue(runName)), Console.Out);
+            TrainCommand.Run(new TrainCommand.Options(parse.GetValue(config), parse.GetValue(baseline), ConfigLoader.ParseOverrides(parse.GetValue(set)), parse.GetValue(runName)), Console.Out);
             return 0;
         }));
 
@@ -58,9 +59,9 @@ public static class Program
             { config, set, baseline, runName, host, port, seedNodes };
         seed.SetAction(parse => Guard(() =>
         {
-            var overrides = ParseOverrides(parse.GetValue(set));
-            var loaded = Cluster.Configuration.ConfigLoader.Load(parse.GetValue(config), overrides.ToDictionary(kv => kv.Key, kv => kv.Value));
-            var name = parse.GetValue(runName) ?? new Cluster.Configuration.SettingsReader(loaded).GetString("cluster-job.run-name", allowEmpty: false);
+            var overrides = ConfigLoader.ParseOverrides(parse.GetValue(set));
+            var loaded = ConfigLoader.Load(parse.GetValue(config), overrides.ToDictionary(kv => kv.Key, kv => kv.Value));
+            var name = parse.GetValue(runName) ?? new SettingsReader(loaded).GetString("cluster-job.run-name", allowEmpty: false);
             var seeds = parse.GetValue(seedNodes);
             TrainCommand.Run(new TrainCommand.Options(parse.GetValue(config), parse.GetValue(baseline), overrides, name), Console.Out,
                 new Distributed.SeedHosting(parse.GetValue(host), parse.GetValue(port), seeds is { Length: > 0 } ? seeds : null));
@@ -74,7 +75,7 @@ public static class Program
         {
             var verb = new Command(name, description);
             foreach (var a in arguments) verb.Arguments.Add(a);
-            verb.SetAction(parse => Guard(() => Distributed.CtlCommand.Run(parse.GetValue(config), ParseOverrides(parse.GetValue(set)),
+            verb.SetAction(parse => Guard(() => Distributed.CtlCommand.Run(parse.GetValue(config), ConfigLoader.ParseOverrides(parse.GetValue(set)),
                 parse.GetValue(ctlSeed)!, parse.GetValue(host), message(parse), TimeSpan.FromSeconds(parse.GetValue(ctlTimeout)), Console.Out)));
             ctl.Subcommands.Add(verb);
         }
@@ -94,18 +95,6 @@ public static class Program
         return root.Parse(args).Invoke();
     }
 
-    internal static IReadOnlyDictionary<string, string?> ParseOverrides(string[]? pairs)
-    {
-        var result = new Dictionary<string, string?>();
-        foreach (var pair in pairs ?? [])
-        {
-            var eq = pair.IndexOf('=');
-            if (eq <= 0) throw new ArgumentException($"--set expects key=value, got '{pair}'");
-            result[pair[..eq].Trim()] = pair[(eq + 1)..];
-        }
-        return result;
-    }
-
     // A user's mistake (bad config, missing data) ends with one clear line, not a stack trace.
     private static int Guard(Func<int> action)
     {
@@ -113,7 +102,7 @@ public static class Program
         {
             return action();
         }
-        catch (Exception e) when (e is ArgumentException or Cluster.Configuration.ConfigException or Cluster.Configuration.HoconException
+        catch (Exception e) when (e is ArgumentException or ConfigException or HoconException
                                       or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or TorchException)
         {
             Console.Error.WriteLine($"error: {e.Message}");

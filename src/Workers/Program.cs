@@ -32,7 +32,7 @@ public static class Program
             try
             {
                 return Run(parse.GetValue(config), parse.GetValue(seeds) ?? [], parse.GetValue(slots), parse.GetValue(host), parse.GetValue(port),
-                    ParseOverrides(parse.GetValue(set)));
+                    ConfigLoader.ParseOverrides(parse.GetValue(set)));
             }
             catch (Exception e) when (e is ArgumentException or ConfigException or HoconException or FileNotFoundException or InvalidDataException)
             {
@@ -94,17 +94,5 @@ public static class Program
         return gpus > 0
             ? Enumerable.Range(0, gpus).Select(i => $"cuda:{i.ToString(CultureInfo.InvariantCulture)}").ToArray()
             : ["cpu:0"];
-    }
-
-    internal static IReadOnlyDictionary<string, string?> ParseOverrides(string[]? pairs)
-    {
-        var result = new Dictionary<string, string?>();
-        foreach (var pair in pairs ?? [])
-        {
-            var eq = pair.IndexOf('=');
-            if (eq <= 0) throw new ArgumentException($"--set expects key=value, got '{pair}'");
-            result[pair[..eq].Trim()] = pair[(eq + 1)..];
-        }
-        return result;
     }
 }

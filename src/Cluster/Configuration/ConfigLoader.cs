@@ -54,6 +54,19 @@ public static class ConfigLoader
     /// the assembly (copied at build time) or in any parent of it (a test or dotnet-run binary inside the
     /// repository), else in the current directory or any parent.
     /// </summary>
+    /// <summary>Command-line <c>--set key=value</c> pairs as overrides for <see cref="Load"/>; a pair without '=' is an error naming it.</summary>
+    public static IReadOnlyDictionary<string, string?> ParseOverrides(IEnumerable<string>? pairs)
+    {
+        var result = new Dictionary<string, string?>();
+        foreach (var pair in pairs ?? [])
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0) throw new ArgumentException($"--set expects key=value, got '{pair}'");
+            result[pair[..eq].Trim()] = pair[(eq + 1)..];
+        }
+        return result;
+    }
+
     public static string LocateReference(IDictionary? environment = null) =>
         LocateReference(environment, [AppContext.BaseDirectory, Directory.GetCurrentDirectory()]);
 
