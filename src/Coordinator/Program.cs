@@ -108,5 +108,10 @@ public static class Program
             Console.Error.WriteLine($"error: {e.Message}");
             return 2;
         }
+        catch (JobInterruptedException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 3;
+        }
     }
 }

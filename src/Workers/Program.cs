@@ -46,7 +46,10 @@ public static class Program
     private static int Run(string? configPath, string[] seeds, int? slots, string? host, int? port, IReadOnlyDictionary<string, string?> overrides)
     {
         var configuration = ConfigLoader.Load(configPath, overrides.ToDictionary(kv => kv.Key, kv => kv.Value));
-        var devices = Devices(slots);
+        // Load libtorch now, before joining: loading it takes seconds on a busy host, and a node that stalls in its
+        // first spawn right after joining can be taken for dead.
+        var gpus = torch.cuda.device_count();
+        var devices = Devices(slots, gpus);
         using var stopping = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
         {
@@ -83,14 +86,13 @@ public static class Program
         return 0;
     }
 
-    private static IReadOnlyList<string> Devices(int? slots)
+    private static IReadOnlyList<string> Devices(int? slots, int gpus)
     {
         if (slots is { } n)
         {
             if (n < 1 || n > 256) throw new ArgumentException($"--slots must be in [1, 256], got {n}");
             return Enumerable.Range(0, n).Select(i => $"cpu:{i.ToString(CultureInfo.InvariantCulture)}").ToArray();
         }
-        var gpus = torch.cuda.device_count();
         return gpus > 0
             ? Enumerable.Range(0, gpus).Select(i => $"cuda:{i.ToString(CultureInfo.InvariantCulture)}").ToArray()
             : ["cpu:0"];

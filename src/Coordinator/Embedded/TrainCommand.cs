@@ -81,6 +81,12 @@ public static class TrainCommand
             Console.CancelKeyPress += onCancel;
             try
             {
+                // A node the cluster downs (e.g. a seed on the minority side) terminates its system: then there is no
+                // job to wait for here; say so and exit non-zero so a service manager restarts it (it resumes).
+                if (Task.WhenAny(completion.Task, system.WhenTerminated).GetAwaiter().GetResult() != completion.Task)
+                    throw new JobInterruptedException(
+                        $"the actor system stopped before the job finished ({system.CoordinatedShutdown.ShutdownReason?.ToString() ?? "terminated"}); " +
+                        $"run the same command again to resume from {runDirectory}");
                 var completed = completion.Task.GetAwaiter().GetResult();
                 var lastStep = completed.Status.GroupSteps.Values.DefaultIfEmpty(0).Max();
                 recorder.Finish(new Dictionary<string, long>
@@ -136,3 +142,6 @@ public static class TrainCommand
             .OrderBy(kv => kv.Key, StringComparer.Ordinal)
             .ToDictionary(kv => kv.Key.Replace(':', '.'), kv => kv.Value!);
 }
+
+/// <summary>The run's actor system stopped (downed, removed) before its job finished; the job can be resumed.</summary>
+public sealed class JobInterruptedException(string message) : Exception(message);

@@ -1,0 +1,278 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using ActorCodistill.Coordinator.Job;
+using ActorCodistill.TestKit.Process;
+using Xunit.Abstractions;
+
+namespace ActorCodistill.Coordinator.Tests.Chaos;
+
+/// <summary>
+/// A 2 groups x 2 workers job on real processes (a seed and two worker nodes of two slots each, loopback TCP, the
+/// cluster secret) while worker nodes are killed with SIGKILL, frozen with SIGSTOP, the seed is killed and
+/// restarted, and a stranger with the wrong secret tries to join. Each test asserts what must survive (the run
+/// finishes, every step is applied and reported once, the journal and the recovery checkpoints are intact) and
+/// records how long recovery took (docs/chaos.md) without asserting speed.
+/// </summary>
+[Trait("Category", "Chaos")]
+[Collection(ChaosCluster.Collection)]
+public sealed class DistributedTrainingChaosTests(ITestOutputHelper output)
+{
+    private const int Groups = 2;
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan Short = TimeSpan.FromSeconds(45);
+
+    [Fact]
+    public void Kill9WorkerNode_MidRun_GroupsRegroupWithSurvivorsAndTheRunFinishes()
+    {
+        using var c = ChaosCluster.Create("kill-worker", output, cluster: ChaosCluster.PatientDowning);
+        var (seed, w1, _) = c.StartSeedAndTwoWorkers();
+        var affected = AffectedGroupsOnceRunning(seed, w1);
+        ChaosCluster.AwaitIndex(seed, StepLine(0, @"2\d"), 0, Long);
+
+        w1.Kill9();
+        var (killLine, killedAt) = Mark(seed);
+
+        foreach (var g in affected)
+        {
+            var failed = ChaosCluster.AwaitIndex(seed, SeedLog.EventOf(g, SeedLog.Failure), killLine, Short);
+            var regrouped = ChaosCluster.AwaitIndex(seed, SeedLog.EventOf(g, SeedLog.Regroup), failed, Short);
+            var resumed = ChaosCluster.AwaitIndex(seed, SeedLog.ProgressOf(g), failed, Short);
+            c.Measure($"worker kill -9: group {g} failure logged after", Seconds(seed, failed) - killedAt, "s");
+            c.Measure($"worker kill -9: group {g} regrouped after", Seconds(seed, regrouped) - killedAt, "s");
+            c.Measure($"worker kill -9: group {g} first step after", Seconds(seed, resumed) - killedAt, "s");
+        }
+
+        Assert.Equal(0, seed.WaitForExit(Long));
+        var lines = seed.Lines;
+        SeedLog.AssertCompleted(lines, c.Steps);
+        SeedLog.AssertStepsReportedOnceInOrder(lines, Groups, c.Steps);
+        var journal = SeedLog.Journal(c.RunDirectory);
+        foreach (var g in affected) Assert.Contains(journal, e => e is WorkerFailed f && f.Group == g);
+        Assert.IsType<JobFinished>(journal[^1]);
+        output.WriteLine($"{SeedLog.AssertEveryCheckpointLoads(c.RunDirectory, Groups)} recovery checkpoints verified");
+        MeasureBytes(c, lines);
+        c.Passed();
+    }
+
+    [Fact]
+    public void Kill9Seed_MidRun_RestartedSeedResumesFromItsCheckpointsAndWorkerNodesRejoin()
+    {
+        using var c = ChaosCluster.Create("kill-seed", output);
+        var (seed, w1, w2) = c.StartSeedAndTwoWorkers();
+        // Past step 20 in both groups: each has written its recovery checkpoint of step 20 (checkpoint-interval 10).
+        ChaosCluster.AwaitIndex(seed, StepLine(0, @"2[3-9]"), 0, Long);
+        ChaosCluster.AwaitIndex(seed, StepLine(1, @"2[3-9]"), 0, Long);
+
+        var clock = Stopwatch.StartNew();
+        seed.Kill9();
+        var before = seed.Lines;
+        var lastBefore = Enumerable.Range(0, Groups).ToDictionary(g => g, g => SeedLog.ProgressLines(before).Last(p => p.Group == g).Step);
+        // Restarted at once, as a service manager would: the worker nodes still hold the old incarnation as unreachable.
+        seed.Restart();
+
+        seed.WaitForLine(new Regex($"^resuming job {ChaosCluster.RunName}: its journal holds \\d+ events", RegexOptions.CultureInvariant), Long);
+        foreach (var w in new[] { w1, w2 })
+        {
+            ChaosCluster.AwaitWorkerReady(w, 2, Long);
+            c.Measure($"seed kill -9: {w.Name} rejoined as incarnation 2 after", clock.Elapsed.TotalSeconds, "s");
+        }
+        var start = seed.IncarnationStartLine;
+        for (var g = 0; g < Groups; g++)
+        {
+            var resumedFrom = ChaosCluster.AwaitIndex(seed, SeedLog.EventOf(g, new Regex("resuming from the recovery checkpoint of step")), start, Long);
+            var step = long.Parse(Regex.Match(seed.Lines[resumedFrom], @"step (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+            Assert.InRange(step, 10, lastBefore[g]);
+            var first = ChaosCluster.AwaitIndex(seed, SeedLog.ProgressOf(g), start, Long);
+            c.Measure($"seed kill -9: group {g} first step of the new seed after", clock.Elapsed.TotalSeconds, "s (upper bound: measured when seen)");
+            c.Measure($"seed kill -9: group {g} steps lost (last before kill - checkpoint)", lastBefore[g] - step, "steps");
+            Assert.Equal(step + 1, SeedLog.ParseProgress(seed.Lines, first).Step);
+        }
+
+        Assert.Equal(0, seed.WaitForExit(Long));
+        var lines = seed.Lines;
+        SeedLog.AssertCompleted(lines, c.Steps);
+        SeedLog.AssertStepsReportedOnceInOrder(lines, Groups, c.Steps);
+        Assert.IsType<JobFinished>(SeedLog.Journal(c.RunDirectory)[^1]);
+        output.WriteLine($"{SeedLog.AssertEveryCheckpointLoads(c.RunDirectory, Groups)} recovery checkpoints verified");
+        c.Passed();
+    }
+
+    [Fact]
+    public void SigstopWorkerNode_UntilFenced_ThenSigcont_StaleWorkersChangeNothingAndTheRunFinishes()
+    {
+        // The group must give the frozen node up before anything else does: downing waits 60 s, and step-timeout +
+        // probe-timeout (3 s) end before the seed's remote watcher declares the node gone (about 5 s after the freeze;
+        // with step-timeout 5s the watcher wins and the log says "failed", not "fenced": docs/chaos.md).
+        using var c = ChaosCluster.Create("sigstop-worker", output,
+            failures: "checkpoint-interval = 10, step-timeout = 2s, probe-timeout = 1s",
+            cluster: "downing.stable-after = 60s, failure-detector { heartbeat-interval = 500ms, acceptable-heartbeat-pause = 2s }");
+        var (seed, w1, _) = c.StartSeedAndTwoWorkers();
+        var affected = AffectedGroupsOnceRunning(seed, w1);
+        ChaosCluster.AwaitIndex(seed, StepLine(0, @"2\d"), 0, Long);
+
+        w1.Pause();
+        var (pauseLine, pausedAt) = Mark(seed);
+        try
+        {
+            foreach (var g in affected)
+            {
+                var fenced = ChaosCluster.AwaitIndex(seed, SeedLog.EventOf(g, SeedLog.Fenced), pauseLine, Short);
+                var resumed = ChaosCluster.AwaitIndex(seed, SeedLog.ProgressOf(g), fenced, Short);
+                c.Measure($"worker SIGSTOP: group {g} fenced after", Seconds(seed, fenced) - pausedAt, "s");
+                c.Measure($"worker SIGSTOP: group {g} first step after", Seconds(seed, resumed) - pausedAt, "s");
+            }
+        }
+        finally
+        {
+            w1.Resume();
+        }
+
+        Assert.Equal(0, seed.WaitForExit(Long));
+        var lines = seed.Lines;
+        SeedLog.AssertCompleted(lines, c.Steps);
+        SeedLog.AssertStepsReportedOnceInOrder(lines, Groups, c.Steps);
+        Assert.All(SeedLog.ProgressLines(lines), p => Assert.True(double.IsFinite(p.Loss)));
+        Assert.False(w1.HasExited, "the resumed worker node should live on (rejoin or stay), not crash");
+        output.WriteLine($"{SeedLog.AssertEveryCheckpointLoads(c.RunDirectory, Groups)} recovery checkpoints verified");
+        c.Passed();
+    }
+
+    [Fact]
+    public void Kill9WorkerNode_RightAfterACheckpointExport_BroadcastsGoOnAndTheRunFinishes()
+    {
+        const int reload = 3;
+        using var c = ChaosCluster.Create("kill-during-broadcast", output, reloadInterval: reload, cluster: ChaosCluster.PatientDowning);
+        var (seed, w1, _) = c.StartSeedAndTwoWorkers();
+        AffectedGroupsOnceRunning(seed, w1);
+        // Step 21, 24 or 27 completed: rank 0 has just exported its float16 weights and the broadcaster is pushing them.
+        var at = ChaosCluster.AwaitIndex(seed, StepLine(0, "2[147]"), 0, Long);
+        w1.Kill9();
+        var killStep = SeedLog.ParseProgress(seed.Lines, at).Step;
+        Assert.Equal(0, killStep % reload);
+
+        Assert.Equal(0, seed.WaitForExit(Long));
+        var lines = seed.Lines;
+        SeedLog.AssertCompleted(lines, c.Steps);
+        SeedLog.AssertStepsReportedOnceInOrder(lines, Groups, c.Steps);
+        var progress = SeedLog.ProgressLines(lines);
+        for (var g = 0; g < Groups; g++)
+        {
+            // Teachers kept arriving after the kill: the copy each group trains against at the end is newer than it.
+            var last = progress.Last(p => p.Group == g);
+            var age = long.Parse(last.TeacherAge.Split(',')[0], CultureInfo.InvariantCulture);
+            Assert.True(last.Step - age > killStep + reload, $"group {g}: teacher copy of step {last.Step - age} at the end, killed at step {killStep}");
+        }
+        output.WriteLine($"{SeedLog.AssertEveryCheckpointLoads(c.RunDirectory, Groups)} recovery checkpoints verified");
+        c.Passed();
+    }
+
+    [Fact]
+    public void WorkerNodeWithTheWrongSecret_NeverGetsAWorker_AndCtlWithTheWrongSecretExits2()
+    {
+        using var c = ChaosCluster.Create("wrong-secret", output);
+        var seed = c.StartSeed();
+        var honest = c.StartWorker("worker-honest");
+        seed.WaitForLine(new Regex("^READY seed ", RegexOptions.CultureInvariant), Long);
+        honest.WaitForLine(new Regex(@"^READY worker node ", RegexOptions.CultureInvariant), Long);
+        AwaitStatus(c, "waiting for worker nodes: 2 of 4 device slots up");
+
+        var strangerFrom = seed.Lines.Count;
+        using var stranger = c.StartWorker("worker-stranger", 2, "--set", "remote.secret=not-the-cluster-secret-at-all");
+        stranger.WaitForLine(new Regex(@"^READY worker node ", RegexOptions.CultureInvariant), Long);
+        // The seed has refused it at least twice (it retries): it had its chances.
+        var first = ChaosCluster.AwaitIndex(seed, new Regex("refused connection from ", RegexOptions.CultureInvariant), strangerFrom, Short);
+        ChaosCluster.AwaitIndex(seed, new Regex("refused connection from ", RegexOptions.CultureInvariant), first + 1, Short);
+
+        var (code, status) = c.Ctl("status");
+        Assert.Equal(0, code);
+        Assert.Contains("waiting for worker nodes: 2 of 4 device slots up", status, StringComparison.Ordinal);
+        Assert.DoesNotContain(seed.Lines, l => l.Contains("starting on 4 device slots", StringComparison.Ordinal));
+        Assert.DoesNotContain(stranger.Lines, l => l.Contains("started worker of group", StringComparison.Ordinal));
+
+        var (strangerCode, strangerOutput) = c.Ctl("status", "--set", "remote.secret=not-the-cluster-secret-at-all");
+        Assert.True(strangerCode == 2, strangerOutput);
+        Assert.Contains("no answer from the seed", strangerOutput, StringComparison.Ordinal);
+        c.Passed();
+    }
+
+    [Fact]
+    public void SeedDownedByTheMajority_ExitsWithAnErrorInsteadOfHanging()
+    {
+        // Both worker nodes frozen: keep-majority leaves the seed the minority, and it downs itself.
+        using var c = ChaosCluster.Create("seed-downed", output);
+        var (seed, w1, w2) = c.StartSeedAndTwoWorkers();
+        ChaosCluster.AwaitIndex(seed, SeedLog.ProgressOf(0), 0, Long);
+        w1.Pause();
+        w2.Pause();
+        try
+        {
+            seed.WaitForLine(new Regex("this node is Down in the cluster: shutting down", RegexOptions.CultureInvariant), Short);
+            var code = seed.WaitForExit(TimeSpan.FromSeconds(30));
+            Assert.Equal(3, code); // interrupted, resumable: a service manager restarts it
+            Assert.Contains(seed.Lines, l => l.Contains("the actor system stopped before the job finished", StringComparison.Ordinal));
+        }
+        finally
+        {
+            w1.Resume();
+            w2.Resume();
+        }
+        c.Passed();
+    }
+
+    // ---- helpers ----
+
+    private static Regex StepLine(int group, string stepPattern) =>
+        new($@"^\[\s*\d+(?:\.\d+)?s\] group {group}  step (?:{stepPattern})/", RegexOptions.CultureInvariant);
+
+    /// <summary>Once the job runs, the groups that have a worker on <paramref name="node"/> (from the seed's placement log).</summary>
+    private static IReadOnlyList<int> AffectedGroupsOnceRunning(NodeProcess seed, NodeProcess node)
+    {
+        var address = node.WaitForLine(new Regex(@"^READY worker node (\S+) ", RegexOptions.CultureInvariant), Long).Groups[1].Value;
+        ChaosCluster.AwaitIndex(seed, SeedLog.ProgressOf(0), 0, Long);
+        var placing = new Regex($@"placing group (\d+) slot \d+ #\d+ on {Regex.Escape(address)} ", RegexOptions.CultureInvariant);
+        var groups = seed.Lines.Select(l => placing.Match(l)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))
+            .Distinct().Order().ToList();
+        Assert.True(groups.Count > 0, $"no worker was placed on {address}");
+        return groups;
+    }
+
+    /// <summary>The seed's line count now and its clock (seconds of its newest timestamped line): lines after it came after the fault.</summary>
+    private static (int Line, double Seconds) Mark(NodeProcess seed)
+    {
+        var lines = seed.Lines;
+        var last = SeedLog.ProgressLines(lines).Select(p => (p.Index, p.Seconds))
+            .Concat(SeedLog.EventLines(lines).Select(e => (e.Index, e.Seconds))).MaxBy(x => x.Index);
+        return (lines.Count, last.Seconds);
+    }
+
+    private static double Seconds(NodeProcess seed, int index)
+    {
+        var lines = seed.Lines;
+        var progress = SeedLog.ProgressLines(lines, index).FirstOrDefault(p => p.Index == index);
+        if (progress is not null) return progress.Seconds;
+        return SeedLog.EventLines(lines, index).First(e => e.Index == index).Seconds;
+    }
+
+    private static void MeasureBytes(ChaosCluster c, IReadOnlyList<string> lines)
+    {
+        var bytes = lines.Select(l => Regex.Match(l, @"^bytes between groups .*per step: ([\d,]+) vs ([\d,]+)")).FirstOrDefault(m => m.Success);
+        if (bytes is null) return;
+        c.Measure("bytes per step between groups (checkpoints)", double.Parse(bytes.Groups[1].Value.Replace(",", ""), CultureInfo.InvariantCulture), "B");
+        c.Measure("bytes per step inside groups (allreduce)", double.Parse(bytes.Groups[2].Value.Replace(",", ""), CultureInfo.InvariantCulture), "B");
+    }
+
+    private static void AwaitStatus(ChaosCluster c, string expected)
+    {
+        var stop = Stopwatch.StartNew();
+        var last = "";
+        while (stop.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            // Each ctl run is a whole process start (seconds): polling it is the operator's view, not a sleep.
+            var (code, text) = c.Ctl("status");
+            last = $"exit {code}: {text}";
+            if (code == 0 && text.Contains(expected, StringComparison.Ordinal)) return;
+        }
+        Assert.Fail($"ctl status never said '{expected}' within 60 s; last answer: {last}");
+    }
+}
