@@ -128,3 +128,74 @@ public class ClusterRunTests
         return true;
     }
 }
+
+/// <summary>Draining a node through ctl: its workers move to a spare node at a step boundary and the job carries on whole.</summary>
+[Trait("Category", "MultiNode")]
+public class DrainTests
+{
+    [Fact]
+    public async Task DrainingANodeWithWorkers_MovesThemToTheSpareNode_AndTheGroupsFinishWithAllMembers()
+    {
+        var logDir = Path.Combine(Path.GetTempPath(), "codistill-drain-" + Guid.NewGuid().ToString("N")[..8]);
+        var port = ClusterRunTests.FreePort();
+        var configPath = ClusterRunTests.TinyClusterConfig(logDir, port, "training.steps = 150\ncluster-job.min-workers = 4");
+        var overrides = new Dictionary<string, string?>();
+        var workers = new List<ClusterNode> { ClusterRunTests.StartWorkerNode(configPath, 2), ClusterRunTests.StartWorkerNode(configPath, 2) };
+        try
+        {
+            var console = new StringWriter();
+            var seedConsole = TextWriter.Synchronized(console);
+            var run = Task.Run(() => TrainCommand.Run(new TrainCommand.Options(configPath, false, overrides, "drain"), seedConsole,
+                new SeedHosting(port: port)));
+
+            // Running on the first two nodes; then a spare node joins.
+            var status = await StatusWhen(configPath, port, s => s.Contains("group 0: step") && !s.Contains("group 0: step 0 "), run);
+            workers.Add(ClusterRunTests.StartWorkerNode(configPath, 2));
+            var spare = workers[2].Address.ToString();
+            await StatusWhen(configPath, port, s => s.Contains(spare + ":"), run);
+
+            // Drain a node that runs workers.
+            var busy = status.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("act://", StringComparison.Ordinal) && l.Contains("=g"));
+            var drained = busy[..busy.IndexOf(": ", StringComparison.Ordinal)];
+            var output = new StringWriter();
+            Assert.Equal(0, CtlCommand.Run(configPath, overrides, $"127.0.0.1:{port}", null, new CoordinatorJob.DrainNode(drained), TimeSpan.FromSeconds(10), output));
+            Assert.Contains("accepted: draining " + drained, output.ToString());
+
+            // The drained node ends up empty, the spare node takes its workers.
+            var after = await StatusWhen(configPath, port, s => Line(s, drained) is { } l && l.Contains("DRAINING") && !l.Contains("=g")
+                                                                && Line(s, spare) is { } sp && sp.Contains("=g"), run);
+            Assert.Contains("DRAINING", Line(after, drained));
+
+            var finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromMinutes(4)));
+            Assert.True(finished == run, "the run did not finish: " + console);
+            var result = await run;
+            Assert.True(result.Summary.Completed, console.ToString());
+            Assert.Equal(150, result.Summary.Steps);
+            Assert.All(result.Completed.Status.GroupMembers.Values, members => Assert.Equal(2, members));
+            Assert.Contains(result.Completed.Status.RecentEvents, e => e.Contains("is drained", StringComparison.Ordinal));
+        }
+        finally
+        {
+            foreach (var w in workers) await w.DisposeAsync();
+            try { Directory.Delete(logDir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static string? Line(string status, string node) =>
+        status.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith(node + ":", StringComparison.Ordinal) || l.StartsWith(node + " ", StringComparison.Ordinal));
+
+    private static async Task<string> StatusWhen(string configPath, int port, Func<string, bool> condition, Task run)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            var output = new StringWriter();
+            CtlCommand.Run(configPath, new Dictionary<string, string?>(), $"127.0.0.1:{port}", null, new CoordinatorJob.GetStatus(), TimeSpan.FromSeconds(5), output);
+            var text = output.ToString();
+            if (condition(text)) return text;
+            Assert.False(run.IsCompleted, "the run ended before the condition held; last status:\n" + text);
+            Assert.True(DateTime.UtcNow < deadline, "condition not reached; last status:\n" + text);
+            await Task.Delay(300);
+        }
+    }
+}
