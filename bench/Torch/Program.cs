@@ -8,7 +8,12 @@ using static ActorCodistill.Torch.torch;
 // Python half; both time the same thing the same way). One step = zero_grad + forward + loss + backward +
 // optimizer step + loss.item() (the item is the CPU sync a training loop pays for logging the loss).
 // Inputs: a pool of 8 batches made beforehand (seed 0), used in turn. Warm-up steps, then timed steps until the
-// budget is spent (at least --min-steps); prints min / median / max per model.
+// budget is spent (at least --min-steps); prints min / median / max per model, the first and last loss, and the
+// loss at a fixed step (warm-up + min-steps), which both sides reach whatever the budget: equal check losses show
+// that the two sides did the same math.
+//
+// Models: lstm (a); ctr (b) with a sparse embedding gradient (nn.Embedding(sparse: true) + Adagrad over the touched
+// rows); ctr_dense (b) with the dense gradient, as the anchor's Python model has it.
 //
 // Threads: --threads sets libtorch's intra-op (OpenMP) pool, --blas-threads OpenBLAS's own pthread pool (torch's
 // setting does not reach it). Both are printed at start-up; run the Python side with the same values. Defaults
@@ -16,7 +21,7 @@ using static ActorCodistill.Torch.torch;
 
 var options = Options.Parse(args);
 Console.WriteLine($"# csharp .NET {Environment.Version}; {InitializeAndDescribe(options.Threads, options.BlasThreads)}; cpus {Environment.ProcessorCount}");
-Console.WriteLine("bench,impl,model,torch_threads,blas_threads,steps,min_ms,median_ms,max_ms,first_loss,last_loss");
+Console.WriteLine("bench,impl,model,torch_threads,blas_threads,steps,min_ms,median_ms,max_ms,first_loss,last_loss,check_step,check_loss");
 
 foreach (var model in options.Models)
 {
@@ -24,11 +29,13 @@ foreach (var model in options.Models)
     var (step, dispose) = model switch
     {
         "lstm" => LstmStep(),
-        "ctr" => CtrStep(),
-        _ => throw new ArgumentException($"unknown model '{model}' (lstm, ctr)"),
+        "ctr" => CtrStep(sparse: true),
+        "ctr_dense" => CtrStep(sparse: false),
+        _ => throw new ArgumentException($"unknown model '{model}' (lstm, ctr, ctr_dense)"),
     };
-    var warmup = model == "ctr" ? 5 * options.Warmup : options.Warmup;
-    var budget = model == "ctr" ? options.Budget / 2 : options.Budget;
+    var isCtr = model.StartsWith("ctr", StringComparison.Ordinal);
+    var warmup = isCtr ? 5 * options.Warmup : options.Warmup;
+    var budget = isCtr ? options.Budget / 2 : options.Budget;
     var losses = new List<double>();
     for (var i = 0; i < warmup; i++) losses.Add(step());
     var times = new List<double>();
@@ -43,7 +50,7 @@ foreach (var model in options.Models)
     times.Sort();
     var median = times.Count % 2 == 1 ? times[times.Count / 2] : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"step,csharp,{model},{get_num_threads()},{get_blas_threads()},{times.Count},{times[0]:F2},{median:F2},{times[^1]:F2},{losses[0]:F4},{losses[^1]:F4}"));
+        $"step,csharp,{model},{get_num_threads()},{get_blas_threads()},{times.Count},{times[0]:F2},{median:F2},{times[^1]:F2},{losses[0]:F4},{losses[^1]:F4},{warmup + options.MinSteps},{losses[warmup + options.MinSteps - 1]:F4}"));
 }
 
 static (Func<double> Step, Action Dispose) LstmStep(int vocab = 8192, int batch = 32, int seq = 32, int pool = 8)
@@ -70,9 +77,9 @@ static (Func<double> Step, Action Dispose) LstmStep(int vocab = 8192, int batch 
     return (Step, () => { opt.Dispose(); model.Dispose(); });
 }
 
-static (Func<double> Step, Action Dispose) CtrStep(int batch = 512, int buckets = 100_000, int pool = 8)
+static (Func<double> Step, Action Dispose) CtrStep(bool sparse, int batch = 512, int buckets = 100_000, int pool = 8)
 {
-    var model = new CtrMlp(buckets);
+    var model = new CtrMlp(buckets, sparse: sparse);
     var opt = optim.Adagrad(model.parameters(), lr: 0.01);
     var data = Enumerable.Range(0, pool).Select(_ => (
         dense: randn(batch, 13).DetachFromDisposeScope(),

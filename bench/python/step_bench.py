@@ -5,9 +5,12 @@ Same models, same step, same timing and output as bench/Torch/Program.cs:
   lstm  Embedding(8192,256) -> LSTM(256,512, 2 layers, batch_first) -> Linear(512,8192); batch 32 x 32 tokens;
         Adam(lr 1e-3); cross_entropy on next-token ids.
   ctr   13 dense + 26 hashed ids -> one shared Embedding(100000,16) -> concat(429) -> 512-256-128 ReLU -> 1;
-        batch 512; Adagrad(lr 0.01); binary_cross_entropy_with_logits.
+        batch 512; Adagrad(lr 0.01); binary_cross_entropy_with_logits. Dense embedding gradient (the anchor's model).
+  ctr_sparse  the same with nn.Embedding(..., sparse=True): PyTorch's sparse Adagrad updates only the touched rows
+        (the like-for-like reference for the binding's ctr, which is sparse).
 One step = zero_grad + forward + loss + backward + optimizer.step + loss.item(); a pool of 8 batches made
 beforehand (seed 0); warm-up (ctr 5x), then timed steps until the budget (ctr: half) with at least --min-steps.
+Prints the loss at a fixed step (warm-up + min-steps) as check_loss: equal on both sides = same math.
 
 Threads: --threads sets torch's intra-op pool, --blas-threads OpenBLAS's own pool (via ctypes; torch's setting
 does not reach it). Run with Debian's /usr/bin/python3 (the pyenv python3 on PATH has no torch).
@@ -36,9 +39,9 @@ class LstmLm(nn.Module):
 
 
 class CtrMlp(nn.Module):
-    def __init__(self, buckets=100_000, dim=16, dense=13, categorical=26):
+    def __init__(self, buckets=100_000, dim=16, dense=13, categorical=26, sparse=False):
         super().__init__()
-        self.emb = nn.Embedding(buckets, dim)
+        self.emb = nn.Embedding(buckets, dim, sparse=sparse)
         self.mlp = nn.Sequential(nn.Linear(dense + categorical * dim, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(),
                                  nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 1))
 
@@ -66,8 +69,8 @@ def lstm_step(vocab=8192, batch=32, seq=32, pool=8):
     return step
 
 
-def ctr_step(batch=512, buckets=100_000, pool=8):
-    model = CtrMlp(buckets)
+def ctr_step(batch=512, buckets=100_000, pool=8, sparse=False):
+    model = CtrMlp(buckets, sparse=sparse)
     opt = torch.optim.Adagrad(model.parameters(), lr=0.01)
     data = [(torch.randn(batch, 13), torch.randint(0, buckets, (batch, 26)), torch.randint(0, 2, (batch,)).float())
             for _ in range(pool)]
@@ -102,12 +105,12 @@ def main():
     print(f"# python {sys.version.split()[0]}; torch {torch.__version__}; torch threads {torch.get_num_threads()}; "
           f"BLAS threads {blas.openblas_get_num_threads()} (OpenBLAS); "
           f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset)')}; cpus {os.cpu_count()}")
-    print("bench,impl,model,torch_threads,blas_threads,steps,min_ms,median_ms,max_ms,first_loss,last_loss")
+    print("bench,impl,model,torch_threads,blas_threads,steps,min_ms,median_ms,max_ms,first_loss,last_loss,check_step,check_loss")
     for name in a.models.split(","):
         torch.manual_seed(a.seed)
-        step = {"lstm": lstm_step, "ctr": ctr_step}[name]()
-        warmup = 5 * a.warmup if name == "ctr" else a.warmup
-        budget = a.budget / 2 if name == "ctr" else a.budget
+        step = {"lstm": lstm_step, "ctr": ctr_step, "ctr_sparse": lambda: ctr_step(sparse=True)}[name]()
+        warmup = 5 * a.warmup if name.startswith("ctr") else a.warmup
+        budget = a.budget / 2 if name.startswith("ctr") else a.budget
         losses = [step() for _ in range(warmup)]
         times, start = [], time.perf_counter()
         while len(times) < a.min_steps or (time.perf_counter() - start < budget and len(times) < a.max_steps):
@@ -115,7 +118,8 @@ def main():
             losses.append(step())
             times.append((time.perf_counter() - t0) * 1e3)
         print(f"step,python,{name},{torch.get_num_threads()},{blas.openblas_get_num_threads()},{len(times)},"
-              f"{min(times):.2f},{statistics.median(times):.2f},{max(times):.2f},{losses[0]:.4f},{losses[-1]:.4f}")
+              f"{min(times):.2f},{statistics.median(times):.2f},{max(times):.2f},{losses[0]:.4f},{losses[-1]:.4f},"
+              f"{warmup + a.min_steps},{losses[warmup + a.min_steps - 1]:.4f}")
         sys.stdout.flush()
 
 

@@ -53,10 +53,16 @@ public sealed class FlatParameters
 
     public void ImportParametersHalf(ReadOnlySpan<Half> buffer) => Copy(buffer, grads: false, export: false);
 
-    /// <summary>Writes every gradient; a tensor with no gradient yet is written as zeros.</summary>
+    /// <summary>
+    /// Writes every gradient; a tensor with no gradient yet is written as zeros, a sparse gradient (nn.Embedding(sparse:
+    /// true)) as its dense equivalent (duplicate rows summed). The gradients themselves are left as they are.
+    /// </summary>
     public void ExportGradients(Span<float> buffer) => Copy(buffer, grads: true, export: true);
 
-    /// <summary>Overwrites every gradient (creating missing ones), e.g. with an averaged gradient.</summary>
+    /// <summary>
+    /// Overwrites every gradient (creating missing ones), e.g. with an averaged gradient. A sparse gradient is replaced
+    /// by a dense one: an average over workers touches the union of their rows, and the optimizers take either layout.
+    /// </summary>
     public void ImportGradients(ReadOnlySpan<float> buffer) => Copy(buffer, grads: true, export: false);
 
     public void ExportGradientsHalf(Span<Half> buffer) => Copy(buffer, grads: true, export: true);
@@ -106,9 +112,73 @@ public sealed class FlatParameters
         lock (_handles)
         {
             for (var i = 0; i < _tensors.Length; i++) _handles[i] = _tensors[i].HandleFor(op);
+            var sparse = grads ? SparseGradients(op) : null;
+            if (sparse is not null && export)
+            {
+                ExportWithSparse(buffer, dtype, sparse, op);
+                return;
+            }
+            if (sparse is not null)
+            {
+                // The flat copy writes into a gradient in place; a sparse one is dropped so it is recreated dense.
+                for (var i = 0; i < _tensors.Length; i++)
+                    if (sparse[i] != 0) _tensors[i].grad = null;
+            }
             var status = NativeMethods.cdt_flat_copy(_handles, _handles.Length, grads ? 1 : 0, export ? 0 : 1, buffer, Count, (int)dtype);
             GC.KeepAlive(_tensors);
             NativeMethods.Check(status, op);
         }
     }
+
+    /// <summary>Per tensor, 1 when its gradient is sparse; null when none is (the common case: one native call).</summary>
+    private int[]? SparseGradients(string op)
+    {
+        var flags = new int[_handles.Length];
+        var status = NativeMethods.cdt_sparse_grad_flags(_handles, _handles.Length, flags, out var any);
+        GC.KeepAlive(_tensors);
+        NativeMethods.Check(status, op);
+        return any != 0 ? flags : null;
+    }
+
+    /// <summary>
+    /// Export when some gradients are sparse: runs of dense gradients go through one flat copy each, every sparse
+    /// gradient is densified into a temporary and copied into its own slice, so the buffer layout is unchanged.
+    /// </summary>
+    private unsafe void ExportWithSparse(void* buffer, ScalarType dtype, int[] sparse, string op)
+    {
+        var elementSize = dtype == ScalarType.Float32 ? 4 : 2;
+        var bytes = (byte*)buffer;
+        long offset = 0;
+        var start = 0;
+        while (start < _tensors.Length)
+        {
+            var end = start;
+            long count = 0;
+            while (end < _tensors.Length && (sparse[end] != 0) == (sparse[start] != 0))
+                count += Elements(Shapes[end++]);
+            if (sparse[start] == 0)
+            {
+                var status = NativeMethods.cdt_flat_copy(_handles[start..end], end - start, 1, 0, bytes + offset * elementSize, count, (int)dtype);
+                GC.KeepAlive(_tensors);
+                NativeMethods.Check(status, op);
+            }
+            else
+            {
+                long slice = offset;
+                for (var i = start; i < end; i++)
+                {
+                    using var grad = _tensors[i].grad ?? throw new InvalidOperationException($"{op}: gradient of '{Names[i]}' vanished during the export");
+                    using var dense = grad.to_dense();
+                    var status = NativeMethods.cdt_flat_copy(new[] { dense.HandleFor(op) }, 1, 0, 0, bytes + slice * elementSize, Elements(Shapes[i]), (int)dtype);
+                    GC.KeepAlive(dense);
+                    NativeMethods.Check(status, op);
+                    slice += Elements(Shapes[i]);
+                }
+            }
+            offset += count;
+            start = end;
+        }
+    }
+
+    private static long Elements(long[] shape) => shape.Aggregate(1L, (a, b) => a * b);
 }

@@ -12,8 +12,8 @@ public static partial class torch
         public static Linear Linear(long inFeatures, long outFeatures, bool hasBias = true, Device? device = null, ScalarType? dtype = null)
             => new(inFeatures, outFeatures, hasBias, device, dtype);
 
-        public static Embedding Embedding(long numEmbeddings, long embeddingDim, Device? device = null, ScalarType? dtype = null)
-            => new(numEmbeddings, embeddingDim, device, dtype);
+        public static Embedding Embedding(long numEmbeddings, long embeddingDim, Device? device = null, ScalarType? dtype = null, bool sparse = false)
+            => new(numEmbeddings, embeddingDim, device, dtype, sparse);
 
         public static LSTM LSTM(long inputSize, long hiddenSize, long numLayers = 1, bool batchFirst = false, double dropout = 0,
             bool bias = true, Device? device = null, ScalarType? dtype = null)

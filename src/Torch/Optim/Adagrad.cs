@@ -5,6 +5,9 @@ namespace ActorCodistill.Torch.Modules;
 /// <summary>
 /// PyTorch 1.13's Adagrad (dense gradients): g += wd*p; clr = lr / (1 + (t-1)*lr_decay); sum += g^2;
 /// p -= clr * g / (sqrt(sum) + eps), with sum starting at initial_accumulator_value.
+/// A sparse gradient (nn.Embedding(sparse: true)) updates only the rows it names, with the same per-element formula:
+/// rows without gradient would not move under the dense step either. As in PyTorch, weight_decay with a sparse
+/// gradient is refused (TorchException, before any parameter changes).
 /// </summary>
 public sealed class Adagrad : optim.Optimizer
 {

@@ -5,6 +5,8 @@ namespace ActorCodistill.Torch.Modules;
 /// <summary>
 /// PyTorch 1.13's Adam (amsgrad off): g += wd*p; m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2;
 /// p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps), with eps outside the square root and t per parameter.
+/// A sparse gradient (nn.Embedding(sparse: true)) is refused with a TorchException before any parameter changes,
+/// as PyTorch's Adam refuses it.
 /// </summary>
 public sealed class Adam : optim.Optimizer
 {

@@ -5,6 +5,8 @@ namespace ActorCodistill.Torch.Modules;
 /// <summary>
 /// PyTorch 1.13's SGD: d = g + wd*p; with momentum, buf = d on the first step, else momentum*buf + (1-dampening)*d;
 /// d = nesterov ? d + momentum*buf : buf; p -= lr*d.
+/// A sparse gradient (nn.Embedding(sparse: true)) updates only the rows it names when momentum and weight_decay are 0;
+/// otherwise every row moves anyway and the gradient is densified for the step.
 /// </summary>
 public sealed class SGD : optim.Optimizer
 {

@@ -7,8 +7,14 @@
 // instead of PyTorch's 4-6 separate elementwise passes (memory-bound; the embedding tables make
 // this most of the optimizer's cost). Anything else (CUDA, half, strided) takes the ATen path,
 // which is the reference formula line for line.
+//
+// Sparse COO gradients (nn.Embedding(sparse: true)) are accepted by SGD and Adagrad, refused by Adam
+// (as in PyTorch); see "Sparse gradients" below.
 #include "shim.h"
 #include <ATen/Parallel.h>
+#include <algorithm>
+#include <climits>
+#include <vector>
 #include <cmath>
 
 namespace {
@@ -108,6 +114,117 @@ void adagrad_fused(T* p, const T* g, T* s, int64_t n, T clr, T wd, T eps) {
   });
 }
 
+// --- Sparse gradients --------------------------------------------------------------------------
+// A sparse gradient of a [rows, ...] parameter names the rows a batch touched (13 k of the CTR table's 100 k).
+// Without weight decay (refused with sparse gradients, as in PyTorch) and without momentum, a row whose gradient
+// is zero does not move: SGD subtracts lr * 0, Adagrad adds 0 to its sum and subtracts clr * 0 / (sqrt(sum) + eps).
+// So running the dense per-element formula (the same range kernels) over the touched rows only is the dense step,
+// without the dense gradient's memset + scatter + full-table passes.
+
+// The touched rows of a sparse gradient and each row's summed gradient. Duplicate ids are summed in order of
+// appearance, the order in which the dense embedding backward adds them into its zeroed gradient, so the row sums
+// are the dense gradient's bit for bit. A row -> slot table replaces coalesce (whose sort cost more than the whole
+// row update in the CTR step).
+template <typename T>
+struct RowSums {
+  std::vector<int64_t> rows;
+  std::vector<T> sums;  // rows.size() x len
+  int64_t len = 0;
+};
+
+// false when the row loop does not apply (CUDA, half, strided, more than one sparse dimension): the caller then
+// densifies, same result at dense cost.
+bool rows_fusable(const at::Tensor& p, const at::Tensor& g, const at::Tensor* state) {
+  TORCH_CHECK(g.sizes() == p.sizes(), "sparse gradient of shape ", g.sizes(), " for a parameter of shape ", p.sizes());
+  if (g.sparse_dim() != 1 || !p.device().is_cpu() || !g.device().is_cpu() || !p.is_contiguous() ||
+      g.scalar_type() != p.scalar_type())
+    return false;
+  if (p.scalar_type() != at::kFloat && p.scalar_type() != at::kDouble) return false;
+  if (state && (!state->is_contiguous() || state->scalar_type() != p.scalar_type() || !state->device().is_cpu()))
+    return false;
+  return true;
+}
+
+template <typename T>
+RowSums<T> sum_rows(const at::Tensor& p, const at::Tensor& g) {
+  const at::Tensor ids = g._indices().select(0, 0).to(at::kLong).contiguous();
+  const at::Tensor values = g._values().contiguous();
+  const int64_t nnz = ids.numel();
+  const int64_t n_rows = p.size(0);
+  RowSums<T> out;
+  if (nnz == 0) return out;
+  TORCH_CHECK(nnz < INT32_MAX, "sparse gradient with ", nnz, " entries");
+  const int64_t len = values.numel() / nnz;
+  out.len = len;
+  const int64_t* id = ids.data_ptr<int64_t>();
+  const T* v = values.data_ptr<T>();
+  std::vector<int32_t> slot(static_cast<size_t>(n_rows), -1);
+  out.rows.reserve(static_cast<size_t>(nnz));
+  out.sums.reserve(static_cast<size_t>(nnz * len));
+  for (int64_t k = 0; k < nnz; ++k) {
+    const int64_t r = id[k];
+    TORCH_CHECK(r >= 0 && r < n_rows, "sparse gradient row id ", r, " outside the parameter's ", n_rows, " rows");
+    const T* src = v + k * len;
+    if (slot[r] < 0) {
+      slot[r] = static_cast<int32_t>(out.rows.size());
+      out.rows.push_back(r);
+      out.sums.insert(out.sums.end(), src, src + len);
+    } else {
+      T* __restrict dst = out.sums.data() + static_cast<int64_t>(slot[r]) * len;
+      for (int64_t j = 0; j < len; ++j) dst[j] += src[j];
+    }
+  }
+  return out;
+}
+
+// Runs row_update(parameter offset, summed gradient row) over the touched rows. Rows are scattered over the table,
+// so each is a cache miss on the parameter (and state): prefetching a few rows ahead overlaps those misses.
+template <typename T, typename F>
+void for_rows(const RowSums<T>& rs, std::initializer_list<const T*> tables, F row_update) {
+  const int64_t n = static_cast<int64_t>(rs.rows.size());
+  if (n == 0) return;
+  const int64_t len = rs.len;
+  const int64_t* r = rs.rows.data();
+  const T* g = rs.sums.data();
+  constexpr int64_t kAhead = 8;
+  at::parallel_for(0, n, std::max<int64_t>(1, kGrain / std::max<int64_t>(len, 1)), [&](int64_t b, int64_t e) {
+    for (int64_t k = b; k < e; ++k) {
+      if (k + kAhead < e)
+        for (const T* t : tables) __builtin_prefetch(t + r[k + kAhead] * len, 1);
+      row_update(r[k] * len, g + k * len, len);
+    }
+  });
+}
+
+template <typename T>
+void sgd_rows(at::Tensor& p, const at::Tensor& grad, T lr) {
+  const RowSums<T> rs = sum_rows<T>(p, grad);
+  T* pp = p.data_ptr<T>();
+  for_rows<T>(rs, {pp}, [=](int64_t offset, const T* g, int64_t len) {
+    T* __restrict q = pp + offset;
+    for (int64_t j = 0; j < len; ++j) q[j] = q[j] - lr * g[j];
+  });
+}
+
+template <typename T>
+void adagrad_rows(at::Tensor& p, at::Tensor& s, const at::Tensor& grad, T clr, T eps) {
+  const RowSums<T> rs = sum_rows<T>(p, grad);
+  T* pp = p.data_ptr<T>();
+  T* ss = s.data_ptr<T>();
+  for_rows<T>(rs, {pp, ss}, [=](int64_t offset, const T* g, int64_t len) {
+    adagrad_range<T, false>(pp + offset, g, ss + offset, 0, len, clr, T(0), eps);
+  });
+}
+
+// Refuses sparse gradients before any parameter is touched, so a refused step leaves the model unchanged.
+void check_no_sparse(void** params, int n, const char* why) {
+  for (int i = 0; i < n; ++i) {
+    const at::Tensor& g = cdt::T(params[i]).grad();
+    TORCH_CHECK(!(g.defined() && g.is_sparse()), "parameter ", i, " of shape ", cdt::T(params[i]).sizes(),
+                " has a sparse gradient (nn.Embedding(sparse: true)): ", why);
+  }
+}
+
 }  // namespace
 
 // Parameters without a gradient are skipped and their state is left alone (as in PyTorch).
@@ -119,9 +236,18 @@ CDT_API int cdt_optim_sgd_step(void** params, void** bufs, int32_t* initialized,
   at::NoGradGuard no_grad;
   for (int i = 0; i < n; ++i) {
     at::Tensor& p = cdt::T(params[i]);
-    const at::Tensor& g = p.grad();
+    at::Tensor g = p.grad();
     if (!g.defined()) continue;
     at::Tensor* buf = (momentum != 0 && bufs) ? &cdt::T(bufs[i]) : nullptr;
+    if (g.is_sparse()) {
+      // Momentum and weight decay move every row, so those steps are dense whatever the gradient's layout.
+      if (!buf && weight_decay == 0 && rows_fusable(p, g, nullptr)) {
+        if (p.scalar_type() == at::kFloat) sgd_rows<float>(p, g, lr);
+        else sgd_rows<double>(p, g, lr);
+        continue;
+      }
+      g = g.to_dense();
+    }
     sgd_one(p, g, buf, lr, momentum, dampening, weight_decay, nesterov != 0, buf && !initialized[i]);
     if (buf) initialized[i] = 1;
   }
@@ -132,6 +258,8 @@ CDT_API int cdt_optim_sgd_step(void** params, void** bufs, int32_t* initialized,
 CDT_API int cdt_optim_adam_step(void** params, void** exp_avgs, void** exp_avg_sqs, int64_t* steps, int n, double lr,
                                 double beta1, double beta2, double eps, double weight_decay) {
   CDT_TRY
+  check_no_sparse(params, n, "Adam does not support sparse gradients (neither does PyTorch's): optimize that "
+                             "parameter with Adagrad or SGD, or make it dense (sparse: false)");
   at::NoGradGuard no_grad;
   for (int i = 0; i < n; ++i) {
     at::Tensor& p = cdt::T(params[i]);
@@ -165,15 +293,24 @@ CDT_API int cdt_optim_adam_step(void** params, void** exp_avgs, void** exp_avg_s
 CDT_API int cdt_optim_adagrad_step(void** params, void** sums, int64_t* steps, int n, double lr, double lr_decay,
                                    double weight_decay, double eps) {
   CDT_TRY
+  if (weight_decay != 0)
+    check_no_sparse(params, n, "weight_decay is not compatible with sparse gradients (as in PyTorch's Adagrad)");
   at::NoGradGuard no_grad;
   for (int i = 0; i < n; ++i) {
     at::Tensor& p = cdt::T(params[i]);
-    const at::Tensor& g = p.grad();
+    at::Tensor g = p.grad();
     if (!g.defined()) continue;
-    TORCH_CHECK(!g.is_sparse(), "adagrad: sparse gradients are not supported by this binding");
     at::Tensor& s = cdt::T(sums[i]);
     const int64_t step = ++steps[i];
     const double clr = lr / (1 + static_cast<double>(step - 1) * lr_decay);
+    if (g.is_sparse()) {
+      if (rows_fusable(p, g, &s)) {
+        if (p.scalar_type() == at::kFloat) adagrad_rows<float>(p, s, g, clr, eps);
+        else adagrad_rows<double>(p, s, g, clr, eps);
+        continue;
+      }
+      g = g.to_dense();
+    }
     if (fusable(p, g, {&s})) {
       if (p.scalar_type() == at::kFloat)
         adagrad_fused<float>(p.data_ptr<float>(), g.data_ptr<float>(), s.data_ptr<float>(), p.numel(), clr,
