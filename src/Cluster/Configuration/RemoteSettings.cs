@@ -62,8 +62,18 @@ public sealed record RemoteSettings(
             chunk,
             remote.GetInt("bulk-window", min: 1, max: 4096),
             remote.GetDuration("connect-timeout", min: TimeSpan.FromMilliseconds(1)),
-            new BackoffSettings(min, max));
+            new BackoffSettings(min, max))
+        {
+            BulkChecksums = remote.GetBool("bulk-checksums"),
+        };
     }
+
+    /// <summary>
+    /// End-to-end checksums on bulk transfers (<c>remote.bulk-checksums</c>). Off by default in the configuration, as in
+    /// Gloo, NCCL and Akka Artery, which rely on TCP (and TLS's MAC): on loopback they cost about a quarter of the
+    /// channel's throughput (docs/remoting.md, Benchmark).
+    /// </summary>
+    public bool BulkChecksums { get; init; }
 
     /// <summary>
     /// The transport's settings record built from this validated view of the <c>remote { }</c> section: the one
@@ -79,6 +89,7 @@ public sealed record RemoteSettings(
         MaxFrameSize = checked((int)MaximumFrameSize),
         BulkChunkSize = checked((int)BulkChunkSize),
         BulkWindow = BulkWindow,
+        BulkChecksums = BulkChecksums,
         ConnectTimeout = ConnectTimeout,
         ReconnectBackoffMin = ReconnectBackoff.Min,
         ReconnectBackoffMax = ReconnectBackoff.Max,
@@ -87,6 +98,6 @@ public sealed record RemoteSettings(
     /// <summary>Keeps the secret out of logs when the settings are printed at start-up.</summary>
     public override string ToString() =>
         $"RemoteSettings {{ Hostname = {Hostname}, Port = {Port}, Secret = {(Secret.Length == 0 ? "(empty)" : "***")}, Tls = {Tls}, " +
-        $"MaximumFrameSize = {MaximumFrameSize}, BulkChunkSize = {BulkChunkSize}, BulkWindow = {BulkWindow}, " +
+        $"MaximumFrameSize = {MaximumFrameSize}, BulkChunkSize = {BulkChunkSize}, BulkWindow = {BulkWindow}, BulkChecksums = {BulkChecksums}, " +
         $"ConnectTimeout = {ConnectTimeout}, ReconnectBackoff = {ReconnectBackoff} }}";
 }

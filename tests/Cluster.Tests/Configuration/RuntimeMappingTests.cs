@@ -57,4 +57,13 @@ public class RuntimeMappingTests
         Assert.Null(transport.Tls);
         transport.Validate();
     }
+
+    [Fact]
+    public void BulkChecksums_AreOffByDefault_AndOnWhenConfigured()
+    {
+        Assert.False(RemoteSettings.From(Load(new Dictionary<string, string?>())).ToTransport("codistill").BulkChecksums);
+        Assert.True(RemoteSettings.From(Load(new Dictionary<string, string?> { ["remote.bulk-checksums"] = "on" })).ToTransport("codistill").BulkChecksums);
+        var e = Assert.Throws<ConfigException>(() => RemoteSettings.From(Load(new Dictionary<string, string?> { ["remote.bulk-checksums"] = "sometimes" })));
+        Assert.Contains("remote.bulk-checksums", e.Message);
+    }
 }
