@@ -11,38 +11,21 @@ namespace ActorCodistill.Cluster.Tests.Persistence;
 [Trait("Category", "Unit")]
 public sealed class PostgresPersistenceTests : PersistenceContractTests
 {
-    private readonly string _schema = $"t_{Guid.NewGuid():N}";
-    private string? _connectionString;
+    private readonly PostgresTestSchema _db = new("t");
 
-    private string ConnectionString => _connectionString ??= PostgresTestDatabase.Require();
+    private protected override IJournal NewJournal() => new PostgresJournal(_db.ConnectionString, _db.Schema);
 
-    private protected override IJournal NewJournal() => new PostgresJournal(ConnectionString, _schema);
+    private protected override ISnapshotStore NewSnapshotStore(SnapshotStoreOptions options) => new PostgresSnapshotStore(_db.ConnectionString, _db.Schema, options);
 
-    private protected override ISnapshotStore NewSnapshotStore(SnapshotStoreOptions options) => new PostgresSnapshotStore(ConnectionString, _schema, options);
+    private protected override string EventsTable => $"{_db.Schema}.journal_events";
+    private protected override string SnapshotsTable => $"{_db.Schema}.snapshots";
 
-    private protected override string EventsTable => $"{_schema}.journal_events";
-    private protected override string SnapshotsTable => $"{_schema}.snapshots";
-
-    private protected override async Task ExecuteSqlAsync(string sql, string id, long seq, byte[] blob)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.AddWithValue("id", id);
-        command.Parameters.AddWithValue("seq", seq);
-        command.Parameters.AddWithValue("blob", blob);
-        await command.ExecuteNonQueryAsync();
-    }
+    private protected override Task ExecuteSqlAsync(string sql, string id, long seq, byte[] blob) => _db.ExecuteSqlAsync(sql, id, seq, blob);
 
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
-        if (_connectionString is null)
-            return;
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {_schema} CASCADE", connection);
-        await command.ExecuteNonQueryAsync();
+        await _db.DisposeAsync();
     }
 }
 

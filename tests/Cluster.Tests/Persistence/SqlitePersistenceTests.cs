@@ -6,9 +6,9 @@ namespace ActorCodistill.Cluster.Tests.Persistence;
 [Trait("Category", "Unit")]
 public sealed class SqlitePersistenceTests : PersistenceContractTests
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "codistill-sqlite-tests", Guid.NewGuid().ToString("N"));
+    private readonly SqliteTestFile _db = new("codistill-sqlite-tests", "nested/journal.db");
 
-    private string DatabasePath => Path.Combine(_directory, "nested", "journal.db");
+    private string DatabasePath => _db.DatabasePath;
 
     private protected override IJournal NewJournal() => new SqliteJournal(DatabasePath);
 
@@ -17,23 +17,12 @@ public sealed class SqlitePersistenceTests : PersistenceContractTests
     private protected override string EventsTable => "journal_events";
     private protected override string SnapshotsTable => "snapshots";
 
-    private protected override async Task ExecuteSqlAsync(string sql, string id, long seq, byte[] blob)
-    {
-        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("@id", id);
-        command.Parameters.AddWithValue("@seq", seq);
-        command.Parameters.AddWithValue("@blob", blob);
-        await command.ExecuteNonQueryAsync();
-    }
+    private protected override Task ExecuteSqlAsync(string sql, string id, long seq, byte[] blob) => _db.ExecuteSqlAsync(sql, id, seq, blob);
 
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
-        if (Directory.Exists(_directory))
-            Directory.Delete(_directory, recursive: true);
+        _db.Dispose();
     }
 
     [Fact]
@@ -53,8 +42,8 @@ public sealed class SqlitePersistenceTests : PersistenceContractTests
     [Fact]
     public async Task SqliteJournal_FileIsNotADatabase_ThrowsIOExceptionNamingFileAndKey()
     {
-        Directory.CreateDirectory(_directory);
-        var path = Path.Combine(_directory, "garbage.db");
+        Directory.CreateDirectory(_db.Directory);
+        var path = Path.Combine(_db.Directory, "garbage.db");
         await File.WriteAllTextAsync(path, new string('x', 4096));
         await using var journal = new SqliteJournal(path);
 
