@@ -37,10 +37,7 @@ public static class EventSourcedRecovery
         Action<Snapshot> applySnapshot,
         Action<JournalEvent> applyEvent,
         CancellationToken cancellationToken = default) =>
-        RecoverCoreAsync(journal, snapshots, persistenceId,
-            (s, _) => { applySnapshot(s); return ValueTask.CompletedTask; },
-            (e, _) => { applyEvent(e); return ValueTask.CompletedTask; },
-            continueOnCapturedContext: true, cancellationToken);
+        RecoverCoreAsync(journal, snapshots, persistenceId, Async(applySnapshot), Async(applyEvent), continueOnCapturedContext: true, cancellationToken);
 
     private static async Task<long> RecoverCoreAsync(
         IJournal journal,
@@ -87,10 +84,14 @@ public static class EventSourcedRecovery
         Action<Snapshot> applySnapshot,
         Action<JournalEvent> applyEvent,
         CancellationToken cancellationToken = default) =>
-        RecoverAsync(journal, snapshots, persistenceId,
-            (s, _) => { applySnapshot(s); return ValueTask.CompletedTask; },
-            (e, _) => { applyEvent(e); return ValueTask.CompletedTask; },
-            cancellationToken);
+        RecoverAsync(journal, snapshots, persistenceId, Async(applySnapshot), Async(applyEvent), cancellationToken);
+
+    private static Func<T, CancellationToken, ValueTask> Async<T>(Action<T> apply) =>
+        (value, _) =>
+        {
+            apply(value);
+            return ValueTask.CompletedTask;
+        };
 
     private static string Gap(long have, long next, Snapshot? snapshot) =>
         $"events {have + 1}..{next - 1} are missing from the journal " +
