@@ -368,7 +368,9 @@ public sealed class GroupActor : ReceiveActor
             EnterPaused(live.Count);
             return;
         }
-        Log.Info($"group {_group}: regrouping at step {_step}, epoch {_epoch} ({why})");
+        Log.Info(_epoch == 1
+            ? $"group {_group}: forming the ring of {live.Count} workers"
+            : $"group {_group}: regrouping at step {_step}, epoch {_epoch} ({why})");
         foreach (var slot in live)
         {
             _probed.Add(slot);
