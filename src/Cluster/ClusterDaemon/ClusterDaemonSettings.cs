@@ -49,13 +49,17 @@ public sealed record ClusterDaemonSettings
         ArgumentNullException.ThrowIfNull(config);
         return Default with
         {
-            SeedNodes = config.SeedNodes.Select(s => Address.Parse($"{Address.DefaultProtocol}://{systemName}@{s}")).ToImmutableArray(),
+            SeedNodes = config.SeedNodes.Select(s => SeedAddress(s, systemName)).ToImmutableArray(),
             Roles = [.. config.Roles],
             SeedNodeTimeout = config.SeedNodeTimeout,
             FailureDetector = config.FailureDetector,
             Downing = config.Downing,
         };
     }
+
+    /// <summary>"host:port" of a node of the cluster named <paramref name="systemName"/>, as its address (FormatException when malformed).</summary>
+    public static Address SeedAddress(string hostPort, string systemName) =>
+        Address.Parse($"{Address.DefaultProtocol}://{systemName}@{hostPort}");
 
     /// <exception cref="ArgumentException">Naming the setting that is out of range.</exception>
     public void Validate()

@@ -88,10 +88,9 @@ public sealed class ClusterNode : IAsyncDisposable
     public static Address ParseSeed(string seed)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(seed);
-        var text = seed.Contains("://", StringComparison.Ordinal) ? seed : $"{Address.DefaultProtocol}://{SystemName}@{seed}";
         try
         {
-            var address = Address.Parse(text);
+            var address = seed.Contains("://", StringComparison.Ordinal) ? Address.Parse(seed) : ClusterDaemonSettings.SeedAddress(seed, SystemName);
             if (address.HasLocalScope) throw new FormatException("no host:port");
             return address;
         }
