@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ActorCodistill.Cluster.Remoting;
@@ -93,11 +92,7 @@ public static class TrainingSerializers
             {
                 var s = unwrap(m);
                 var metadata = new MetadataWriter(32).Int(s.Slot).Long(s.AppliedStep).Int(s.RequestId).Int(s.Parameters.Length).Int(s.OptimizerState.Length);
-                var parameters = MemoryMarshal.AsBytes(s.Parameters.AsSpan());
-                var payload = new byte[parameters.Length + s.OptimizerState.Length];
-                parameters.CopyTo(payload);
-                s.OptimizerState.CopyTo(payload.AsSpan(parameters.Length));
-                return new BulkMessageParts(metadata.ToArray(), payload);
+                return new BulkMessageParts(metadata.ToArray(), StatePayload.Pack(s.Parameters, s.OptimizerState));
             },
             (metadata, payload, _) =>
             {
@@ -107,8 +102,7 @@ public static class TrainingSerializers
                 var request = r.Int();
                 var parameterCount = r.Int();
                 var optimizerBytes = r.Int();
-                var parameters = BulkArrays.Copy<float>(payload, 0, parameterCount, manifest);
-                var optimizer = BulkArrays.Copy<byte>(payload, parameterCount * sizeof(float), optimizerBytes, manifest);
+                var (parameters, optimizer) = StatePayload.Unpack(payload.Span, parameterCount, optimizerBytes, manifest);
                 return wrap(new WorkerState(slot, applied, parameters, optimizer, request));
             });
 }

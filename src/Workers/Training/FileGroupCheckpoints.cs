@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using ActorCodistill.Cluster.Persistence;
 
 namespace ActorCodistill.Workers.Training;
@@ -19,10 +18,7 @@ public sealed class FileGroupCheckpoints(string directory, int keep = 3) : IGrou
 
     public void Save(GroupCheckpoint checkpoint)
     {
-        var parameters = MemoryMarshal.AsBytes(checkpoint.Parameters.AsSpan());
-        var payload = new byte[parameters.Length + checkpoint.OptimizerState.Length];
-        parameters.CopyTo(payload);
-        checkpoint.OptimizerState.CopyTo(payload.AsSpan(parameters.Length));
+        var payload = StatePayload.Pack(checkpoint.Parameters, checkpoint.OptimizerState);
         _store.Save(Key(checkpoint.Group), checkpoint.Step, payload, new Dictionary<string, string>
         {
             ["parameters"] = checkpoint.Parameters.Length.ToString(CultureInfo.InvariantCulture),
@@ -37,9 +33,7 @@ public sealed class FileGroupCheckpoints(string directory, int keep = 3) : IGrou
         if (!loaded.Info.Metadata.TryGetValue("parameters", out var text) || !int.TryParse(text, CultureInfo.InvariantCulture, out var count) ||
             count < 0 || (long)count * sizeof(float) > loaded.Payload.Length)
             throw new InvalidDataException($"{source}: recovery checkpoint without a valid 'parameters' count");
-        var bytes = count * sizeof(float);
-        var parameters = MemoryMarshal.Cast<byte, float>(loaded.Payload.Span[..bytes]).ToArray();
-        var optimizer = loaded.Payload.Span[bytes..].ToArray();
+        var (parameters, optimizer) = StatePayload.Unpack(loaded.Payload.Span, count, loaded.Payload.Length - count * sizeof(float), source);
         return new GroupCheckpoint(group, loaded.Info.Step, parameters, optimizer);
     }
 }

@@ -1,0 +1,143 @@
+using ActorCodistill.Cluster.Actors;
+using ActorCodistill.Cluster.Remoting;
+using ActorCodistill.Workers.Actors;
+using ActorCodistill.Workers.Node;
+using ActorCodistill.Workers.Remote;
+using ActorCodistill.Workers.Training;
+
+namespace ActorCodistill.Workers.Tests.Remote;
+
+/// <summary>Every training message that crosses nodes survives its wire format: JSON records and bulk tensors alike.</summary>
+[Trait("Category", "Unit")]
+public sealed class TrainingSerializersTests : IDisposable
+{
+    private readonly ActorSystem _system = ActorSystem.Create("serializers-test");
+    private readonly SerializerRegistry _registry = TrainingSerializers.Register(new SerializerRegistry());
+    private readonly PathRefs _refs = new();
+
+    /// <summary>Refs by path: what a receiving node's remoting does, without sockets.</summary>
+    private sealed class PathRefs : IRemoteRefContext
+    {
+        private readonly Dictionary<string, IActorRef> _byPath = new();
+
+        public string PathOf(IActorRef? actorRef)
+        {
+            if (actorRef is null) return "";
+            var path = actorRef.Path.ToString();
+            _byPath[path] = actorRef;
+            return path;
+        }
+
+        public IActorRef? RefOf(string path) => path.Length == 0 ? null : _byPath[path];
+    }
+
+    public void Dispose() => _system.Terminate().Wait(TimeSpan.FromSeconds(10));
+
+    private IActorRef Ref(string name) => _system.ActorOf(Props.Create(() => new Sink()), name);
+
+    private sealed class Sink : ReceiveActor
+    {
+        public Sink() => ReceiveAny(_ => { });
+    }
+
+    private T Json<T>(T message) where T : notnull
+    {
+        var (manifest, payload) = _registry.Serialize(message, _refs, "test");
+        return Assert.IsType<T>(_registry.Deserialize(manifest, payload, _refs));
+    }
+
+    private T Bulk<T>(T message) where T : notnull
+    {
+        var serializer = _registry.BulkSerializers.Single(s => s.Type == typeof(T));
+        var parts = serializer.ToBulk(message, _refs);
+        // The receiver's buffer is pooled and reused: copy it and scribble over the original after reading.
+        var payload = parts.Payload.ToArray();
+        var result = Assert.IsType<T>(serializer.FromBulk(parts.Metadata, payload, _refs));
+        Array.Fill(payload, (byte)0xAB);
+        return result;
+    }
+
+    [Fact]
+    public void ControlRecords_RoundTripAsJson_WithRefsNaNAndDictionaries()
+    {
+        var a = Ref("a");
+        var b = Ref("b");
+        var ring = Json(new RingMembers(3, [a, b], [0, 2]));
+        Assert.Equal(3, ring.Epoch);
+        Assert.Equal([a, b], ring.Members);
+        Assert.Equal([0, 2], ring.Slots);
+
+        var plan = new StepPlan(17, 3, true, new DistillSpec(DistillLoss.KlDivergence, 0.5, 2.0), new Dictionary<int, long> { [1] = 15, [2] = 10 },
+            ExportCheckpoint: true, Evaluate: false, CollectPredictions: true);
+        var planBack = Json(plan);
+        Assert.Equal(plan with { TeacherSteps = planBack.TeacherSteps }, planBack);
+        Assert.Equal(plan.TeacherSteps, planBack.TeacherSteps);
+
+        var done = Json(new StepDone(9, 2, 1, new StepLosses(double.NaN, double.NaN, 0, 0), 0.1, 0.2, 1234, false, null,
+            new Dictionary<int, long> { [0] = -3 }, new PredictionSet([1f, 2f], [0.5f, 0.25f], false)));
+        Assert.True(double.IsNaN(done.Losses.Loss));
+        Assert.Equal(-3, done.TeacherAges[0]);
+        Assert.Equal([0.5f, 0.25f], done.Predictions!.TrueLabelProbability);
+
+        Assert.Equal(new WorkerReady(1, 4, 1000, 50), Json(new WorkerReady(1, 4, 1000, 50)));
+        Assert.Equal(new WorkerAlive(1, 4, 7, 50), Json(new WorkerAlive(1, 4, 7, 50)));
+        Assert.Equal(new ProbeWorker(7), Json(new ProbeWorker(7)));
+        Assert.Equal(new ExportState(5), Json(new ExportState(5)));
+        Assert.Equal(new StopWorker("fenced"), Json(new StopWorker("fenced")));
+        Assert.Equal(new WorkerStarted("cpu:1", 0, 1, 2), Json(new WorkerStarted("cpu:1", 0, 1, 2)));
+        Assert.Equal(new WorkerStopped("cpu:1", 0, 1, 2), Json(new WorkerStopped("cpu:1", 0, 1, 2)));
+        Assert.Equal(new SpawnRefused("cpu:9", 0, 1, 2, "no such device"), Json(new SpawnRefused("cpu:9", 0, 1, 2, "no such device")));
+    }
+
+    [Fact]
+    public void SpawnWorker_CarriesTheWholeJobSpec_IncludingFailureSettings()
+    {
+        var spec = new JobSpec("ctr", 3, 2, 100, 10, 5, TopologyKind.Ring, DistillSpec.Default, false, 7, 10, new OptimizerSpec("adagrad", 0.05),
+            new LmModelSpec(320, 16, 32, 2, true, 0), new CtrModelSpec(64, 4, [8, 4]),
+            new DataSpec("criteo", "/data/x.tsv", "", 0.1, "disjoint", 300, "/tmp/bpe.txt", 64, 8, 4), 1, 2)
+        {
+            Failures = new FailureSpec(2, TimeSpan.FromSeconds(7), TimeSpan.FromMilliseconds(1500), 25, 3),
+        };
+        var group = Ref("group");
+        var back = Json(new SpawnWorker(spec, 1, 0, 3, "cpu:0", group));
+        Assert.Equal(group, back.GroupRef);
+        Assert.Equal(spec.Failures, back.Spec.Failures);
+        Assert.Equal([8, 4], back.Spec.Ctr.Hidden);
+        Assert.Equal(spec with { Ctr = back.Spec.Ctr }, back.Spec);
+    }
+
+    [Fact]
+    public void TensorMessages_RoundTripOnTheBulkChannel_BitForBit()
+    {
+        var random = new Random(4);
+        var floats = Enumerable.Range(0, 1001).Select(_ => (float)random.NextDouble() - 0.5f).Append(float.NaN).ToArray();
+        var halves = floats.Select(f => (Half)f).ToArray();
+        var optimizer = Enumerable.Range(0, 77).Select(i => (byte)(i * 7)).ToArray();
+
+        var chunk = Bulk(new AllreduceChunk(12, 3, new RingChunk(1, 2, floats.AsMemory(5, 300)) { Segment = 4 }));
+        Assert.Equal((12L, 3, 1, 2, 4), (chunk.Step, chunk.Epoch, chunk.Chunk.Phase, chunk.Chunk.Chunk, chunk.Chunk.Segment));
+        Assert.Equal(floats[5..305], chunk.Chunk.Data.ToArray());
+
+        var teacher = new TeacherCheckpoint(1, 50, halves);
+        Assert.Equal(halves, Bulk(new LoadTeacher(teacher)).Checkpoint.Weights.ToArray());
+        Assert.Equal((1, 50L), (Bulk(new CheckpointExported(teacher)).Checkpoint.Group, Bulk(new CheckpointExported(teacher)).Checkpoint.Step));
+        Assert.Equal(halves, Bulk(new TeacherCheckpointArrived(teacher)).Checkpoint.Weights.ToArray());
+
+        var state = Bulk(new WorkerState(1, 40, floats, optimizer, 9));
+        Assert.Equal((1, 40L, 9), (state.Slot, state.AppliedStep, state.RequestId));
+        Assert.Equal(floats, state.Parameters);
+        Assert.Equal(optimizer, state.OptimizerState);
+        var restore = Bulk(new RestoreState(new WorkerState(0, 41, floats, [], 0)));
+        Assert.Equal(floats, restore.State.Parameters);
+        Assert.Empty(restore.State.OptimizerState);
+    }
+
+    [Fact]
+    public void WorkerState_WithAPayloadShorterThanItsMetadata_IsAFormatError()
+    {
+        var serializer = _registry.BulkSerializers.Single(s => s.Type == typeof(WorkerState));
+        var parts = serializer.ToBulk(new WorkerState(1, 40, new float[100], new byte[10], 0), _refs);
+        var e = Assert.Throws<FormatException>(() => serializer.FromBulk(parts.Metadata, parts.Payload[..200], _refs));
+        Assert.Contains("codistill.worker-state", e.Message);
+    }
+}

@@ -1,0 +1,41 @@
+using ActorCodistill.Workers.Training;
+
+namespace ActorCodistill.Workers.Tests.Training;
+
+[Trait("Category", "Unit")]
+public sealed class FileGroupCheckpointsTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "codistill-group-ckpt-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public void Save_ThenLoadLatest_GivesTheNewestStateOfThatGroup_AndADamagedNewestFallsBackToTheOlder()
+    {
+        var store = new FileGroupCheckpoints(_directory);
+        float[] Weights(float v) => Enumerable.Range(0, 50).Select(i => v + i).ToArray();
+        store.Save(new GroupCheckpoint(0, 10, Weights(1), [1, 2, 3]));
+        store.Save(new GroupCheckpoint(0, 20, Weights(2), [4, 5]));
+        store.Save(new GroupCheckpoint(1, 30, Weights(3), []));
+
+        var latest = store.LoadLatest(0)!;
+        Assert.Equal((0, 20L), (latest.Group, latest.Step));
+        Assert.Equal(Weights(2), latest.Parameters);
+        Assert.Equal(new byte[] { 4, 5 }, latest.OptimizerState);
+        Assert.Empty(store.LoadLatest(1)!.OptimizerState);
+        Assert.Null(store.LoadLatest(2));
+
+        var newest = Directory.GetFiles(_directory, "group-0.*.ckpt").OrderBy(f => f, StringComparer.Ordinal).Last();
+        var bytes = File.ReadAllBytes(newest);
+        bytes[^40] ^= 0xFF;
+        File.WriteAllBytes(newest, bytes);
+        var skipped = new List<string>();
+        var fallback = store.LoadLatest(0, skipped.Add)!;
+        Assert.Equal(10, fallback.Step);
+        Assert.Equal(new byte[] { 1, 2, 3 }, fallback.OptimizerState);
+        Assert.Single(skipped);
+    }
+}
