@@ -116,7 +116,7 @@ public sealed class GroupActor : ReceiveActor
 
     private void Starting()
     {
-        _phase = "Starting";
+        _phase = Phase.Starting;
         Become(() =>
         {
             Receive<WorkerReady>(ready =>
@@ -132,7 +132,7 @@ public sealed class GroupActor : ReceiveActor
 
     private void Running()
     {
-        _phase = "Running";
+        _phase = Phase.Running;
         Become(() =>
         {
             Receive<StepDone>(OnStepDone);
@@ -154,7 +154,7 @@ public sealed class GroupActor : ReceiveActor
 
     private void Paused()
     {
-        _phase = "Paused";
+        _phase = Phase.Paused;
         Become(() =>
         {
             Receive<WorkerReady>(ready =>
@@ -169,7 +169,7 @@ public sealed class GroupActor : ReceiveActor
 
     private void Reconciling()
     {
-        _phase = "Reconciling";
+        _phase = Phase.Reconciling;
         Become(() =>
         {
             Receive<WorkerAlive>(OnWorkerAlive);
@@ -178,7 +178,7 @@ public sealed class GroupActor : ReceiveActor
                 if (timeout.Epoch != _epoch) return;
                 foreach (var slot in _probed.Where(s => _members[s] is not null && !_alive.ContainsKey(s)).ToList())
                     Fence(slot, $"did not answer a probe within probe-timeout {_failures.ProbeTimeout.TotalSeconds:0.#}s (hung?)", regroup: false);
-                if (_phase != "Finished") Decide();
+                if (_phase != Phase.Finished) Decide();
             });
             Receive<WorkerState>(state =>
             {
@@ -218,7 +218,7 @@ public sealed class GroupActor : ReceiveActor
 
     private void Finished()
     {
-        _phase = "Finished";
+        _phase = Phase.Finished;
         Timers.CancelAll();
         Become(() =>
         {
@@ -333,10 +333,12 @@ public sealed class GroupActor : ReceiveActor
         _placement.Place(Context, _spec, _group, slot, _generation[slot]);
         // Running: the ring is broken, regroup now. Reconciling: start over with what is left.
         // Starting and Paused wait for replacements.
-        if (regroup && _phase is "Running" or "Reconciling") Reconcile($"slot {slot} lost");
+        if (regroup && _phase is Phase.Running or Phase.Reconciling) Reconcile($"slot {slot} lost");
     }
 
-    private string _phase = "Starting";
+    private enum Phase { Starting, Running, Paused, Reconciling, Finished }
+
+    private Phase _phase = Phase.Starting;
 
     private void ReleaseAll(string reason)
     {
@@ -353,7 +355,7 @@ public sealed class GroupActor : ReceiveActor
 
     private void Reconcile(string why)
     {
-        if (_phase == "Finished") return;
+        if (_phase == Phase.Finished) return;
         Timers.Cancel("step");
         _epoch++;
         _alive.Clear();
@@ -533,7 +535,7 @@ public sealed class GroupActor : ReceiveActor
             if (leaving.Count > 0)
             {
                 foreach (var s in leaving) Fence(s, $"its node {node} is drained", regroup: false);
-                if (_phase != "Finished") Reconcile("drained " + node);
+                if (_phase != Phase.Finished) Reconcile("drained " + node);
                 return;
             }
         }
