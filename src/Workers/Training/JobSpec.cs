@@ -29,7 +29,7 @@ public sealed record DataSpec(
     int ValidationBatches);
 
 /// <summary>
-/// What to run (the spec), as opposed to a running worker's place in it (<see cref="WorkerAssignment"/>).
+/// What to run (the spec), as opposed to a running worker's place in it (group, slot, incarnation).
 /// Everything a worker needs to build its model, optimizer and data shard deterministically, so the
 /// same spec gives the same run in one process or across nodes.
 /// </summary>
@@ -93,6 +93,3 @@ public sealed record FailureSpec(int MinWorkersPerGroup, TimeSpan StepTimeout, T
         if (MaxWorkerFailures < 0) throw new ArgumentException($"training.failures.max-worker-failures must be >= 0, got {MaxWorkerFailures}");
     }
 }
-
-/// <summary>A running worker's place in the job: group, rank within the group, and the membership epoch it belongs to.</summary>
-public sealed record WorkerAssignment(int Group, int Rank, int GroupSize, int Epoch);

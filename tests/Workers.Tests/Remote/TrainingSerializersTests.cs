@@ -133,6 +133,15 @@ public sealed class TrainingSerializersTests : IDisposable
     }
 
     [Fact]
+    public void EveryMessageMarkedAsCarryingATensor_GoesOnTheBulkChannel()
+    {
+        var marked = typeof(IBulkTrainingMessage).Assembly.GetTypes()
+            .Where(t => typeof(IBulkTrainingMessage).IsAssignableFrom(t) && !t.IsInterface).ToList();
+        Assert.NotEmpty(marked);
+        Assert.All(marked, t => Assert.True(_registry.IsBulk(t), $"{t.Name} carries a tensor but is not registered for the bulk channel"));
+    }
+
+    [Fact]
     public void WorkerState_WithAPayloadShorterThanItsMetadata_IsAFormatError()
     {
         var serializer = _registry.BulkSerializers.Single(s => s.Type == typeof(WorkerState));
