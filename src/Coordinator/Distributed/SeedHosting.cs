@@ -43,12 +43,12 @@ public sealed class SeedHosting(string? hostname = null, int? port = null, IRead
         return [$"{host ?? remote.Hostname}:{p}"];
     }
 
-    public IActorRef StartJob(ActorSystem system, SettingsReader config, JobSpec spec, Func<IWorkerPlacement?, Props> coordinatorProps)
+    public IActorRef StartJob(ActorSystem system, SettingsReader config, string jobId, JobSpec spec, Func<IWorkerPlacement?, Props> coordinatorProps)
     {
         var job = config.At("cluster-job");
         var configured = job.GetInt("min-workers", 0);
         var minWorkers = configured == 0 ? spec.Groups * spec.WorkersPerGroup : configured;
-        return system.ActorOf(ClusterJobActor.Props(spec, "job", minWorkers, placement => coordinatorProps(placement)), JobActorName);
+        return system.ActorOf(ClusterJobActor.Props(spec, jobId, minWorkers, placement => coordinatorProps(placement)), JobActorName);
     }
 
     public void StopSystem(ActorSystem system) => Node.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(30));

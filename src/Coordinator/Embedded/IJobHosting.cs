@@ -15,8 +15,9 @@ public interface IJobHosting
     ActorSystem StartSystem(IConfiguration config, TextWriter console);
 
     /// <summary>Starts the job; returns the ref that takes <see cref="Job.StopJob"/> and the other coordinator messages.</summary>
+    /// <param name="jobId">The run id: what status and logs call the job.</param>
     /// <param name="coordinatorProps">The coordinator's props for a worker placement (null = workers are children of their groups).</param>
-    IActorRef StartJob(ActorSystem system, SettingsReader config, JobSpec spec, Func<IWorkerPlacement?, Props> coordinatorProps);
+    IActorRef StartJob(ActorSystem system, SettingsReader config, string jobId, JobSpec spec, Func<IWorkerPlacement?, Props> coordinatorProps);
 
     void StopSystem(ActorSystem system);
 }
@@ -29,7 +30,7 @@ public sealed class EmbeddedHosting : IJobHosting
     public ActorSystem StartSystem(IConfiguration config, TextWriter console) =>
         ActorSystem.Create("codistill", Cluster.Configuration.ActorSystemSettings.From(config).ToRuntime());
 
-    public IActorRef StartJob(ActorSystem system, SettingsReader config, JobSpec spec, Func<IWorkerPlacement?, Props> coordinatorProps) =>
+    public IActorRef StartJob(ActorSystem system, SettingsReader config, string jobId, JobSpec spec, Func<IWorkerPlacement?, Props> coordinatorProps) =>
         system.ActorOf(coordinatorProps(null), "coordinator");
 
     public void StopSystem(ActorSystem system) => system.Terminate().Wait(TimeSpan.FromSeconds(30));

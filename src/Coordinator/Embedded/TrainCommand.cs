@@ -18,7 +18,9 @@ namespace ActorCodistill.Coordinator.Embedded;
 /// </summary>
 public static class TrainCommand
 {
-    public sealed record Options(string? ConfigPath, bool Baseline, IReadOnlyDictionary<string, string?> Overrides, string? RunName, FaultInjection? Fault = null);
+    /// <param name="Journal">The job journal to use instead of the one the <c>persistence</c> settings open (a host that keeps its own; tests).</param>
+    public sealed record Options(string? ConfigPath, bool Baseline, IReadOnlyDictionary<string, string?> Overrides, string? RunName,
+        FaultInjection? Fault = null, IJobJournal? Journal = null);
 
     public sealed record Result(string RunDirectory, JobCompleted Completed, RunSummary Summary);
 
@@ -57,21 +59,24 @@ public static class TrainCommand
             });
 
         using var recorder = new RunRecorder(spec, runDirectory, info, console, printEvery);
-        var journal = OpenJournal(root, runDirectory, out var stores);
-        var history = journal.Load(runId);
+        PersistenceStores? stores = null;
+        var store = options.Journal ?? OpenJournal(root, runDirectory, out stores);
+        var history = store.Load(runId);
         if (history.Count > 0 && history[^1] is JobFinished)
         {
             stores?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             throw new ArgumentException($"run folder {runDirectory} holds a finished job; choose another --run-name (or delete the folder)");
         }
         if (history.Count > 0) console.WriteLine($"resuming job {runId}: its journal holds {history.Count} events (checkpoints under {Path.Combine(runDirectory, "checkpoints")})");
+        // The coordinator recovers from the history read above rather than reading the store a second time.
+        var journal = new PreloadedJobJournal(store, runId, history);
         var checkpoints = new FileGroupCheckpoints(Path.Combine(runDirectory, "checkpoints"));
         var system = hosting.StartSystem(config, console);
         try
         {
             var completion = new TaskCompletionSource<JobCompleted>(TaskCreationOptions.RunContinuationsAsynchronously);
             var owner = system.ActorOf(JobCompletionActor.Props(completion), "owner");
-            var coordinator = hosting.StartJob(system, root, spec, placement =>
+            var coordinator = hosting.StartJob(system, root, runId, spec, placement =>
                 CoordinatorActor.Props(spec, runId, journal, recorder, owner, options.Fault, placement, checkpoints));
             ConsoleCancelEventHandler onCancel = (_, e) =>
             {

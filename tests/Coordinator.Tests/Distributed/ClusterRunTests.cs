@@ -87,7 +87,8 @@ public class ClusterRunTests
                 code = CtlCommand.Run(configPath, overrides, $"127.0.0.1:{port}", null, new CoordinatorJob.GetStatus(), TimeSpan.FromSeconds(5), output);
             } while (!output.ToString().Contains("2 of 4 device slots up") && DateTime.UtcNow < deadline && Sleep());
             Assert.Equal(0, code);
-            Assert.Contains("job job: created", output.ToString());
+            // The run name, so an operator can tell jobs apart (a constant id here once said "job job").
+            Assert.Contains("job cluster: created", output.ToString());
             output.GetStringBuilder().Clear();
             Assert.Equal(1, CtlCommand.Run(configPath, overrides, $"127.0.0.1:{port}", null, new CoordinatorJob.ChangeReloadInterval(2), TimeSpan.FromSeconds(5), output));
             Assert.Contains("refused: the job has not started", output.ToString());
