@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using ActorCodistill.Cluster.Persistence;
 
@@ -18,11 +19,23 @@ public sealed class FileGroupCheckpoints(string directory, int keep = 3) : IGrou
 
     public void Save(GroupCheckpoint checkpoint)
     {
-        var payload = StatePayload.Pack(checkpoint.Parameters, checkpoint.OptimizerState);
-        _store.Save(Key(checkpoint.Group), checkpoint.Step, payload, new Dictionary<string, string>
+        // The store is done with the bytes when Save returns, so a pooled buffer serves every save instead of a new
+        // large-object-heap array per checkpoint (tens of MB each, every checkpoint interval, per group).
+        var length = StatePayload.Length(checkpoint.Parameters.Length, checkpoint.OptimizerState.Length);
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
         {
-            ["parameters"] = checkpoint.Parameters.Length.ToString(CultureInfo.InvariantCulture),
-        });
+            var payload = buffer.AsSpan(0, length);
+            StatePayload.Write(payload, checkpoint.Parameters, checkpoint.OptimizerState);
+            _store.Save(Key(checkpoint.Group), checkpoint.Step, payload, new Dictionary<string, string>
+            {
+                ["parameters"] = checkpoint.Parameters.Length.ToString(CultureInfo.InvariantCulture),
+            });
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     public GroupCheckpoint? LoadLatest(int group, Action<string>? onSkipped = null)

@@ -1,3 +1,4 @@
+using ActorCodistill.Cluster.Persistence;
 using ActorCodistill.Workers.Training;
 
 namespace ActorCodistill.Workers.Tests.Training;
@@ -37,5 +38,32 @@ public sealed class FileGroupCheckpointsTests : IDisposable
         Assert.Equal(10, fallback.Step);
         Assert.Equal(new byte[] { 1, 2, 3 }, fallback.OptimizerState);
         Assert.Single(skipped);
+    }
+
+    [Fact]
+    public void LoadLatest_OfAFileLaidOutByHand_GivesItsWeightsAndOptimizerState()
+    {
+        // What every version so far writes: float32 weights little-endian, then the optimizer bytes; 'parameters' in the header.
+        new FileCheckpointStore(_directory).Save("group-4", 12, [0x00, 0x00, 0x80, 0x3F, 0x00, 0x00, 0x00, 0xC0, 7, 8, 9],
+            new Dictionary<string, string> { ["parameters"] = "2" });
+
+        var loaded = new FileGroupCheckpoints(_directory).LoadLatest(4)!;
+
+        Assert.Equal((4, 12L), (loaded.Group, loaded.Step));
+        Assert.Equal([1.0f, -2.0f], loaded.Parameters);
+        Assert.Equal(new byte[] { 7, 8, 9 }, loaded.OptimizerState);
+    }
+
+    [Fact]
+    public void Save_OfASmallStateAfterALargeOne_WritesExactlyItsOwnBytes()
+    {
+        var store = new FileGroupCheckpoints(_directory);
+        store.Save(new GroupCheckpoint(0, 1, new float[3000], new byte[5000]));
+        store.Save(new GroupCheckpoint(1, 2, [1.0f, -2.0f], [7, 8, 9]));
+
+        Assert.Equal(11, new FileCheckpointStore(_directory).List("group-1").Single().PayloadLength);
+        var loaded = store.LoadLatest(1)!;
+        Assert.Equal([1.0f, -2.0f], loaded.Parameters);
+        Assert.Equal(new byte[] { 7, 8, 9 }, loaded.OptimizerState);
     }
 }
