@@ -38,8 +38,13 @@ public sealed class FashionCnn : ITaskModel
         return _net.call(tensor(b.Images, [b.BatchSize, b.Channels, b.Height, b.Width]));
     }
 
-    public Tensor TaskLoss(Tensor logits, object batch) =>
-        nn.functional.cross_entropy(logits, tensor(AsBatch(batch).Labels, [AsBatch(batch).BatchSize]));
+    public Tensor TaskLoss(Tensor logits, object batch) => nn.functional.cross_entropy(logits, ClassTargets(batch));
+
+    public Tensor ClassTargets(object batch)
+    {
+        var b = AsBatch(batch);
+        return tensor(b.Labels, [b.BatchSize]);
+    }
 
     public Tensor? Mask(object batch) => null;
     public void DetachState() { }

@@ -99,11 +99,13 @@ public sealed class LstmLanguageModel : ITaskModel
         _c[layer] = cn;
     }
 
-    public Tensor TaskLoss(Tensor logits, object batch)
+    public Tensor TaskLoss(Tensor logits, object batch) => nn.functional.cross_entropy(logits, ClassTargets(batch));
+
+    /// <summary>The next token of every position, row-major like the logits (stream, then time).</summary>
+    public Tensor ClassTargets(object batch)
     {
         var b = AsBatch(batch);
-        var targets = Ids(b.Targets, b.BatchSize, b.Window).reshape(-1);
-        return nn.functional.cross_entropy(logits, targets);
+        return Ids(b.Targets, b.BatchSize, b.Window).reshape(-1);
     }
 
     public Tensor? Mask(object batch) => null;

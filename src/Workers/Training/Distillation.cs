@@ -41,10 +41,14 @@ public static class Distillation
     /// <summary>
     /// The aggregated label of Algorithm 1: the average over teachers of their predictive distributions
     /// (probabilities at temperature T) or, for squared error, of their logits. Call under no_grad.
+    /// With one teacher and squared error the result is that teacher's logits tensor itself.
     /// </summary>
     public static Tensor TeacherTarget(IReadOnlyList<Tensor> teacherLogits, DistillLoss loss, double temperature)
     {
         if (teacherLogits.Count == 0) throw new ArgumentException("at least one teacher is needed", nameof(teacherLogits));
+        // The common case (pairwise topology) skips a full pass dividing by 1.
+        if (teacherLogits.Count == 1)
+            return loss == DistillLoss.SquaredError ? teacherLogits[0] : Probabilities(teacherLogits[0], temperature);
         Tensor? sum = null;
         foreach (var logits in teacherLogits)
         {
