@@ -21,8 +21,9 @@ public sealed class RemoteEndpoint : IAsyncDisposable
     private readonly ReconnectBackoff _backoff;
     private readonly TaskCompletionSource _firstAssociation = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _bulkOrder = new();
-    // Completes when the bulk transfer last in line has written its chunks: the next one may start then.
-    private Task _bulkTail = Task.CompletedTask;
+    // Bulk transfers in call order, for the one writer loop (started with the first transfer).
+    private readonly Channel<BulkSend> _bulkQueue = Channel.CreateUnbounded<BulkSend>(new UnboundedChannelOptions { SingleReader = true });
+    private Task? _bulkWriter;
     private Task? _controlLoop;
     private FrameConnection? _control;
     private BulkChannel? _bulk;
@@ -197,104 +198,126 @@ public sealed class RemoteEndpoint : IAsyncDisposable
     /// Sends raw tensor bytes on the bulk channel: header, then chunks under a credit window. Completes when the
     /// receiver has verified length and checksum and handed the payload to its handler.
     /// <para>
-    /// Transfers go out one after another in call order, but pipelined: the next transfer starts as soon as this one
-    /// has written its last chunk, without waiting for the receiver's final ack, so a stream of small transfers
-    /// (ring allreduce segments) pays no round trip each. The credit window bounds the unacked chunks of all
-    /// transfers on the channel together. Failing or cancelling a transfer while it writes drops the channel (the
-    /// receiver cannot resynchronise), which fails the transfers still waiting for their acks; cancelling only the
-    /// wait for the final ack leaves the channel and the transfer alone.
+    /// Transfers go out one after another in call order (the call queues the transfer before its first await), written
+    /// by one writer loop per endpoint, and pipelined: the next transfer starts as soon as this one has written its last
+    /// chunk, without waiting for the receiver's final ack, so a stream of small transfers (ring allreduce segments)
+    /// pays no round trip and no thread hand-off each. The header goes out in the same socket write as the first chunk.
+    /// The credit window bounds the unacked chunks of all transfers on the channel together. Cancelling a transfer that
+    /// has not started skips it; failing or cancelling one while it writes drops the channel (the receiver cannot
+    /// resynchronise), which fails the transfers still waiting for their acks; cancelling only the wait for the final
+    /// ack leaves the channel and the transfer alone.
     /// </para>
     /// </summary>
-    public async Task SendBulkAsync(BulkHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    public Task SendBulkAsync(BulkHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(header);
         if (payload.Length > _settings.MaxBulkTransferSize)
-            throw new ArgumentException($"bulk payload of {payload.Length} bytes exceeds maximum-bulk-transfer-size {_settings.MaxBulkTransferSize}", nameof(payload));
-        var turn = await TakeBulkTurnAsync(cancellationToken).ConfigureAwait(false);
-        BulkChannel channel;
-        BulkSendState transfer;
-        try
-        {
-            channel = await EnsureBulkAsync(cancellationToken).ConfigureAwait(false);
-            var chunkSize = _settings.BulkChunkSize;
-            var wireHeader = header.Clone();
-            wireHeader.TransferId = ++_nextTransferId;
-            wireHeader.TotalBytes = (ulong)payload.Length;
-            wireHeader.ChunkSize = chunkSize;
-            // Acks in batches of a quarter window: fewer wake-ups on both sides, while credit never runs dry.
-            wireHeader.AckEvery = Math.Max(1, _settings.BulkWindow / 4);
-            // The checksum travels in each chunk's prefix (computed as the chunk goes out), not up front.
-            wireHeader.Checksum = 0;
-            wireHeader.Checksummed = _settings.BulkChecksums;
-            transfer = new BulkSendState(wireHeader.TransferId, channel);
-            channel.InFlight[transfer.Id] = transfer;
-            try
-            {
-                var connection = channel.Connection;
-                await connection.SendMessageAsync(FrameType.BulkHeader, 0, wireHeader, cancellationToken).ConfigureAwait(false);
-                var chunks = (payload.Length + chunkSize - 1) / chunkSize;
-                var checksum = new BulkChecksum.Accumulator();
-                // One frame head per transfer: each send below completes before the next reuses it.
-                var head = new byte[FrameCodec.HeaderSize + FrameCodec.BulkChunkPrefixSize];
-                for (var index = 0; index < chunks && !transfer.Completion.Task.IsCompleted; index++)
-                {
-                    await channel.Credits.WaitAsync(cancellationToken).ConfigureAwait(false);
-                    var data = payload.Slice(index * chunkSize, Math.Min(chunkSize, payload.Length - index * chunkSize));
-                    // Reading the chunk here pulls it into cache just before the socket copies it out.
-                    var running = 0UL;
-                    if (wireHeader.Checksummed)
-                    {
-                        checksum.Append(data.Span);
-                        running = checksum.Value;
-                    }
-                    FrameCodec.WriteBulkChunkPrefix(head, transfer.Id, (uint)index, running, data.Length);
-                    await connection.SendGatheredAsync(head, data, cancellationToken).ConfigureAwait(false);
-                }
-            }
-            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
-            {
-                // The receiver is mid-transfer and cannot resynchronise: drop the channel, the next send reconnects.
-                channel.InFlight.TryRemove(transfer.Id, out _);
-                await DropBulkAsync(channel).ConfigureAwait(false);
-                if (e is OperationCanceledException) throw;
-                throw new BulkTransferException($"bulk transfer {wireHeader.TransferId} to {Remote} failed: {e.Message}", e);
-            }
-        }
-        finally
-        {
-            turn.TrySetResult();
-        }
-        try
-        {
-            await transfer.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            channel.InFlight.TryRemove(transfer.Id, out _);
-        }
-    }
-
-    /// <summary>Waits until every earlier bulk transfer has written its chunks; the caller completes the returned turn when it has written its own.</summary>
-    private async Task<TaskCompletionSource> TakeBulkTurnAsync(CancellationToken cancellationToken)
-    {
-        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Task previous;
+            return Task.FromException(new ArgumentException($"bulk payload of {payload.Length} bytes exceeds maximum-bulk-transfer-size {_settings.MaxBulkTransferSize}", nameof(payload)));
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
+        var send = new BulkSend(header, payload, cancellationToken);
         lock (_bulkOrder)
         {
-            previous = _bulkTail;
-            _bulkTail = mine.Task;
+            if (_closed.IsCancellationRequested || !_bulkQueue.Writer.TryWrite(send))
+                return Task.FromException(new BulkTransferException($"bulk transfer to {Remote} not sent: the endpoint is closed"));
+            _bulkWriter ??= RunBulkWriterAsync(_closed.Token);
         }
+        return cancellationToken.CanBeCanceled ? send.Completion.Task.WaitAsync(cancellationToken) : send.Completion.Task;
+    }
+
+    /// <summary>The one writer of the bulk channel: takes queued transfers in call order and writes them back to back.</summary>
+    private async Task RunBulkWriterAsync(CancellationToken closed)
+    {
+        // Frame head(s) of the transfer being written: the header frame plus the first chunk's prefix, then each later
+        // chunk's prefix. Only this loop touches it, and each write completes before it is reused.
+        var head = new ArrayBufferWriter<byte>(256);
+        var reader = _bulkQueue.Reader;
         try
         {
-            await previous.WaitAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.WaitToReadAsync(closed).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var send))
+                {
+                    if (send.Token.IsCancellationRequested)
+                    {
+                        send.Completion.TrySetCanceled(send.Token);
+                        continue;
+                    }
+                    await WriteTransferAsync(send, head).ConfigureAwait(false);
+                }
+            }
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (closed.IsCancellationRequested)
         {
-            // Hand the turn on when it would have been ours, so later senders are not stuck behind a cancelled one.
-            _ = previous.ContinueWith(_ => mine.TrySetResult(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            throw;
         }
-        return mine;
+        while (reader.TryRead(out var left))
+            left.Completion.TrySetException(new BulkTransferException($"bulk transfer to {Remote} not sent: the endpoint closed"));
+    }
+
+    private async Task WriteTransferAsync(BulkSend send, ArrayBufferWriter<byte> head)
+    {
+        BulkChannel channel;
+        try
+        {
+            channel = await EnsureBulkAsync(send.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (send.Token.IsCancellationRequested)
+        {
+            send.Completion.TrySetCanceled(send.Token);
+            return;
+        }
+        catch (Exception e) when (e is BulkTransferException or OperationCanceledException or ObjectDisposedException)
+        {
+            send.Completion.TrySetException(e as BulkTransferException ?? new BulkTransferException($"bulk transfer to {Remote} failed: {e.Message}", e));
+            return;
+        }
+
+        var payload = send.Payload;
+        var chunkSize = _settings.BulkChunkSize;
+        var wireHeader = send.Header.Clone();
+        wireHeader.TransferId = ++_nextTransferId;
+        wireHeader.TotalBytes = (ulong)payload.Length;
+        wireHeader.ChunkSize = chunkSize;
+        // Acks in batches of a quarter window: fewer wake-ups on both sides, while credit never runs dry.
+        wireHeader.AckEvery = Math.Max(1, _settings.BulkWindow / 4);
+        // The checksum travels in each chunk's prefix (computed as the chunk goes out), not up front.
+        wireHeader.Checksum = 0;
+        wireHeader.Checksummed = _settings.BulkChecksums;
+        var transfer = new BulkSendState(wireHeader.TransferId, channel, send.Completion);
+        channel.InFlight[transfer.Id] = transfer;
+        var token = send.Token;
+        try
+        {
+            var connection = channel.Connection;
+            head.Clear();
+            FrameCodec.WriteMessage(head, FrameType.BulkHeader, 0, wireHeader);
+            var chunks = (payload.Length + chunkSize - 1) / chunkSize;
+            if (chunks == 0) await connection.SendAsync(w => w.Write(head.WrittenSpan), token).ConfigureAwait(false);
+            var checksum = new BulkChecksum.Accumulator();
+            for (var index = 0; index < chunks && !transfer.Completion.Task.IsCompleted; index++)
+            {
+                await channel.Credits.WaitAsync(token).ConfigureAwait(false);
+                var data = payload.Slice(index * chunkSize, Math.Min(chunkSize, payload.Length - index * chunkSize));
+                // Reading the chunk here pulls it into cache just before the socket copies it out.
+                var running = 0UL;
+                if (wireHeader.Checksummed)
+                {
+                    checksum.Append(data.Span);
+                    running = checksum.Value;
+                }
+                if (index > 0) head.Clear();
+                FrameCodec.WriteBulkChunkPrefix(head.GetSpan(FrameCodec.HeaderSize + FrameCodec.BulkChunkPrefixSize), transfer.Id, (uint)index, running, data.Length);
+                head.Advance(FrameCodec.HeaderSize + FrameCodec.BulkChunkPrefixSize);
+                await connection.SendGatheredAsync(head.WrittenMemory, data, token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+        {
+            // The receiver is mid-transfer and cannot resynchronise: drop the channel, the next send reconnects.
+            channel.InFlight.TryRemove(transfer.Id, out _);
+            await DropBulkAsync(channel).ConfigureAwait(false);
+            if (e is OperationCanceledException && token.IsCancellationRequested) send.Completion.TrySetCanceled(token);
+            else send.Completion.TrySetException(new BulkTransferException($"bulk transfer {wireHeader.TransferId} to {Remote} failed: {e.Message}", e));
+        }
     }
 
     private async Task<BulkChannel> EnsureBulkAsync(CancellationToken cancellationToken)
@@ -354,6 +377,7 @@ public sealed class RemoteEndpoint : IAsyncDisposable
         if (_closed.IsCancellationRequested && _controlLoop is null) return;
         _closed.Cancel();
         _queue.Writer.TryComplete();
+        lock (_bulkOrder) _bulkQueue.Writer.TryComplete();
         if (_controlLoop is { } loop) await loop.ConfigureAwait(false);
         _controlLoop = null;
         if (Volatile.Read(ref _bulk) is { } bulk)
@@ -361,6 +385,10 @@ public sealed class RemoteEndpoint : IAsyncDisposable
             await bulk.Connection.DisposeAsync().ConfigureAwait(false);
             if (bulk.Reader is { } reader) await reader.ConfigureAwait(false);
         }
+        // After the channel is gone: a writer blocked on credit or on the socket has been woken by its failure.
+        Task? writer;
+        lock (_bulkOrder) writer = _bulkWriter;
+        if (writer is not null) await writer.ConfigureAwait(false);
     }
 
     /// <summary>One connection of the bulk channel: its shared credit window and the transfers awaiting their final ack.</summary>
@@ -379,13 +407,25 @@ public sealed class RemoteEndpoint : IAsyncDisposable
         }
     }
 
-    /// <summary>Sender-side state of one transfer: credits it returns to its channel as acks arrive, and its outcome.</summary>
-    private sealed class BulkSendState(ulong id, BulkChannel channel)
+    /// <summary>A transfer queued for the writer loop: what to send, the caller's token, and its outcome.</summary>
+    private sealed class BulkSend(BulkHeader header, ReadOnlyMemory<byte> payload, CancellationToken token)
+    {
+        public BulkHeader Header { get; } = header;
+        public ReadOnlyMemory<byte> Payload { get; } = payload;
+        public CancellationToken Token { get; } = token;
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>
+    /// Sender-side state of one written transfer: credits it returns to its channel as acks arrive, and its outcome.
+    /// It leaves the channel's in-flight table at its final ack or failure, so late acks still return their credit.
+    /// </summary>
+    private sealed class BulkSendState(ulong id, BulkChannel channel, TaskCompletionSource completion)
     {
         private uint _acked;
 
         public ulong Id { get; } = id;
-        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Completion { get; } = completion;
 
         public void OnAck(uint received, BulkAckStatus status, RemoteAddress remote)
         {
@@ -398,6 +438,7 @@ public sealed class RemoteEndpoint : IAsyncDisposable
             switch (status)
             {
                 case BulkAckStatus.Complete:
+                    channel.InFlight.TryRemove(Id, out _);
                     Completion.TrySetResult();
                     break;
                 case BulkAckStatus.ChecksumMismatch:
@@ -411,6 +452,7 @@ public sealed class RemoteEndpoint : IAsyncDisposable
 
         public void Fail(Exception reason)
         {
+            channel.InFlight.TryRemove(Id, out _);
             Completion.TrySetException(reason);
             // Wake this channel's sender if it waits for credit, so it sees the failure instead of hanging.
             channel.Credits.Release(1);

@@ -255,6 +255,48 @@ public class RemoteTransportTests
     }
 
     [Fact]
+    public async Task Bulk_TransfersQueuedBehindABlockedOne_GoOutInCallOrderAndACancelledOneIsSkipped()
+    {
+        await using var a = new TestNode(Settings());
+        await using var b = new TestNode(Settings());
+        var release = new ManualResetEventSlim();
+        var order = new List<int>();
+        var buffers = new List<byte[]>();
+        b.Handler.BufferProvider = (_, header) =>
+        {
+            // The first transfer stalls the receiver, so everything after it is still queued at the sender.
+            if (header.Manifest == "0") release.Wait(WaitLimit);
+            var buffer = new byte[header.TotalBytes];
+            lock (buffers)
+            {
+                order.Add(int.Parse(header.Manifest, System.Globalization.CultureInfo.InvariantCulture));
+                buffers.Add(buffer);
+            }
+            return buffer;
+        };
+        var endpoint = a.Transport.GetOrConnect(b.Address.Address);
+        var random = new Random(11);
+        var sizes = new[] { 32 << 20, 5, 1 << 20, 0, 3 << 20 };
+        var payloads = sizes.Select(size =>
+        {
+            var data = new byte[size];
+            random.NextBytes(data);
+            return data;
+        }).ToArray();
+        using var cancel = new CancellationTokenSource();
+        // Not awaited in between: the call itself fixes the order, as a ring allreduce fires its segments.
+        var sends = payloads.Select((data, i) =>
+            endpoint.SendBulkAsync(new BulkHeader { Dtype = TensorDType.Bytes, Shape = { data.Length }, Manifest = $"{i}" }, data, i == 2 ? cancel.Token : default)).ToArray();
+        cancel.Cancel();
+        release.Set();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sends[2]).WaitAsync(WaitLimit);
+        foreach (var i in new[] { 0, 1, 3, 4 }) await sends[i].WaitAsync(WaitLimit);
+        Assert.Equal([0, 1, 3, 4], order);
+        for (var k = 0; k < order.Count; k++) Assert.True(payloads[order[k]].AsSpan().SequenceEqual(buffers[k]), $"transfer {order[k]} arrived altered");
+        Assert.Equal(4, b.Handler.FramesDelivered);
+    }
+
+    [Fact]
     public async Task Bulk_ChecksumMismatch_ReportedToSenderAndHandlerSeesNothing()
     {
         await using var b = new TestNode(Settings());

@@ -221,18 +221,18 @@ internal sealed class FrameConnection : IAsyncDisposable
     /// Sends a small frame head and its large body as one gathered socket write when the connection is plain TCP,
     /// so the head does not travel (and wake the receiver) as a packet of its own.
     /// </summary>
-    public async ValueTask SendGatheredAsync(byte[] head, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    public async ValueTask SendGatheredAsync(ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
-        if (_stream is not NetworkStream || !MemoryMarshal.TryGetArray(body, out var bodySegment))
+        if (_stream is not NetworkStream || !MemoryMarshal.TryGetArray(body, out var bodySegment) || !MemoryMarshal.TryGetArray(head, out var headSegment))
         {
-            await SendAsync(writer => writer.Write(head), body, cancellationToken).ConfigureAwait(false);
+            await SendAsync(writer => writer.Write(head.Span), body, cancellationToken).ConfigureAwait(false);
             return;
         }
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var segments = new List<ArraySegment<byte>>(2) { head, bodySegment };
-            var remaining = head.Length + bodySegment.Count;
+            var segments = new List<ArraySegment<byte>>(2) { headSegment, bodySegment };
+            var remaining = headSegment.Count + bodySegment.Count;
             while (remaining > 0)
             {
                 var sent = await _socket.SendAsync(segments, SocketFlags.None).WaitAsync(cancellationToken).ConfigureAwait(false);
