@@ -23,7 +23,7 @@ internal sealed record AllreduceOptions(
             (Value("--ports") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToList(),
             Value("--budget") is { } b ? double.Parse(b, CultureInfo.InvariantCulture) : 2.0,
             args.Contains("--csv"),
-            !args.Contains("--no-checksum"),
+            args.Contains("--checksums"),
             Int("--chunk-kib", 1024),
             Int("--window", 16),
             Int("--min-reps", 10),

@@ -16,7 +16,7 @@ internal static class Launcher
     {
         Console.WriteLine("# ring allreduce (SUM, float32, in place) over the cluster's TCP transport (RemoteTransport bulk channel), loopback 127.0.0.1");
         Console.WriteLine($"# one process per member; {options.Describe()}; .NET {Environment.Version}, {Environment.ProcessorCount} cpus, " +
-                          $"workstation non-concurrent GC with RetainVM, default thread pool (min {MinThreads()} workers); time = per-iteration max over members");
+                          $"workstation non-concurrent GC with RetainVM, tiered compilation {(AppContext.TryGetSwitch("System.Runtime.TieredCompilation", out var tiered) && !tiered ? "off" : "on")}, default thread pool (min {MinThreads()} workers); time = per-iteration max over members");
         Console.WriteLine("# busbw = 2(N-1)/N * bytes / t ; GB/s = 1e9 B/s; busbw_lo/busbw_hi use max/min time");
         if (options.Csv) Console.WriteLine("bench,N,bytes,reps,min_us,median_us,max_us,algbw_GBps,busbw_GBps");
         else Console.WriteLine($"{"N",-6} {"size",-8} {"reps",6} {"min_us",11} {"median_us",11} {"max_us",11} {"algbw",9} {"busbw",9} {"busbw_lo",9} {"busbw_hi",9}");
@@ -171,7 +171,7 @@ internal static class Launcher
                      "--segment-kib", options.SegmentKiB.ToString(CultureInfo.InvariantCulture),
                  })
             start.ArgumentList.Add(arg);
-        if (!options.Checksums) start.ArgumentList.Add("--no-checksum");
+        if (options.Checksums) start.ArgumentList.Add("--checksums");
         start.Environment[RemoteSettings.SecretEnvironmentVariable] = secret;
         return Process.Start(start) ?? throw new InvalidOperationException($"cannot start member {rank}");
     }

@@ -58,7 +58,11 @@ internal static class Member
                         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
                         GC.Collect();
                     }
+                    var cpu0 = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+                    var gc0 = GC.CollectionCount(0);
                     var times = await member.TimeAsync(buffer, count, CancellationToken.None);
+                    if (Environment.GetEnvironmentVariable("BENCH_CPU") == "1")
+                        Console.Error.WriteLine($"# rank {rank} {floats * 4L >> 20} MiB: cpu {(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds / count:F1} ms/iteration, gen0 GCs {GC.CollectionCount(0) - gc0} in {count}, median {times.Order().ElementAt(count / 2) * 1e3:F1} ms");
                     Console.WriteLine("times " + string.Join(',', times.Select(t => t.ToString("R", CultureInfo.InvariantCulture))));
                     break;
                 }

@@ -2,7 +2,7 @@
 // anchor, /work/shared/anchors build/allreduce_bench, is the other half; both time the same thing the same way).
 //
 //   launcher: dotnet ActorCodistill.Bench.Allreduce.dll --world 2,3,4 --sizes 4M,64M --budget 2 [--csv]
-//             [--no-checksum] [--chunk-kib 1024] [--window 16] [--segment-kib 1024 (0: whole chunks, copied)]
+//             [--checksums (off by default, as remote.bulk-checksums)] [--chunk-kib 1024] [--window 16] [--segment-kib 1024 (0: whole chunks, copied)]
 //   member:   dotnet ActorCodistill.Bench.Allreduce.dll --member R --world N --ports P0,P1,..  (started by the launcher;
 //             the shared secret comes from CODISTILL_SECRET, never the command line)
 //

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Threading.Channels;
 using ActorCodistill.Cluster.Remote;
 using ActorCodistill.Cluster.Remote.Protocol;
 using ActorCodistill.Workers.Training;
@@ -12,10 +11,12 @@ namespace ActorCodistill.Bench.Allreduce;
 /// One ring member in its own process: a <see cref="RemoteTransport"/> on 127.0.0.1 that sends to its successor
 /// and receives from its predecessor. <see cref="RingAllreduce"/> runs segmented (each chunk in segments of at
 /// most --segment-kib) and zero copy: every segment is one bulk transfer sent straight from the member's buffer,
-/// the endpoint pipelines them (the next goes out while the previous one's ack is on its way), a reduce-scatter
-/// segment is received into a pooled float array and added, and an all-gather segment is received in place,
-/// straight into the buffer region <see cref="RingAllreduce.GatherDestination"/> names. --segment-kib 0 sends
-/// whole chunks with copies, the state machine's in-process mode.
+/// the endpoint's one writer loop sends them back to back (the next goes out while the previous one's ack is on its
+/// way), a reduce-scatter segment is received into a pooled float array and added, and an all-gather segment is
+/// received in place, straight into the buffer region <see cref="RingAllreduce.GatherDestination"/> names.
+/// Segments are applied on the transport's receive thread, which also queues the next send, so a segment crosses no
+/// thread between arriving and being forwarded; only the allreduce's completion hands over to the caller.
+/// --segment-kib 0 sends whole chunks with copies, the state machine's in-process mode.
 /// </summary>
 internal sealed class RingMember : IInboundHandler, IAsyncDisposable
 {
@@ -25,21 +26,19 @@ internal sealed class RingMember : IInboundHandler, IAsyncDisposable
     private readonly bool _zeroCopy;
     private readonly RemoteTransport _transport;
     private readonly RemoteEndpoint _successor;
-    // Received segments in arrival order; the predecessor can run up to N-1 phases ahead of us. Pooled is the
-    // array to give back after the segment is applied, null when it was received in place.
-    private readonly Channel<(int Iteration, RingChunk Chunk, float[]? Pooled)> _inbox;
     private readonly ConcurrentBag<float[]> _pool = new();
+    // Guards the allreduce under way against the receive thread. Segments of the next iteration can arrive before
+    // this member has started it (the predecessor may be ahead); they wait in _early, received into pooled arrays.
+    private readonly Lock _gate = new();
+    private readonly Queue<(int Iteration, RingChunk Chunk, float[]? Pooled)> _early = new();
     private int _segmentCapacity;
     private int _iteration;
     // The allreduce under way, for the receive thread's in-place destinations. Data of iteration i can only arrive
-    // after this member sent its own share of iteration i, and the all-gather data it needs has not all come yet.
+    // in place after this member sent its own share of iteration i, and the all-gather data it needs has not all come.
     private CurrentRun? _current;
 
     public RingMember(int rank, int world, IReadOnlyList<int> ports, RemoteSettings template, int segmentKiB)
     {
-        // Continuations stay asynchronous: run inline, the allreduce would finish on the transport's receive thread
-        // and block it in the command loop's Console.ReadLine before the final ack goes out (measured: a deadlock).
-        _inbox = Channel.CreateUnbounded<(int, RingChunk, float[]?)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         _rank = rank;
         _world = world;
         _zeroCopy = segmentKiB > 0;
@@ -70,20 +69,31 @@ internal sealed class RingMember : IInboundHandler, IAsyncDisposable
     {
         var iteration = _iteration++;
         var ring = new RingAllreduce(_rank, _world, buffer, average: false, _segmentFloats, copyOutgoing: !_zeroCopy);
-        Volatile.Write(ref _current, new CurrentRun(iteration, ring));
         // The endpoint sends in call order and pipelines; each task completes at its transfer's final ack.
-        var sends = new List<Task>(ring.Phases * ring.SegmentsPerChunk);
-        foreach (var first in ring.StartSegments()) sends.Add(SendAsync(iteration, first, cancellationToken));
-        while (!ring.IsComplete)
+        var run = new CurrentRun(iteration, ring, new List<Task>(ring.Phases * ring.SegmentsPerChunk),
+            new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        lock (_gate)
         {
-            var (fromIteration, chunk, pooled) = await _inbox.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            if (fromIteration != iteration)
-                throw new InvalidOperationException($"rank {_rank}: got a segment of iteration {fromIteration} from the predecessor during iteration {iteration}");
-            var next = ring.OnReceive(chunk);
-            if (pooled is not null) _pool.Add(pooled);
-            if (next is not null) sends.Add(SendAsync(iteration, next, cancellationToken));
+            Volatile.Write(ref _current, run);
+            foreach (var first in ring.StartSegments()) run.Sends.Add(SendAsync(iteration, first, cancellationToken));
+            while (_early.TryDequeue(out var early))
+            {
+                if (early.Iteration != iteration)
+                    throw new InvalidOperationException($"rank {_rank}: a segment of iteration {early.Iteration} waited for iteration {iteration}");
+                Apply(run, early.Chunk, early.Pooled);
+            }
         }
-        await Task.WhenAll(sends).ConfigureAwait(false);
+        await run.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(run.Sends).ConfigureAwait(false);
+    }
+
+    /// <summary>Adds (or takes) one segment and queues what it lets this member send next; under <see cref="_gate"/>.</summary>
+    private void Apply(CurrentRun run, RingChunk chunk, float[]? pooled)
+    {
+        var next = run.Ring.OnReceive(chunk);
+        if (pooled is not null) _pool.Add(pooled);
+        if (next is not null) run.Sends.Add(SendAsync(run.Iteration, next, CancellationToken.None));
+        if (run.Ring.IsComplete) run.Done.TrySetResult();
     }
 
     private Task SendAsync(int iteration, RingChunk chunk, CancellationToken cancellationToken)
@@ -135,7 +145,13 @@ internal sealed class RingMember : IInboundHandler, IAsyncDisposable
                 throw new InvalidOperationException($"rank {_rank}: bulk transfer from {from} was not received into a ring buffer");
             var (iteration, phase, chunk, segment) = ParseManifest(payload.Header.Manifest);
             var data = manager.Array.AsMemory(start / sizeof(float), length / sizeof(float));
-            _inbox.Writer.TryWrite((iteration, new RingChunk(phase, chunk, data) { Segment = segment }, IsGather(phase) ? null : manager.Array));
+            var received = new RingChunk(phase, chunk, data) { Segment = segment };
+            var pooled = IsGather(phase) ? null : manager.Array;
+            lock (_gate)
+            {
+                if (Volatile.Read(ref _current) is { } run && run.Iteration == iteration) Apply(run, received, pooled);
+                else _early.Enqueue((iteration, received, pooled));
+            }
         }
     }
 
@@ -155,4 +171,5 @@ internal sealed class RingMember : IInboundHandler, IAsyncDisposable
     }
 }
 
-internal sealed record CurrentRun(int Iteration, RingAllreduce Ring);
+/// <summary>One allreduce under way: its state machine, the sends it started, and its completion.</summary>
+internal sealed record CurrentRun(int Iteration, RingAllreduce Ring, List<Task> Sends, TaskCompletionSource Done);
