@@ -54,7 +54,9 @@ public sealed class WorkerActor : ReceiveActor
 
     // Prefetched for the next step while the allreduce runs.
     private object? _nextBatch;
-    private Tensor? _nextTarget;
+    // The teachers' prediction for _nextBatch, computed on a thread of its own while this step's allreduce runs, so
+    // ring chunks keep being applied and forwarded meanwhile. Only it touches the teacher replicas until taken.
+    private Task<Tensor?>? _nextTarget;
 
     // Chunks that arrived before this worker started the step they belong to.
     private readonly Dictionary<(long Step, int Epoch), Queue<RingChunk>> _early = new();
@@ -105,8 +107,21 @@ public sealed class WorkerActor : ReceiveActor
 
     protected override void PostStop()
     {
-        _nextTarget?.Dispose();
-        _teachers?.Dispose();
+        if (_nextTarget is { } pending)
+        {
+            // The teacher replicas are in use until the prediction finishes; dispose them after it, not under it.
+            _nextTarget = null;
+            var teachers = _teachers;
+            pending.ContinueWith(t =>
+            {
+                if (t.IsCompletedSuccessfully) t.Result?.Dispose();
+                teachers?.Dispose();
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        else
+        {
+            _teachers?.Dispose();
+        }
         _evalReplica?.Dispose();
         _optimizer?.Dispose();
         _model?.Dispose();
@@ -179,19 +194,20 @@ public sealed class WorkerActor : ReceiveActor
         _plan = plan;
         if (!retry)
         {
-            foreach (var (group, step) in plan.TeacherSteps)
-                if (_pendingTeachers.Remove(group, out var checkpoint) && checkpoint.Step == step)
-                    _teachers.Load(checkpoint);
-            _teachers.RetainOnly(plan.TeacherSteps.Keys.ToArray());
-            _fault?.MaybeThrow(_group, _slot, plan.Step);
-
-            var batch = _nextBatch ?? _data.Next();
-            var target = _nextTarget;
-            _nextBatch = null;
-            _nextTarget = null;
-            if (plan.DistillOn && target is null) target = _teachers.Predict(batch, plan.Distill);
+            // The prediction for this batch was made with the copies held during the last allreduce; it must be
+            // finished before those copies change below.
+            var target = TakePrefetchedTarget();
             try
             {
+                foreach (var (group, step) in plan.TeacherSteps)
+                    if (_pendingTeachers.Remove(group, out var checkpoint) && checkpoint.Step == step)
+                        _teachers.Load(checkpoint);
+                _teachers.RetainOnly(plan.TeacherSteps.Keys.ToArray());
+                _fault?.MaybeThrow(_group, _slot, plan.Step);
+
+                var batch = _nextBatch ?? _data.Next();
+                _nextBatch = null;
+                if (plan.DistillOn && target is null) target = _teachers.Predict(batch, plan.Distill);
                 _losses = TrainStep.ComputeGradients(_model, batch, plan.DistillOn ? target : null, plan.Distill);
             }
             finally
@@ -212,13 +228,29 @@ public sealed class WorkerActor : ReceiveActor
         if (_allreduce is { IsComplete: true }) Finish();
     }
 
-    // The next batch and its teacher prediction are computed while the ring is busy. The prediction
-    // uses the copies held now; a reload at the next boundary takes effect one batch later.
+    // The next batch and its teacher prediction are computed while the ring is busy: the prediction on a thread of
+    // its own, so this actor keeps applying and forwarding ring chunks (with M members the ring has 2(M-1) phases;
+    // computed here, the prediction would hold up every phase after the first). It uses the copies held now; a
+    // reload at the next boundary takes effect one batch later.
     private void Prefetch(StepPlan plan)
     {
         _nextBatch = _data.Next();
         var distillNext = _spec.DistillActiveAt(plan.Step + 1) && plan.Distill.Weight != 0 && _teachers.Count > 0;
-        if (distillNext) _nextTarget = _teachers.Predict(_nextBatch, plan.Distill);
+        if (!distillNext) return;
+        var (batch, teachers, distill, step, fault, group, slot) = (_nextBatch, _teachers, plan.Distill, plan.Step, _fault, _group, _slot);
+        _nextTarget = Task.Factory.StartNew(() =>
+        {
+            fault?.BeforeTeacherForward(group, slot, step);
+            return teachers.Predict(batch, distill);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    /// <summary>Waits for the prediction made during the last allreduce (rethrowing its failure); null when none was made.</summary>
+    private Tensor? TakePrefetchedTarget()
+    {
+        var pending = _nextTarget;
+        _nextTarget = null;
+        return pending?.GetAwaiter().GetResult();
     }
 
     private void OnChunk(AllreduceChunk message)
@@ -341,15 +373,17 @@ public sealed class WorkerActor : ReceiveActor
 
 /// <summary>
 /// Test hook: makes the worker of (group, slot) fail once when it starts the given step: throw, or (with
-/// <paramref name="hang"/>) block its thread that long, like a process frozen with SIGSTOP.
+/// <paramref name="hang"/>) block its thread that long, like a process frozen with SIGSTOP. With
+/// <paramref name="teacherGate"/> it does neither: the teacher forward that worker runs during that step's allreduce
+/// (for the next batch) waits until the gate opens (at most a minute).
 /// </summary>
-public sealed class FaultInjection(int group, int rank, long step, TimeSpan? hang = null)
+public sealed class FaultInjection(int group, int rank, long step, TimeSpan? hang = null, ManualResetEventSlim? teacherGate = null)
 {
     private int _fired;
 
     public void MaybeThrow(int atGroup, int atSlot, long atStep)
     {
-        if (atGroup != group || atSlot != rank || atStep != step || Interlocked.Exchange(ref _fired, 1) != 0) return;
+        if (teacherGate is not null || !Matches(atGroup, atSlot, atStep) || Interlocked.Exchange(ref _fired, 1) != 0) return;
         if (hang is { } pause)
         {
             Thread.Sleep(pause);
@@ -357,6 +391,14 @@ public sealed class FaultInjection(int group, int rank, long step, TimeSpan? han
         }
         throw new InjectedFaultException($"injected fault in worker {group}/{rank} at step {step}");
     }
+
+    public void BeforeTeacherForward(int atGroup, int atSlot, long atStep)
+    {
+        if (teacherGate is null || !Matches(atGroup, atSlot, atStep) || Interlocked.Exchange(ref _fired, 1) != 0) return;
+        teacherGate.Wait(TimeSpan.FromMinutes(1));
+    }
+
+    private bool Matches(int atGroup, int atSlot, long atStep) => atGroup == group && atSlot == rank && atStep == step;
 }
 
 public sealed class InjectedFaultException(string message) : Exception(message);

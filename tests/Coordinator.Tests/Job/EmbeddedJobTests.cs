@@ -183,6 +183,35 @@ public class EmbeddedJobTests
     }
 
     [Fact]
+    public void TeacherForwardDuringTheAllreduce_DoesNotHoldUpTheRing_StepFinishesWhileItIsStillRunning()
+    {
+        // Three members: the ring has four phases, so a member that stopped forwarding chunks while it computes the
+        // next batch's teacher prediction would hold up the whole group's step.
+        var spec = TinyJobs.Spec(steps: 16, workers: 3) with
+        {
+            Failures = FailureSpec.Default with { StepTimeout = TimeSpan.FromSeconds(20) },
+        };
+        using var gate = new ManualResetEventSlim();
+        const long gatedStep = 12;
+        var before = new List<long>();
+        // The teacher forward that worker 0/0 runs during step 12's allreduce waits for the gate; the gate opens only
+        // once group 0 has reported step 12, which needs that worker's part of the ring.
+        var (_, observer, _) = Run(spec, new FaultInjection(group: 0, rank: 0, step: gatedStep, teacherGate: gate), during: (_, step) =>
+        {
+            if (step.Group != 0) return;
+            if (!gate.IsSet) lock (before) before.Add(step.Step);
+            if (step.Step == gatedStep) gate.Set();
+        });
+
+        var group0 = observer.Steps.Where(s => s.Group == 0).ToList();
+        Assert.Contains(gatedStep, before);
+        Assert.Equal(3, group0.Single(s => s.Step == gatedStep).Members);
+        Assert.True(group0.Single(s => s.Step == gatedStep + 1).DistillOn, "the gated prediction was for a distillation step");
+        Assert.DoesNotContain(observer.Events, e => e.Contains("fenced") || e.Contains("step-timeout"));
+        Assert.Equal(Enumerable.Range(1, 16).Select(i => (long)i), group0.Select(s => s.Step));
+    }
+
+    [Fact]
     public void SingleWorkerGroupThatLosesItsWorker_RollsBackToTheRecoveryCheckpoint_AndFinishes()
     {
         var spec = TinyJobs.Spec(steps: 14, workers: 1) with { Failures = FailureSpec.Default with { CheckpointInterval = 4 } };
