@@ -220,8 +220,11 @@ public sealed class WorkerActor : ReceiveActor
 
         // The ring reduces a copy: if a member fails mid-ring, the retry starts again from these gradients.
         _gradients.AsSpan().CopyTo(_reduced);
-        _allreduce = new RingAllreduce(_rank, _ring.Count, _reduced);
-        Send(_allreduce.Start());
+        _allreduce = _spec.AllreduceSegmentKiB > 0
+            ? new RingAllreduce(_rank, _ring.Count, _reduced, average: true, _spec.AllreduceSegmentKiB * 1024 / sizeof(float), copyOutgoing: true)
+            : new RingAllreduce(_rank, _ring.Count, _reduced);
+        // Segments of a phase go out in order, and a link (mailbox or bulk channel) keeps the order the ring needs.
+        foreach (var first in _allreduce.StartSegments()) Send(first);
 
         if (!retry) Prefetch(plan);
         DrainEarlyChunks();

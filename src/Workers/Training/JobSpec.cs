@@ -55,6 +55,12 @@ public sealed record JobSpec(
     /// <summary>How groups react to failed, hung or missing workers (not part of what is computed).</summary>
     public FailureSpec Failures { get; init; } = FailureSpec.Default;
 
+    /// <summary>
+    /// Largest ring allreduce segment in KiB (<c>training.allreduce-segment-kib</c>); 0 = whole chunks. Not part of
+    /// what is computed: the sums are the same bits either way.
+    /// </summary>
+    public int AllreduceSegmentKiB { get; init; } = 1024;
+
     /// <summary>Distillation is on for this step (the step about to run, counted from 1).</summary>
     public bool DistillActiveAt(long step) => !Baseline && step > BurnInSteps && Groups > 1;
 
@@ -70,6 +76,7 @@ public sealed record JobSpec(
         if (BurnInSteps < 0) throw new ArgumentException($"training.burn-in-steps must be >= 0, got {BurnInSteps}");
         if (!Baseline) Training.Topology.Validate(Topology, Groups);
         Failures.Validate(WorkersPerGroup);
+        if (AllreduceSegmentKiB < 0) throw new ArgumentException($"training.allreduce-segment-kib must be >= 0, got {AllreduceSegmentKiB}");
     }
 }
 

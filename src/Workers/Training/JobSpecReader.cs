@@ -53,6 +53,7 @@ public static class JobSpecReader
             lmSpec, ctrSpec, dataSpec, threads.GetInt("torch-intra-op", 1, 256), threads.GetInt("blas", 1, 256))
         {
             Failures = ReadFailures(t.At("failures")),
+            AllreduceSegmentKiB = t.GetInt("allreduce-segment-kib", 0, 1 << 20),
         };
         spec.Validate();
         return spec;

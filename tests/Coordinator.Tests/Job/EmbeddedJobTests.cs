@@ -212,6 +212,21 @@ public class EmbeddedJobTests
     }
 
     [Fact]
+    public void SegmentedRingAllreduce_GivesTheSameBitsAsWholeChunks_StepForStep()
+    {
+        // 4 KiB segments cut each member's chunk of the tiny model's gradient into a dozen segments; the sums, the
+        // averaging and so every loss must be the same bits as with whole chunks. Baseline groups: no teacher
+        // copies, whose arrival could depend on timing.
+        var spec = TinyJobs.Spec(steps: 10, workers: 3, baseline: true, eval: 5);
+        var whole = Run(spec with { AllreduceSegmentKiB = 0 }).Observer.Steps.OrderBy(s => (s.Group, s.Step)).ToList();
+        var segmented = Run(spec with { AllreduceSegmentKiB = 4 }).Observer.Steps.OrderBy(s => (s.Group, s.Step)).ToList();
+
+        Assert.Equal(20, whole.Count);
+        Assert.Equal(whole.Select(s => (s.Group, s.Step, s.Losses.Loss, s.ValidationLoss)), segmented.Select(s => (s.Group, s.Step, s.Losses.Loss, s.ValidationLoss)));
+        Assert.All(segmented, s => Assert.Equal(3, s.Members));
+    }
+
+    [Fact]
     public void SingleWorkerGroupThatLosesItsWorker_RollsBackToTheRecoveryCheckpoint_AndFinishes()
     {
         var spec = TinyJobs.Spec(steps: 14, workers: 1) with { Failures = FailureSpec.Default with { CheckpointInterval = 4 } };

@@ -97,11 +97,13 @@ public sealed class TrainingSerializersTests : IDisposable
             new DataSpec("criteo", "/data/x.tsv", "", 0.1, "disjoint", 300, "/tmp/bpe.txt", 64, 8, 4), 1, 2)
         {
             Failures = new FailureSpec(2, TimeSpan.FromSeconds(7), TimeSpan.FromMilliseconds(1500), 25, 3),
+            AllreduceSegmentKiB = 96,
         };
         var group = Ref("group");
         var back = Json(new SpawnWorker(spec, 1, 0, 3, "cpu:0", group));
         Assert.Equal(group, back.GroupRef);
         Assert.Equal(spec.Failures, back.Spec.Failures);
+        Assert.Equal(96, back.Spec.AllreduceSegmentKiB);
         Assert.Equal([8, 4], back.Spec.Ctr.Hidden);
         Assert.Equal(spec with { Ctr = back.Spec.Ctr }, back.Spec);
     }
