@@ -58,9 +58,14 @@ internal sealed class ClusterCoreDaemon : ReceiveActor
         _heartbeatSender = Context.ActorOf(
             Props.Create(() => new ClusterHeartbeatSender(_remoting, self, _settings.FailureDetector, _clock)).WithDispatcher(Dispatchers.PinnedDispatcherId),
             ClusterHeartbeatSender.Name);
-        if (_settings.Downing.Strategy == DowningStrategy.KeepMajority)
+        IDowningStrategy? strategy = _settings.Downing.Strategy switch
         {
-            var strategy = new KeepMajority(_settings.Downing.StableAfter);
+            DowningStrategy.KeepMajority => new KeepMajority(_settings.Downing.StableAfter, _settings.Downing.Role),
+            DowningStrategy.KeepOldest => new KeepOldest(_settings.Downing.StableAfter, _settings.Downing.DownIfAlone, _settings.Downing.Role),
+            _ => null,
+        };
+        if (strategy is not null)
+        {
             _downing = Context.ActorOf(Props.Create(() => new DowningProvider(self, strategy, _clock, _settings.LeaderActionsInterval)), DowningProvider.Name);
         }
 

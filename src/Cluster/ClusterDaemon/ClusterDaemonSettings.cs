@@ -75,8 +75,8 @@ public sealed record ClusterDaemonSettings
         if (FailureDetector.AcceptableHeartbeatPause < TimeSpan.Zero)
             throw new ArgumentException($"cluster.failure-detector.acceptable-heartbeat-pause must not be negative, was {FailureDetector.AcceptableHeartbeatPause}");
         if (Downing.StableAfter < TimeSpan.Zero) throw new ArgumentException($"cluster.downing.stable-after must not be negative, was {Downing.StableAfter}");
-        if (Downing.Strategy is not (DowningStrategy.KeepMajority or DowningStrategy.Off))
-            throw new ArgumentException($"cluster.downing.strategy '{Downing.Strategy}' is not implemented by the cluster daemon; use KeepMajority or Off");
+        if (Downing.Strategy is not (DowningStrategy.KeepMajority or DowningStrategy.KeepOldest or DowningStrategy.Off))
+            throw new ArgumentException($"cluster.downing.strategy '{Downing.Strategy}' is not implemented by the cluster daemon; use keep-majority, keep-oldest or off");
         foreach (var seed in SeedNodes)
         {
             if (seed.HasLocalScope) throw new ArgumentException($"cluster.seed-nodes entry '{seed}' has no host:port");

@@ -4,7 +4,7 @@ using ActorCodistill.Cluster.Membership;
 namespace ActorCodistill.Cluster.ClusterDaemon;
 
 /// <summary>
-/// Applies <see cref="KeepMajority"/> to the gossip the daemon (its parent) forwards: tracks since when the
+/// Applies the configured <see cref="IDowningStrategy"/> (keep-majority, keep-oldest) to the gossip the daemon (its parent) forwards: tracks since when the
 /// unreachable set has been stable and, on each tick of the cluster clock, asks the daemon to Down the unreachable
 /// side (only when this node is the leader) or itself (this side lost).
 /// </summary>
@@ -13,14 +13,14 @@ internal sealed class DowningProvider : ReceiveActor
     public const string Name = "downing";
 
     private readonly UniqueAddress _self;
-    private readonly KeepMajority _strategy;
+    private readonly IDowningStrategy _strategy;
     private readonly TimeProvider _clock;
     private readonly TimeSpan _tickInterval;
     private readonly ClockTimers _timers;
     private DowningView? _view;
     private Gossip _gossip = Gossip.Empty;
 
-    public DowningProvider(UniqueAddress self, KeepMajority strategy, TimeProvider clock, TimeSpan tickInterval)
+    public DowningProvider(UniqueAddress self, IDowningStrategy strategy, TimeProvider clock, TimeSpan tickInterval)
     {
         _self = self;
         _strategy = strategy;
@@ -47,11 +47,11 @@ internal sealed class DowningProvider : ReceiveActor
         switch (_strategy.Decide(_view, _clock.GetUtcNow()))
         {
             case DowningDecision.DownTheseNodes down when _gossip.Leader(_self) == _self:
-                Log.Warning($"keep-majority: downing unreachable {string.Join(", ", down.Nodes)}");
+                Log.Warning($"{_strategy.Name}: downing unreachable {string.Join(", ", down.Nodes)}");
                 Context.Parent.Tell(new DownUnreachable(down.Nodes));
                 break;
             case DowningDecision.DownMyself:
-                Log.Warning($"keep-majority: this side is the minority ({_view.Unreachable.Count} unreachable of {_view.Members.Count}); downing myself");
+                Log.Warning($"{_strategy.Name}: this side loses ({_view.Unreachable.Count} unreachable of {_view.Members.Count}); downing myself");
                 Context.Parent.Tell(new DownSelf());
                 break;
         }

@@ -17,7 +17,9 @@ public sealed record FailureDetectorSettings(
     TimeSpan AcceptableHeartbeatPause,
     TimeSpan MinStdDeviation);
 
-public sealed record DowningSettings(DowningStrategy Strategy, TimeSpan StableAfter);
+/// <param name="DownIfAlone">keep-oldest only: an oldest member alone on its side downs itself and the others survive.</param>
+/// <param name="Role">Only members with this role count (are voters, or can be the oldest); null = all. The losing side is downed whole.</param>
+public sealed record DowningSettings(DowningStrategy Strategy, TimeSpan StableAfter, bool DownIfAlone = true, string? Role = null);
 
 /// <summary>The <c>cluster { }</c> section: joining, failure detection and downing.</summary>
 /// <param name="SeedNodes">"host:port" strings, validated; IPv6 hosts in brackets.</param>
@@ -52,7 +54,9 @@ public sealed record ClusterSettings(
                 fd.GetDuration("min-std-deviation", min: TimeSpan.FromMilliseconds(1))),
             new DowningSettings(
                 downing.GetEnum<DowningStrategy>("strategy"),
-                downing.GetDuration("stable-after", min: TimeSpan.Zero)));
+                downing.GetDuration("stable-after", min: TimeSpan.Zero),
+                downing.GetBool("down-if-alone"),
+                downing.GetString("role") is { Length: > 0 } role ? role : null));
     }
 
     private static string ValidateSeed(string text)

@@ -42,6 +42,37 @@ public sealed record DowningView(
             .ToImmutableSortedSet(UniqueAddressComparer.Instance);
 }
 
+/// <summary>A split-brain resolution rule: what this node does about the members it sees as unreachable.</summary>
+public interface IDowningStrategy
+{
+    /// <summary>The configuration name (<c>cluster.downing.strategy</c>), for log lines.</summary>
+    string Name { get; }
+
+    DowningDecision Decide(DowningView view, DateTimeOffset now);
+}
+
+/// <summary>The part every strategy shares: nothing unreachable, not yet stable, or the members that count.</summary>
+internal static class DowningRules
+{
+    /// <summary>The counted members, or the reason to wait: nothing unreachable, the view not stable long enough, nobody to count.</summary>
+    public static (List<UniqueAddress>? Counted, DowningDecision.Wait? Wait) Counted(DowningView view, DateTimeOffset now, TimeSpan stableAfter, string? role)
+    {
+        if (view.Unreachable.IsEmpty) return (null, new DowningDecision.Wait("no member is unreachable"));
+        var stableFor = now - view.StableSince;
+        if (stableFor < stableAfter)
+            return (null, new DowningDecision.Wait($"reachability changed {stableFor.TotalMilliseconds:F0} ms ago; stable-after is {stableAfter.TotalMilliseconds:F0} ms"));
+        var counted = view.Members
+            .Where(m => m.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Exiting)
+            .Where(m => role is null || m.HasRole(role))
+            .OrderBy(m => m.UpNumber)
+            .ThenBy(m => m.Node, UniqueAddressComparer.Instance)
+            .Select(m => m.Node)
+            .ToList();
+        if (counted.Count == 0) return (null, new DowningDecision.Wait(role is null ? "no Up member to count" : $"no Up member has role '{role}'"));
+        return (counted, null);
+    }
+}
+
 /// <summary>
 /// Keep-majority split-brain resolution (Akka SBR's <c>keep-majority</c>). Once the unreachable set has been stable
 /// for <see cref="StableAfter"/>, the side holding more of the counted members survives and Downs the other; on a tie
@@ -49,30 +80,14 @@ public sealed record DowningView(
 /// Counted members are those Up, Leaving or Exiting (Joining/WeaklyUp ones do not vote, as in Akka), narrowed to
 /// <see cref="Role"/> when set; the losing side is downed whole, whatever its roles.
 /// </summary>
-public sealed record KeepMajority(TimeSpan StableAfter, string? Role = null)
+public sealed record KeepMajority(TimeSpan StableAfter, string? Role = null) : IDowningStrategy
 {
+    public string Name => "keep-majority";
+
     public DowningDecision Decide(DowningView view, DateTimeOffset now)
     {
-        if (view.Unreachable.IsEmpty)
-        {
-            return new DowningDecision.Wait("no member is unreachable");
-        }
-
-        var stableFor = now - view.StableSince;
-        if (stableFor < StableAfter)
-        {
-            return new DowningDecision.Wait($"reachability changed {stableFor.TotalMilliseconds:F0} ms ago; stable-after is {StableAfter.TotalMilliseconds:F0} ms");
-        }
-
-        var counted = view.Members
-            .Where(m => m.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Exiting)
-            .Where(m => Role is null || m.HasRole(Role))
-            .Select(m => m.Node)
-            .ToList();
-        if (counted.Count == 0)
-        {
-            return new DowningDecision.Wait(Role is null ? "no Up member to count" : $"no Up member has role '{Role}'");
-        }
+        var (counted, wait) = DowningRules.Counted(view, now, StableAfter, Role);
+        if (counted is null) return wait!;
 
         var unreachableCount = counted.Count(view.Unreachable.Contains);
         var reachableCount = counted.Count - unreachableCount;
@@ -80,5 +95,37 @@ public sealed record KeepMajority(TimeSpan StableAfter, string? Role = null)
             ? reachableCount > unreachableCount
             : !view.Unreachable.Contains(counted.Min(UniqueAddressComparer.Instance)!);
         return keepThisSide ? new DowningDecision.DownTheseNodes(view.Unreachable) : new DowningDecision.DownMyself();
+    }
+}
+
+/// <summary>
+/// Keep-oldest split-brain resolution (Akka SBR's <c>keep-oldest</c>): the side that can reach the oldest counted
+/// member (lowest up-number, then lowest address) survives and Downs the unreachable ones; the other side Downs
+/// itself, however many it is. With <see cref="DownIfAlone"/>, an oldest that is alone on its side goes instead
+/// (the others survive), so one isolated node cannot take the cluster down with it. A training cluster wants it off:
+/// its seed, which hosts the coordinator and every group, is the oldest, and nothing trains without it; worker
+/// nodes that lose it restart as new incarnations and rejoin when it is back.
+/// </summary>
+public sealed record KeepOldest(TimeSpan StableAfter, bool DownIfAlone = true, string? Role = null) : IDowningStrategy
+{
+    public string Name => "keep-oldest";
+
+    public DowningDecision Decide(DowningView view, DateTimeOffset now)
+    {
+        var (counted, wait) = DowningRules.Counted(view, now, StableAfter, Role);
+        if (counted is null) return wait!;
+
+        var oldest = counted[0];
+        var reachable = counted.Where(n => !view.Unreachable.Contains(n)).ToList();
+        var unreachable = counted.Count - reachable.Count;
+        if (!view.Unreachable.Contains(oldest))
+        {
+            // Our side has the oldest. Alone, with others on the far side, it gives way when DownIfAlone says so.
+            var oldestAlone = reachable.Count == 1 && unreachable > 0 && counted.Count > 2;
+            return DownIfAlone && oldestAlone ? new DowningDecision.DownMyself() : new DowningDecision.DownTheseNodes(view.Unreachable);
+        }
+        // The oldest is on the far side: we survive only if it is alone there and DownIfAlone lets us down it.
+        var farSideIsOldestAlone = unreachable == 1 && counted.Count > 2;
+        return DownIfAlone && farSideIsOldestAlone ? new DowningDecision.DownTheseNodes(view.Unreachable) : new DowningDecision.DownMyself();
     }
 }

@@ -37,8 +37,9 @@ public class ClusterDaemonSettingsTests
     [Fact]
     public void Validate_UnimplementedStrategyOrBadInterval_ThrowsNamingTheKey()
     {
-        var keepOldest = ClusterDaemonSettings.Default with { Downing = new DowningSettings(DowningStrategy.KeepOldest, TimeSpan.Zero) };
-        Assert.Contains("cluster.downing.strategy", Assert.Throws<ArgumentException>(keepOldest.Validate).Message);
+        var downAll = ClusterDaemonSettings.Default with { Downing = new DowningSettings(DowningStrategy.DownAll, TimeSpan.Zero) };
+        Assert.Contains("cluster.downing.strategy", Assert.Throws<ArgumentException>(downAll.Validate).Message);
+        (ClusterDaemonSettings.Default with { Downing = new DowningSettings(DowningStrategy.KeepOldest, TimeSpan.Zero, DownIfAlone: false) }).Validate();
         var zeroGossip = ClusterDaemonSettings.Default with { GossipInterval = TimeSpan.Zero };
         Assert.Contains("cluster.gossip-interval", Assert.Throws<ArgumentException>(zeroGossip.Validate).Message);
     }

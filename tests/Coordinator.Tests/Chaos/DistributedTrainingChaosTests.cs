@@ -228,6 +228,38 @@ public sealed class DistributedTrainingChaosTests(ITestOutputHelper output)
         c.Passed();
     }
 
+    [Fact]
+    public void AllWorkerNodesFrozen_WithKeepOldest_TheSeedStaysDownsThem_AndTheRunFinishesWhenTheyRejoin()
+    {
+        // hocon/cluster.conf's rule: keep-oldest among the members with role seed, i.e. the side with the seed
+        // survives even alone, where keep-majority (the test above) makes it down itself. (Up-numbers alone do not
+        // make the seed the oldest: a worker node that joins during the seed's first leader action can get up=1.)
+        using var c = ChaosCluster.Create("keep-oldest", output,
+            cluster: "downing { strategy = keep-oldest, role = seed, stable-after = 2s }, failure-detector { heartbeat-interval = 500ms, acceptable-heartbeat-pause = 2s }");
+        var (seed, w1, w2) = c.StartSeedAndTwoWorkers();
+        ChaosCluster.AwaitIndex(seed, SeedLog.ProgressOf(0), 0, Long);
+        w1.Pause();
+        w2.Pause();
+        try
+        {
+            seed.WaitForLine(new Regex("keep-oldest: downing unreachable", RegexOptions.CultureInvariant), Short);
+        }
+        finally
+        {
+            w1.Resume();
+            w2.Resume();
+        }
+
+        Assert.Equal(0, seed.WaitForExit(Long + Long));
+        var lines = seed.Lines;
+        Assert.DoesNotContain(lines, l => l.Contains("this node is Down in the cluster", StringComparison.Ordinal));
+        SeedLog.AssertCompleted(lines, c.Steps);
+        SeedLog.AssertStepsReportedOnceInOrder(lines, Groups, c.Steps);
+        Assert.Contains(w1.Lines.Concat(w2.Lines), l => l.Contains("restarting as a new incarnation", StringComparison.Ordinal));
+        Assert.IsType<JobFinished>(SeedLog.Journal(c.RunDirectory)[^1]);
+        c.Passed();
+    }
+
     // ---- helpers ----
 
     private static Regex StepLine(int group, string stepPattern) =>
