@@ -43,6 +43,15 @@ public class ClusterRunTests
         return path;
     }
 
+    /// <summary>Every group step a run recorded, in (group, step) order: the loss bits and whether distillation was on.</summary>
+    private static List<(int Group, long Step, double Loss, bool DistillOn)> TrainLosses(string runDirectory) =>
+        File.ReadLines(Path.Combine(runDirectory, "metrics.jsonl"))
+            .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement)
+            .Where(r => r.GetProperty("kind").GetString() == "train")
+            .Select(r => (r.GetProperty("group").GetInt32(), r.GetProperty("step").GetInt64(), r.GetProperty("loss").GetDouble(), r.GetProperty("distill_on").GetBoolean()))
+            .OrderBy(r => r.Item1).ThenBy(r => r.Item2)
+            .ToList();
+
     internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -106,12 +115,23 @@ public class ClusterRunTests
 
             Assert.True(cluster.Summary.Completed, console.ToString());
             Assert.Equal(30, cluster.Summary.Steps);
+            // One code path, so identical arithmetic until teachers come in: every burn-in step's loss must be the same
+            // bits in both runs (same shards, same allreduce sums, same optimizer). After burn-in the groups race: a
+            // teacher copy that reaches a group after its reload boundary is used one interval later (stale
+            // teachers, as in the paper), in the embedded run as much as in the cluster. Final validation losses of
+            // either kind ranged 2.74-2.88 over six runs of this test, so they are held to 10% of each other.
+            var (embeddedLosses, clusterLosses) = (TrainLosses(embedded.RunDirectory), TrainLosses(cluster.RunDirectory));
+            Assert.Equal(60, embeddedLosses.Count);
+            Assert.Equal(60, clusterLosses.Count);
+            var burnIn = embeddedLosses.Where(r => r.Step <= 8).ToList();
+            Assert.Equal(16, burnIn.Count);
+            Assert.Equal(burnIn, clusterLosses.Where(r => r.Step <= 8));
+            Assert.Contains(clusterLosses, r => r.DistillOn);
             foreach (var g in new[] { 0, 1 })
             {
                 var a = embedded.Summary.Groups.Single(x => x.Group == g).FinalValLoss!.Value;
                 var b = cluster.Summary.Groups.Single(x => x.Group == g).FinalValLoss!.Value;
-                // Identical arithmetic; only when a teacher copy arrives relative to a reload boundary may differ.
-                Assert.True(Math.Abs(a - b) <= 0.05 * a, $"group {g}: embedded {a:F4} vs cluster {b:F4}");
+                Assert.True(Math.Abs(a - b) <= 0.10 * a, $"group {g}: embedded {a:F4} vs cluster {b:F4}");
             }
             Assert.True(cluster.Completed.CheckpointBytes > 0);
             Assert.True(cluster.Completed.AllreduceBytes > 0);
