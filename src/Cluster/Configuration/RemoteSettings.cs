@@ -65,6 +65,7 @@ public sealed record RemoteSettings(
             new BackoffSettings(min, max))
         {
             BulkChecksums = remote.GetBool("bulk-checksums"),
+            BulkOutboxLimit = remote.GetSize("bulk-outbox-limit", min: 1024 * 1024, max: long.MaxValue),
         };
     }
 
@@ -74,6 +75,9 @@ public sealed record RemoteSettings(
     /// channel's throughput (docs/remoting.md, Benchmark).
     /// </summary>
     public bool BulkChecksums { get; init; }
+
+    /// <summary>Bytes of bulk messages queued or in flight per peer before a Tell becomes a dead letter (<c>remote.bulk-outbox-limit</c>).</summary>
+    public long BulkOutboxLimit { get; init; } = 2L << 30;
 
     /// <summary>
     /// The transport's settings record built from this validated view of the <c>remote { }</c> section: the one
@@ -90,6 +94,7 @@ public sealed record RemoteSettings(
         BulkChunkSize = checked((int)BulkChunkSize),
         BulkWindow = BulkWindow,
         BulkChecksums = BulkChecksums,
+        MaxBulkOutboxBytes = BulkOutboxLimit,
         ConnectTimeout = ConnectTimeout,
         ReconnectBackoffMin = ReconnectBackoff.Min,
         ReconnectBackoffMax = ReconnectBackoff.Max,
@@ -98,6 +103,6 @@ public sealed record RemoteSettings(
     /// <summary>Keeps the secret out of logs when the settings are printed at start-up.</summary>
     public override string ToString() =>
         $"RemoteSettings {{ Hostname = {Hostname}, Port = {Port}, Secret = {(Secret.Length == 0 ? "(empty)" : "***")}, Tls = {Tls}, " +
-        $"MaximumFrameSize = {MaximumFrameSize}, BulkChunkSize = {BulkChunkSize}, BulkWindow = {BulkWindow}, BulkChecksums = {BulkChecksums}, " +
+        $"MaximumFrameSize = {MaximumFrameSize}, BulkChunkSize = {BulkChunkSize}, BulkWindow = {BulkWindow}, BulkChecksums = {BulkChecksums}, BulkOutboxLimit = {BulkOutboxLimit}, " +
         $"ConnectTimeout = {ConnectTimeout}, ReconnectBackoff = {ReconnectBackoff} }}";
 }

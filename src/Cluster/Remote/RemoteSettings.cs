@@ -27,6 +27,14 @@ public sealed record RemoteSettings
     public int BulkWindow { get; init; } = 16;
     /// <summary>Largest single bulk transfer (one tensor or weight blob) a receiver will buffer.</summary>
     public long MaxBulkTransferSize { get; init; } = 1L << 30;
+
+    /// <summary>
+    /// Bytes of bulk messages the actor remoting layer keeps queued or in flight per peer node
+    /// (<c>remote.bulk-outbox-limit</c>); a Tell beyond it becomes a dead letter with a warning instead of growing
+    /// memory without bound behind a slow or stalled peer. At least <see cref="MaxBulkTransferSize"/> is always let in
+    /// when the outbox is empty, so one message of the largest allowed size still goes.
+    /// </summary>
+    public long MaxBulkOutboxBytes { get; init; } = 2L << 30;
     /// <summary>
     /// Checksum bulk payloads (default). Costs about one memory pass per side; turn off only on links that are
     /// already integrity-protected (TLS), since TCP's 16-bit checksum misses some corruption.
@@ -63,6 +71,7 @@ public sealed record RemoteSettings
             $"must be a multiple of 4096 and fit in maximum-frame-size ({MaxFrameSize}) with its {Framing.FrameCodec.BulkChunkPrefixSize}-byte prefix, was {BulkChunkSize}");
         Require(BulkWindow is >= 1 and <= 1024, "bulk-window", $"must be 1..1024 chunks, was {BulkWindow}");
         Require(MaxBulkTransferSize is >= 0 and <= 0x7FFFFFC7, "maximum-bulk-transfer-size", $"must be 0..{0x7FFFFFC7} (one .NET array), was {MaxBulkTransferSize}");
+        Require(MaxBulkOutboxBytes > 0, "bulk-outbox-limit", $"must be positive, was {MaxBulkOutboxBytes}");
         Require(OutboundControlQueueSize >= 1, "outbound-control-queue-size", "must be positive");
         Require(HandshakeTimeout > TimeSpan.Zero, "handshake-timeout", "must be positive");
         Require(ConnectTimeout > TimeSpan.Zero, "connect-timeout", "must be positive");

@@ -13,9 +13,11 @@ internal sealed record BulkOutboxItem(BulkHeader Header, ReadOnlyMemory<byte> Pa
 /// <see cref="RemoteEndpoint.SendBulkAsync"/>. It starts the next transfer without waiting for the previous one's
 /// final ack (the endpoint writes transfers strictly in call order and pipelines them), so a stream of allreduce
 /// segments pays no round trip each; at most <see cref="Pipelined"/> transfers are started and unfinished, which
-/// bounds how much memory is pinned beyond the queue. A failed transfer is logged and becomes a dead letter; it never
-/// reaches the Tell caller. Dropping the outbox (node gone, shutdown) cancels what is in flight and dead-letters the
-/// rest with one log line.
+/// bounds how much memory is pinned beyond the queue. The bytes queued or in flight are bounded by
+/// <c>remote.bulk-outbox-limit</c>: past it a Tell is refused (<see cref="BulkEnqueue.Full"/>) and the caller
+/// dead-letters it, so a slow or stalled peer cannot grow this node's memory without bound. A failed transfer is
+/// logged and becomes a dead letter; it never reaches the Tell caller. Dropping the outbox (node gone, shutdown)
+/// cancels what is in flight and dead-letters the rest with one log line.
 /// </summary>
 internal sealed class BulkOutbox
 {
@@ -28,6 +30,9 @@ internal sealed class BulkOutbox
     private readonly CancellationTokenSource _dropped = new();
     private readonly Task _loop;
     private int _inFlight;
+    // Payload bytes queued or in flight; what remote.bulk-outbox-limit bounds.
+    private long _bytes;
+    private long _refused;
 
     public BulkOutbox(RemoteActorSystem remoting, RemoteAddress node, ILoggingAdapter log)
     {
@@ -42,8 +47,30 @@ internal sealed class BulkOutbox
     /// <summary>Completes when the loop has stopped (after <see cref="Drop"/>).</summary>
     public Task Completion => _loop;
 
-    /// <summary>False once the outbox has been dropped.</summary>
-    public bool TryEnqueue(BulkOutboxItem item) => _queue.Writer.TryWrite(item);
+    /// <summary>Payload bytes queued or in flight.</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>
+    /// Queues the message unless that would take the outbox past <paramref name="limit"/> bytes (an empty outbox takes
+    /// any message, so one of the largest allowed size still goes) or the outbox has been dropped.
+    /// </summary>
+    public BulkEnqueue TryEnqueue(BulkOutboxItem item, long limit)
+    {
+        var size = item.Payload.Length;
+        var after = Interlocked.Add(ref _bytes, size);
+        if (after > limit && after != size)
+        {
+            Interlocked.Add(ref _bytes, -size);
+            Interlocked.Increment(ref _refused);
+            return BulkEnqueue.Full;
+        }
+        if (_queue.Writer.TryWrite(item)) return BulkEnqueue.Queued;
+        Interlocked.Add(ref _bytes, -size);
+        return BulkEnqueue.Dropped;
+    }
+
+    /// <summary>How many Tells this outbox has refused for being full.</summary>
+    public long Refused => Interlocked.Read(ref _refused);
 
     /// <summary>Cancels the transfers in flight and dead-letters everything queued, with one log line when anything was lost.</summary>
     public void Drop(string reason)
@@ -57,6 +84,7 @@ internal sealed class BulkOutbox
         {
             count++;
             bytes += item.Payload.Length;
+            Interlocked.Add(ref _bytes, -item.Payload.Length);
             _remoting.System.RecordDeadLetter(new DeadLetter(item.Message, item.Sender, item.Recipient));
         }
         if (count > 0 || inFlight > 0)
@@ -110,7 +138,18 @@ internal sealed class BulkOutbox
         }
         finally
         {
+            Interlocked.Add(ref _bytes, -item.Payload.Length);
             Interlocked.Decrement(ref _inFlight);
         }
     }
+}
+
+/// <summary>What became of a bulk message handed to an outbox.</summary>
+internal enum BulkEnqueue
+{
+    Queued,
+    /// <summary>Queued and in-flight bytes would pass remote.bulk-outbox-limit.</summary>
+    Full,
+    /// <summary>The outbox was dropped (node gone, shutdown).</summary>
+    Dropped,
 }

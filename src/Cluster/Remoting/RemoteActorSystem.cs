@@ -250,11 +250,19 @@ public sealed class RemoteActorSystem : IRemoteRefContext, IAsyncDisposable
         if (headerSize > settings.MaxFrameSize)
             throw new OversizeBulkMessageException(message.GetType(), recipient, headerSize, "maximum-frame-size", settings.MaxFrameSize);
         var item = new BulkOutboxItem(header, parts.Payload, message, sender, target);
-        if (BulkOutboxFor(target.Node) is not { } outbox || !outbox.TryEnqueue(item))
+        var outbox = BulkOutboxFor(target.Node);
+        var outcome = outbox?.TryEnqueue(item, settings.MaxBulkOutboxBytes) ?? BulkEnqueue.Dropped;
+        if (outcome == BulkEnqueue.Queued) return;
+        if (outcome == BulkEnqueue.Full && outbox!.Refused is var refused && (refused == 1 || refused % 100 == 0))
         {
-            // Stopping, or the node was just declared gone and its outbox dropped.
-            System.RecordDeadLetter(new DeadLetter(message, sender, target));
+            // The peer takes bulk messages slower than they are sent (or not at all); logged at the first and every
+            // 100th refusal, not for each.
+            _log.Warning($"bulk outbox to {target.Node} is full ({outbox.Bytes} bytes queued or in flight, remote.bulk-outbox-limit is " +
+                         $"{settings.MaxBulkOutboxBytes}): {message.GetType().Name} ({parts.Payload.Length} bytes) for {recipient} becomes a dead letter " +
+                         $"({refused} refused so far)");
         }
+        // Full, stopping, or the node was just declared gone and its outbox dropped.
+        System.RecordDeadLetter(new DeadLetter(message, sender, target));
     }
 
     // Frame head plus transfer id, total bytes, chunk size, ack interval, checksum flags, with room to spare.

@@ -59,6 +59,15 @@ public class RuntimeMappingTests
     }
 
     [Fact]
+    public void BulkOutboxLimit_Is2GiBByDefault_ReachesTheTransport_AndATooSmallOneNamesTheKey()
+    {
+        Assert.Equal(2L << 30, RemoteSettings.From(Load(new Dictionary<string, string?>())).ToTransport("codistill").MaxBulkOutboxBytes);
+        Assert.Equal(64L << 20, RemoteSettings.From(Load(new Dictionary<string, string?> { ["remote.bulk-outbox-limit"] = "64 MiB" })).ToTransport("codistill").MaxBulkOutboxBytes);
+        var e = Assert.Throws<ConfigException>(() => RemoteSettings.From(Load(new Dictionary<string, string?> { ["remote.bulk-outbox-limit"] = "1 KiB" })));
+        Assert.Contains("remote.bulk-outbox-limit", e.Message);
+    }
+
+    [Fact]
     public void BulkChecksums_AreOffByDefault_AndOnWhenConfigured()
     {
         Assert.False(RemoteSettings.From(Load(new Dictionary<string, string?>())).ToTransport("codistill").BulkChecksums);
