@@ -71,11 +71,6 @@ public sealed class ClusterJobActor : ReceiveActor
                         replyTo.Tell(new ReconfigureResult(false, $"the coordinator did not answer: {status.Exception?.InnerException?.Message}"));
                 }, TaskScheduler.Default);
             });
-            Receive<DrainNode>(drain =>
-            {
-                _placement.Tell(new DrainPlacement(drain.NodeAddress), Self);
-                _coordinator!.Forward(drain, Context);
-            });
             Receive<CoordinatorMessage>(m => _coordinator!.Forward(m, Context));
         }, "Running");
     }

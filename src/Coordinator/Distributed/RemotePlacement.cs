@@ -16,4 +16,6 @@ public sealed class RemotePlacement(IActorRef placement) : IWorkerPlacement
 
     public void Release(IActorContext groupContext, IActorRef worker, int group, int slot, string reason) =>
         worker.Tell(new StopWorker(reason), groupContext.Self);
+
+    public void Drain(string nodeAddress) => placement.Tell(new DrainPlacement(nodeAddress));
 }

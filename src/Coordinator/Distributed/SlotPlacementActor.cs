@@ -19,7 +19,9 @@ public sealed class SlotPlacementActor : ReceiveActor
     private readonly Dictionary<Address, NodeSlots> _nodes = new();
     private readonly Dictionary<(int Group, int Slot), (Address Node, string Device)> _pinned = new();
     private readonly List<RequestWorker> _waiting = new();
-    private readonly HashSet<Address> _draining = new();
+    // Addresses an operator drained: nothing is placed there again for this job, also when a node comes back at the
+    // same address (fixed ports) or the seed restarts (the coordinator re-applies its journal's drains).
+    private readonly HashSet<string> _drained = new(StringComparer.Ordinal);
 
     private sealed class NodeSlots(Address address, IReadOnlyList<string> devices)
     {
@@ -85,8 +87,7 @@ public sealed class SlotPlacementActor : ReceiveActor
         });
         Receive<DrainPlacement>(drain =>
         {
-            var node = _nodes.Keys.FirstOrDefault(a => a.ToString() == drain.NodeAddress);
-            if (node is not null) _draining.Add(node);
+            _drained.Add(drain.NodeAddress);
             Changed();
         });
         Receive<GetPlacement>(_ => Sender.Tell(new PlacementView(View()), Self));
@@ -111,7 +112,6 @@ public sealed class SlotPlacementActor : ReceiveActor
     private void RemoveNode(Address address, string why)
     {
         if (!_nodes.Remove(address, out var node)) return;
-        _draining.Remove(address);
         Log.Info($"worker node {address} {why}: its {node.Devices.Count} slots are gone");
         // Spawns that never started are asked for again; running workers' groups see them terminate and ask themselves.
         foreach (var o in node.Occupied.Values.Where(o => !o.Started)) _waiting.Add(o.Request);
@@ -134,7 +134,7 @@ public sealed class SlotPlacementActor : ReceiveActor
         Changed();
     }
 
-    private bool Usable(NodeSlots node) => node.Reachable && !_draining.Contains(node.Address);
+    private bool Usable(NodeSlots node) => node.Reachable && !_drained.Contains(node.Address.ToString());
 
     private bool TryPlace(RequestWorker request, (Address, string)? avoid = null)
     {
@@ -181,7 +181,7 @@ public sealed class SlotPlacementActor : ReceiveActor
 
     private IReadOnlyList<string> View() =>
         _nodes.Values.OrderBy(n => n.Address.ToString(), StringComparer.Ordinal).Select(n =>
-            $"{n.Address}{(n.Reachable ? "" : " UNREACHABLE")}{(_draining.Contains(n.Address) ? " DRAINING" : "")}: " +
+            $"{n.Address}{(n.Reachable ? "" : " UNREACHABLE")}{(_drained.Contains(n.Address.ToString()) ? " DRAINING" : "")}: " +
             string.Join(", ", n.Devices.Select(d => n.Occupied.TryGetValue(d, out var o)
                 ? $"{d}=g{o.Request.Group}/s{o.Request.Slot}#{o.Request.Generation}{(o.Started ? "" : "(starting)")}"
                 : $"{d}=free")))

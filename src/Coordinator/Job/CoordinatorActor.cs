@@ -57,6 +57,12 @@ public sealed class CoordinatorActor : ReceiveActor
             Persist(new JobStarted(_jobId, _spec.Baseline, _spec.Groups, _spec.Topology, _spec.ReloadInterval, _spec.Distill.Weight, _spec.Steps));
         else
             Note(-1, 0, $"recovered job {_jobId} from the journal: topology {Topology.Name(_state.Topology)}, reload interval {_state.ReloadInterval}, weight {_state.DistillWeight}");
+        // An operator's drains outlive a seed restart: the new placement hears them before any worker is placed.
+        foreach (var node in _state.DrainedNodes.Order(StringComparer.Ordinal))
+        {
+            _placement.Drain(node);
+            Note(-1, 0, $"{node} stays drained (journal)");
+        }
 
         var spec = _spec with
         {
@@ -140,6 +146,7 @@ public sealed class CoordinatorActor : ReceiveActor
             Receive<DrainNode>(drain => Reconfigure(drain, () =>
             {
                 Persist(new NodeDrained(drain.NodeAddress));
+                _placement.Drain(drain.NodeAddress);
                 foreach (var g in _groups) g.Tell(new ReleaseMembersOn(drain.NodeAddress, "drained by an operator"), Self);
                 return $"draining {drain.NodeAddress}: its workers move at the next step boundary";
             }));

@@ -16,6 +16,11 @@ public interface IWorkerPlacement
 
     /// <summary>The group gives a worker up (fenced, drained, job over): it is stopped wherever it runs.</summary>
     void Release(IActorContext groupContext, IActorRef worker, int group, int slot, string reason);
+
+    /// <summary>Nothing more is placed on the node at <paramref name="nodeAddress"/> for this job (an operator's drain); a no-op without nodes.</summary>
+    void Drain(string nodeAddress)
+    {
+    }
 }
 
 /// <summary>Embedded placement: workers are children of their group, on pinned threads of this process.</summary>
