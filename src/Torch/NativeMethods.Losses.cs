@@ -2,9 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace ActorCodistill.Torch;
 
-// native/losses.cpp. Optional tensors (soft targets, mask) pass IntPtr.Zero when absent. The shim also exports
-// cdt_codistill_cross_entropy, the same op returning the [2] tensor; the managed API takes the pair form, which
-// saves two native calls to split it.
+// native/losses.cpp. Optional tensors (soft targets, mask) pass IntPtr.Zero when absent.
 internal static partial class NativeMethods
 {
     [LibraryImport(Lib)]

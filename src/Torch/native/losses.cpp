@@ -134,12 +134,10 @@ at::Tensor codistill_cross_entropy(const at::Tensor& z, const at::Tensor& t, con
               "] (one class index per row of logits), got ", t.sizes());
   TORCH_CHECK(t.device() == z.device(), "codistill_cross_entropy: targets are on ", t.device(), ", logits on ", z.device());
   // A host read of N values; F.cross_entropy's ignore_index (-100) is deliberately not supported.
-  if (n > 0) {
-    auto lo = t.min().item<int64_t>();
-    auto hi = t.max().item<int64_t>();
-    TORCH_CHECK(lo >= 0 && hi < c, "codistill_cross_entropy: targets must be class indices in [0, ", c, "), got values in [",
-                lo, ", ", hi, "]");
-  }
+  auto lo = t.min().item<int64_t>();
+  auto hi = t.max().item<int64_t>();
+  TORCH_CHECK(lo >= 0 && hi < c, "codistill_cross_entropy: targets must be class indices in [0, ", c, "), got values in [",
+              lo, ", ", hi, "]");
   c10::optional<at::Tensor> soft;
   if (q.defined()) {
     TORCH_CHECK(q.sizes() == z.sizes(), "codistill_cross_entropy: soft_targets must have the shape of logits ", z.sizes(),
@@ -166,15 +164,8 @@ at::Tensor codistill_cross_entropy(const at::Tensor& z, const at::Tensor& t, con
 at::Tensor opt(void* h) { return h ? T(h) : at::Tensor(); }
 }  // namespace
 
-// out: a [2] tensor (task, psi). soft_targets and mask may be null (psi is then 0 / unmasked).
-CDT_API int cdt_codistill_cross_entropy(void* logits, void* targets, void* soft_targets, void* mask, double temperature,
-                                        int kl, void** out) {
-  CDT_TRY
-  *out = wrap(codistill_cross_entropy(T(logits), T(targets), opt(soft_targets), opt(mask), temperature, kl != 0));
-  CDT_CATCH
-}
-
-// The same, split into its two 0-dim elements (views of the [2] result that keep its graph).
+// task and psi: the two 0-dim elements (views that keep the graph) of the op's [2] result, so one backward of any
+// weighted sum of them runs the fused backward once. soft_targets and mask may be null (psi is then 0 / unmasked).
 CDT_API int cdt_codistill_cross_entropy_pair(void* logits, void* targets, void* soft_targets, void* mask,
                                              double temperature, int kl, void** task, void** psi) {
   CDT_TRY
