@@ -7,18 +7,7 @@ namespace ActorCodistill.Torch.Tests.Functional;
 /// The fused codistill_cross_entropy against the unfused expressions it replaces: F.cross_entropy for the task and
 /// T² · masked mean of -Σ q log_softmax(z / T) (minus the clamped entropy for KL) for psi, as Distillation.Psi writes them.
 /// </summary>
-/// <summary>
-/// These tests seed libtorch's global generator and draw from it (model initialisation, randn); run alone so no
-/// concurrently running class draws between a seed and its use, and so theirs are not disturbed either.
-/// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class CodistillCrossEntropyCollection
-{
-    public const string Name = "CodistillCrossEntropyTests (global torch generator)";
-}
-
 [Trait("Category", "Unit")]
-[Collection(CodistillCrossEntropyCollection.Name)]
 public class CodistillCrossEntropyTests
 {
     public enum MaskKind { None, Some, AllZero }

@@ -3,15 +3,8 @@ using F = ActorCodistill.Torch.torch.nn.functional;
 
 namespace ActorCodistill.Torch.Tests.Memory;
 
-/// <summary>Resident memory is process-wide: measure it while no other test class allocates.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class ResidentMemoryCollection
-{
-    public const string Name = "resident memory (not parallel)";
-}
-
+/// <summary>Resident memory is process-wide: measured while no other test class allocates (the project's classes run one at a time).</summary>
 [Trait("Category", "Unit")]
-[Collection(ResidentMemoryCollection.Name)]
 public class ResidentMemoryTests
 {
     private static long ResidentBytes()
