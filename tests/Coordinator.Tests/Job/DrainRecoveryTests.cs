@@ -39,7 +39,7 @@ public class DrainRecoveryTests
     }
 
     [Fact]
-    public async Task RecoveredJob_DrainsTheJournalsNodesAgain_BeforeAnyWorkerIsPlaced()
+    public void RecoveredJob_DrainsTheJournalsNodesAgain_BeforeAnyWorkerIsPlaced()
     {
         var spec = TinyJobs.Spec(steps: 4, burnIn: 2);
         var journal = new InMemoryJobJournal();
@@ -47,25 +47,13 @@ public class DrainRecoveryTests
         journal.Append("job-1", new NodeDrained("act://codistill@10.0.0.7:4055"));
         journal.Append("job-1", new NodeDrained("act://codistill@10.0.0.5:4055"));
         var placement = new RecordingPlacement();
-        var observer = new CapturingObserver();
-        var system = ActorSystem.Create("test");
-        try
-        {
-            var completion = new TaskCompletionSource<JobCompleted>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var owner = system.ActorOf(JobCompletionActor.Props(completion), "owner");
-            system.ActorOf(CoordinatorActor.Props(spec, "job-1", journal, observer, owner, placement: placement), "coordinator");
-            var finished = await Task.WhenAny(completion.Task, Task.Delay(TimeSpan.FromMinutes(2)));
-            Assert.True(finished == completion.Task, "the job did not finish: " + string.Join(" | ", observer.Events));
 
-            var calls = placement.Calls;
-            Assert.Equal(["drain act://codistill@10.0.0.5:4055", "drain act://codistill@10.0.0.7:4055"], calls.Take(2));
-            Assert.Contains(calls, c => c.StartsWith("place ", StringComparison.Ordinal));
-            Assert.Equal(2, calls.Count(c => c.StartsWith("drain ", StringComparison.Ordinal)));
-            Assert.Contains(observer.Events, e => e.Contains("act://codistill@10.0.0.7:4055 stays drained (journal)", StringComparison.Ordinal));
-        }
-        finally
-        {
-            await system.Terminate().WaitAsync(TimeSpan.FromSeconds(30));
-        }
+        var (_, observer, _) = TinyJobs.Run(spec, journal: journal, placement: placement);
+
+        var calls = placement.Calls;
+        Assert.Equal(["drain act://codistill@10.0.0.5:4055", "drain act://codistill@10.0.0.7:4055"], calls.Take(2));
+        Assert.Contains(calls, c => c.StartsWith("place ", StringComparison.Ordinal));
+        Assert.Equal(2, calls.Count(c => c.StartsWith("drain ", StringComparison.Ordinal)));
+        Assert.Contains(observer.Events, e => e.Contains("act://codistill@10.0.0.7:4055 stays drained (journal)", StringComparison.Ordinal));
     }
 }

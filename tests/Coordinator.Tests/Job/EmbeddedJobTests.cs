@@ -8,32 +8,11 @@ namespace ActorCodistill.Coordinator.Tests.Job;
 [Trait("Category", "Integration")]
 public class EmbeddedJobTests
 {
-    private static (JobCompleted Completed, CapturingObserver Observer, InMemoryJobJournal Journal) Run(
-        JobSpec spec, FaultInjection? fault = null, Action<IActorRef, GroupStepCompleted>? during = null, IGroupCheckpoints? checkpoints = null)
-    {
-        var observer = new CapturingObserver();
-        var journal = new InMemoryJobJournal();
-        var system = ActorSystem.Create("test");
-        try
-        {
-            var completion = new TaskCompletionSource<JobCompleted>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var owner = system.ActorOf(JobCompletionActor.Props(completion), "owner");
-            var coordinator = system.ActorOf(CoordinatorActor.Props(spec, "job-1", journal, observer, owner, fault, checkpoints: checkpoints), "coordinator");
-            if (during is not null) observer.OnEachStep = step => during(coordinator, step);
-            Assert.True(completion.Task.Wait(TimeSpan.FromMinutes(4)), "the job did not finish in time: " + string.Join(" | ", observer.Events));
-            return (completion.Task.Result, observer, journal);
-        }
-        finally
-        {
-            system.Terminate().Wait(TimeSpan.FromSeconds(30));
-        }
-    }
-
     [Fact]
     public void TinyCodistillationRun_ValidationLossIsFiniteAndFalls_AndDistillationStartsAfterBurnIn()
     {
         var spec = TinyJobs.Spec();
-        var (completed, observer, journal) = Run(spec);
+        var (completed, observer, journal) = TinyJobs.Run(spec);
 
         for (var g = 0; g < spec.Groups; g++)
         {
@@ -60,7 +39,7 @@ public class EmbeddedJobTests
     public void TeacherCopies_AreReloadedOnlyAtReloadBoundaries_AndAgeOneStepPerStep()
     {
         var spec = TinyJobs.Spec(steps: 28, reload: 4);
-        var (_, observer, _) = Run(spec);
+        var (_, observer, _) = TinyJobs.Run(spec);
 
         foreach (var g in new[] { 0, 1 })
         {
@@ -98,7 +77,7 @@ public class EmbeddedJobTests
             Optimizer = new OptimizerSpec("adagrad", 0.05),
             Data = TinyJobs.Spec().Data with { Corpus = "criteo", CorpusPath = file, BatchSize = 64, ValidationBatches = 8 },
         };
-        var (_, observer, _) = Run(spec);
+        var (_, observer, _) = TinyJobs.Run(spec);
         foreach (var g in new[] { 0, 1 })
         {
             var evals = observer.Steps.Where(s => s.Group == g && s.ValidationLoss is not null).OrderBy(s => s.Step).Select(s => s.ValidationLoss!.Value).ToList();
@@ -116,7 +95,7 @@ public class EmbeddedJobTests
             Optimizer = new OptimizerSpec("adam", 0.002),
             Data = TinyJobs.Spec().Data with { Corpus = "fashion-mnist", CorpusPath = "", BatchSize = 32, ValidationBatches = 4, ValidationFraction = 0.02 },
         };
-        var (_, observer, _) = Run(spec);
+        var (_, observer, _) = TinyJobs.Run(spec);
         foreach (var g in new[] { 0, 1 })
         {
             var evals = observer.Steps.Where(s => s.Group == g && s.ValidationLoss is not null).OrderBy(s => s.Step).Select(s => s.ValidationLoss!.Value).ToList();
@@ -128,7 +107,7 @@ public class EmbeddedJobTests
     [Fact]
     public void Baseline_NeverDistillsAndSendsNoCheckpoints()
     {
-        var (completed, observer, _) = Run(TinyJobs.Spec(steps: 12, baseline: true));
+        var (completed, observer, _) = TinyJobs.Run(TinyJobs.Spec(steps: 12, baseline: true));
         Assert.All(observer.Steps, s => Assert.False(s.DistillOn));
         Assert.Equal(0, completed.CheckpointBytes);
     }
@@ -137,7 +116,7 @@ public class EmbeddedJobTests
     public void WorkerThatThrows_BelowMinWorkers_GroupPausesUntilTheReplacementIsRestored_AndNoStepIsAppliedTwice()
     {
         var spec = TinyJobs.Spec(steps: 16) with { Failures = FailureSpec.Default with { MinWorkersPerGroup = 2 } };
-        var (_, observer, journal) = Run(spec, new FaultInjection(group: 0, rank: 1, step: 9));
+        var (_, observer, journal) = TinyJobs.Run(spec, new FaultInjection(group: 0, rank: 1, step: 9));
 
         var group0 = observer.Steps.Where(s => s.Group == 0).ToList();
         Assert.Equal(Enumerable.Range(1, 16).Select(i => (long)i), group0.Select(s => s.Step)); // each step reported once, in order
@@ -154,7 +133,7 @@ public class EmbeddedJobTests
     public void WorkerThatThrows_AtOrAboveMinWorkers_GroupRetriesTheStepWithTheSurvivor()
     {
         var spec = TinyJobs.Spec(steps: 16) with { Failures = FailureSpec.Default with { MinWorkersPerGroup = 1 } };
-        var (_, observer, _) = Run(spec, new FaultInjection(group: 0, rank: 1, step: 9));
+        var (_, observer, _) = TinyJobs.Run(spec, new FaultInjection(group: 0, rank: 1, step: 9));
 
         var group0 = observer.Steps.Where(s => s.Group == 0).ToList();
         Assert.Equal(Enumerable.Range(1, 16).Select(i => (long)i), group0.Select(s => s.Step));
@@ -170,7 +149,7 @@ public class EmbeddedJobTests
         {
             Failures = FailureSpec.Default with { StepTimeout = TimeSpan.FromSeconds(1), ProbeTimeout = TimeSpan.FromSeconds(1) },
         };
-        var (_, observer, journal) = Run(spec, new FaultInjection(group: 1, rank: 0, step: 5, hang: TimeSpan.FromSeconds(5)));
+        var (_, observer, journal) = TinyJobs.Run(spec, new FaultInjection(group: 1, rank: 0, step: 5, hang: TimeSpan.FromSeconds(5)));
 
         var group1 = observer.Steps.Where(s => s.Group == 1).ToList();
         Assert.Equal(Enumerable.Range(1, 16).Select(i => (long)i), group1.Select(s => s.Step));
@@ -196,7 +175,7 @@ public class EmbeddedJobTests
         var before = new List<long>();
         // The teacher forward that worker 0/0 runs during step 12's allreduce waits for the gate; the gate opens only
         // once group 0 has reported step 12, which needs that worker's part of the ring.
-        var (_, observer, _) = Run(spec, new FaultInjection(group: 0, rank: 0, step: gatedStep, teacherGate: gate), during: (_, step) =>
+        var (_, observer, _) = TinyJobs.Run(spec, new FaultInjection(group: 0, rank: 0, step: gatedStep, teacherGate: gate), during: (_, step) =>
         {
             if (step.Group != 0) return;
             if (!gate.IsSet) lock (before) before.Add(step.Step);
@@ -218,8 +197,8 @@ public class EmbeddedJobTests
         // averaging and so every loss must be the same bits as with whole chunks. Baseline groups: no teacher
         // copies, whose arrival could depend on timing.
         var spec = TinyJobs.Spec(steps: 10, workers: 3, baseline: true, eval: 5);
-        var whole = Run(spec with { AllreduceSegmentKiB = 0 }).Observer.Steps.OrderBy(s => (s.Group, s.Step)).ToList();
-        var segmented = Run(spec with { AllreduceSegmentKiB = 4 }).Observer.Steps.OrderBy(s => (s.Group, s.Step)).ToList();
+        var whole = TinyJobs.Run(spec with { AllreduceSegmentKiB = 0 }).Observer.Steps.OrderBy(s => (s.Group, s.Step)).ToList();
+        var segmented = TinyJobs.Run(spec with { AllreduceSegmentKiB = 4 }).Observer.Steps.OrderBy(s => (s.Group, s.Step)).ToList();
 
         Assert.Equal(20, whole.Count);
         Assert.Equal(whole.Select(s => (s.Group, s.Step, s.Losses.Loss, s.ValidationLoss)), segmented.Select(s => (s.Group, s.Step, s.Losses.Loss, s.ValidationLoss)));
@@ -231,7 +210,7 @@ public class EmbeddedJobTests
     {
         var spec = TinyJobs.Spec(steps: 14, workers: 1) with { Failures = FailureSpec.Default with { CheckpointInterval = 4 } };
         var checkpoints = new InMemoryGroupCheckpoints();
-        var (_, observer, _) = Run(spec, new FaultInjection(group: 1, rank: 0, step: 11), checkpoints: checkpoints);
+        var (_, observer, _) = TinyJobs.Run(spec, new FaultInjection(group: 1, rank: 0, step: 11), checkpoints: checkpoints);
 
         var group1 = observer.Steps.Where(s => s.Group == 1).Select(s => s.Step).ToList();
         // Steps 1..10, then the failure in step 11 rolls the group back to the checkpoint of step 8: 9..14 again.
@@ -247,7 +226,7 @@ public class EmbeddedJobTests
     {
         var spec = TinyJobs.Spec(steps: 20);
         var sent = 0;
-        var (completed, observer, journal) = Run(spec, during: (coordinator, step) =>
+        var (completed, observer, journal) = TinyJobs.Run(spec, during: (coordinator, step) =>
         {
             if (step.Step == 8 && Interlocked.Exchange(ref sent, 1) == 0)
             {

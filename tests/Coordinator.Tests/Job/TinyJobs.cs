@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ActorCodistill.Cluster.Actors;
 using ActorCodistill.Coordinator.Job;
 using ActorCodistill.Workers.Actors;
 using ActorCodistill.Workers.Training;
@@ -11,6 +12,34 @@ internal static class TinyJobs
     private static readonly string[] Subjects = ["the king", "a shepherd", "the people", "my servant", "the prophet", "his brother"];
     private static readonly string[] Verbs = ["went up to", "spake unto", "looked upon", "gave bread to", "built a house for", "blessed"];
     private static readonly string[] Objects = ["the city", "the mountain", "the temple", "the river", "all israel", "the stranger"];
+
+    /// <summary>
+    /// Runs <paramref name="spec"/> to the end as job "job-1" in an actor system of its own: coordinator, groups and
+    /// workers on the in-memory transport, the journal in memory (or <paramref name="journal"/>, e.g. one holding a
+    /// history to recover), workers as children of their groups unless <paramref name="placement"/> says otherwise.
+    /// <paramref name="during"/> sees every group step as it is reported, with the coordinator's ref.
+    /// </summary>
+    public static (JobCompleted Completed, CapturingObserver Observer, InMemoryJobJournal Journal) Run(
+        JobSpec spec, FaultInjection? fault = null, Action<IActorRef, GroupStepCompleted>? during = null, IGroupCheckpoints? checkpoints = null,
+        InMemoryJobJournal? journal = null, IWorkerPlacement? placement = null)
+    {
+        var observer = new CapturingObserver();
+        journal ??= new InMemoryJobJournal();
+        var system = ActorSystem.Create("test");
+        try
+        {
+            var completion = new TaskCompletionSource<JobCompleted>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var owner = system.ActorOf(JobCompletionActor.Props(completion), "owner");
+            var coordinator = system.ActorOf(CoordinatorActor.Props(spec, "job-1", journal, observer, owner, fault, placement, checkpoints), "coordinator");
+            if (during is not null) observer.OnEachStep = step => during(coordinator, step);
+            Assert.True(completion.Task.Wait(TimeSpan.FromMinutes(4)), "the job did not finish in time: " + string.Join(" | ", observer.Events));
+            return (completion.Task.Result, observer, journal);
+        }
+        finally
+        {
+            system.Terminate().Wait(TimeSpan.FromSeconds(30));
+        }
+    }
 
     public static string CorpusFolder()
     {
