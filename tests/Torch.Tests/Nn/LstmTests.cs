@@ -75,6 +75,59 @@ public class LstmTests
         AssertClose(expectedH, D(h1), 1e-12, 1e-12, "h1");
     }
 
+    // Without autograd the shim runs its own inference loop (nn.cpp, lstm_inference); with parameters that need a
+    // gradient it runs at::lstm. Both must agree on outputs and final state, for every layout the module allows.
+    [Theory]
+    [InlineData(1, true, true, true, 9, ScalarType.Float32)]
+    [InlineData(2, true, true, false, 9, ScalarType.Float32)]
+    [InlineData(2, false, true, true, 1, ScalarType.Float32)]
+    [InlineData(3, true, false, true, 5, ScalarType.Float32)]
+    [InlineData(2, false, false, false, 4, ScalarType.Float32)]
+    [InlineData(2, true, true, true, 7, ScalarType.Float64)]
+    [InlineData(1, false, false, false, 3, ScalarType.Float64)]
+    public void Forward_WithoutAutograd_MatchesAutogradPath(int layers, bool batchFirst, bool bias, bool withState, int steps, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(17 + layers + steps);
+        const int batch = 3, input = 5, hidden = 7;
+        using var lstm = nn.LSTM(input, hidden, numLayers: layers, batchFirst: batchFirst, bias: bias, dtype: dtype);
+        // Larger weights than the default init, so that gates saturate and every nonlinearity is exercised.
+        using (no_grad())
+            foreach (var p in lstm.parameters()) p.mul_(3);
+        var x = randn(batchFirst ? new long[] { batch, steps, input } : new long[] { steps, batch, input }, dtype);
+        (Tensor, Tensor)? state = withState
+            ? (randn(new long[] { layers, batch, hidden }, dtype), randn(new long[] { layers, batch, hidden }, dtype))
+            : null;
+
+        var (expected, (expectedH, expectedC)) = lstm.forward(x, state);
+        Assert.True(expected.requires_grad, "the reference must come from the autograd path");
+        Tensor actual, actualH, actualC;
+        using (no_grad()) (actual, (actualH, actualC)) = lstm.forward(x, state);
+
+        Assert.Equal(expected.shape, actual.shape);
+        Assert.Equal(expectedH.shape, actualH.shape);
+        var tol = dtype == ScalarType.Float64 ? 1e-12 : 2e-6;
+        AssertClose(D(expected.detach().contiguous()), D(actual.contiguous()), tol, tol, "output");
+        AssertClose(D(expectedH.detach()), D(actualH), tol, tol, "h_n");
+        AssertClose(D(expectedC.detach()), D(actualC), tol, tol, "c_n");
+    }
+
+    [Fact]
+    public void Forward_WithoutAutograd_LeavesInitialStateUntouched()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(3);
+        using var lstm = nn.LSTM(4, 6, numLayers: 2);
+        var h0 = randn(2, 2, 6);
+        var c0 = randn(2, 2, 6);
+        var h0Before = F(h0);
+        var c0Before = F(c0);
+        using var _ = no_grad();
+        lstm.forward(randn(5, 2, 4), (h0, c0));
+        Assert.Equal(h0Before, F(h0));
+        Assert.Equal(c0Before, F(c0));
+    }
+
     [Fact]
     public void Forward_StateWithWrongHiddenSize_ThrowsNamingOp()
     {
