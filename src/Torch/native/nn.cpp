@@ -19,9 +19,9 @@ at::Tensor lstm_layer_inference(const at::Tensor& x, at::Tensor& h, at::Tensor& 
   const auto flat = x.reshape({steps * batch, x.size(2)});
   auto xw = b_ih ? at::addmm(*b_ih + *b_hh, flat, w_ih.t()) : at::mm(flat, w_ih.t());  // [T*B, 4H]
   xw.narrow(1, 2 * hidden, hidden).mul_(2.0);
-  auto whh = w_hh.clone(at::MemoryFormat::Contiguous);
-  whh.narrow(0, 2 * hidden, hidden).mul_(2.0);
-  const auto whh_t = whh.t();
+  // W_hh^T laid out contiguously: OpenBLAS packs it faster than a transposed view (~5% per step GEMM).
+  auto whh_t = w_hh.t().clone(at::MemoryFormat::Contiguous);  // a copy even when w_hh is itself a transposed view
+  whh_t.narrow(1, 2 * hidden, hidden).mul_(2.0);
   auto out = at::empty({steps, batch, hidden}, x.options());
   auto gates = at::empty({batch, 4 * hidden}, x.options());
   auto tanh_c = at::empty({batch, hidden}, x.options());
