@@ -77,7 +77,7 @@ public sealed record RemoteSettings(
     public bool BulkChecksums { get; init; }
 
     /// <summary>Bytes of bulk messages queued or in flight per peer before a Tell becomes a dead letter (<c>remote.bulk-outbox-limit</c>).</summary>
-    public long BulkOutboxLimit { get; init; } = 2L << 30;
+    public long BulkOutboxLimit { get; init; } = Remote.RemoteSettings.DefaultMaxBulkOutboxBytes;
 
     /// <summary>
     /// The transport's settings record built from this validated view of the <c>remote { }</c> section: the one

@@ -34,7 +34,10 @@ public sealed record RemoteSettings
     /// memory without bound behind a slow or stalled peer. At least <see cref="MaxBulkTransferSize"/> is always let in
     /// when the outbox is empty, so one message of the largest allowed size still goes.
     /// </summary>
-    public long MaxBulkOutboxBytes { get; init; } = 2L << 30;
+    public long MaxBulkOutboxBytes { get; init; } = DefaultMaxBulkOutboxBytes;
+
+    /// <summary>2 GiB: the default of <see cref="MaxBulkOutboxBytes"/> and of <c>remote.bulk-outbox-limit</c>.</summary>
+    public const long DefaultMaxBulkOutboxBytes = 2L << 30;
     /// <summary>
     /// Checksum bulk payloads (default). Costs about one memory pass per side; turn off only on links that are
     /// already integrity-protected (TLS), since TCP's 16-bit checksum misses some corruption.
