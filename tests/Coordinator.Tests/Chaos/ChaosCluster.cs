@@ -69,22 +69,8 @@ internal sealed class ChaosCluster : IDisposable
         Directory.CreateDirectory(folder);
         var port = ClusterRunTests.FreePort();
         var config = Path.Combine(folder, "chaos.conf");
-        File.WriteAllText(config, $$"""
-            training {
-              model = lstm-lm, groups = 2, workers-per-group = 2, steps = {{steps}}, burn-in-steps = 8, reload-interval = {{reloadInterval}},
-              topology = pairwise, eval-interval = 20, print-every = 1, batch-size = 4, bptt = 8, optimizer = adam,
-              learning-rate = 0.01, seed = 5, log-dir = "{{Path.Combine(folder, "runs")}}"
-              failures { {{failures}} }
-            }
-            model.lstm-lm { vocab-size = 320, embedding = 16, hidden = 32, layers = 2, layer-norm = on, dropout = 0.0 }
-            data {
-              corpus = folder, corpus-path = "{{TinyJobs.CorpusFolder()}}", validation-fraction = 0.1, validation-batches = 4
-              tokenizer { vocab-size = 300, path = "{{Path.Combine(Path.GetTempPath(), "codistill-tiny-bpe-300.txt")}}" }
-            }
-            threads { torch-intra-op = 1, blas = 1 }
-            remote { hostname = "127.0.0.1", port = 0, secret = "{{Secret}}" }
-            cluster { seed-nodes = ["127.0.0.1:{{port}}"], seed-node-timeout = 1s, {{cluster}} }
-            """);
+        File.WriteAllText(config, TinyJobs.ClusterConfig(Path.Combine(folder, "runs"), port, Secret, steps, reloadInterval,
+            evalInterval: 20, printEvery: 1, failures: failures, cluster: cluster));
         output.WriteLine($"chaos cluster {name}: folder {folder}, seed port {port}");
         return new ChaosCluster(folder, port, config, steps, output);
     }

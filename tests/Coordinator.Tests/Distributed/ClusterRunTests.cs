@@ -20,26 +20,9 @@ public class ClusterRunTests
 
     internal static string TinyClusterConfig(string logDir, int seedPort, string extra = "")
     {
-        TinyJobs.CorpusFolder();
         var path = Path.Combine(logDir, $"tiny-{seedPort}.conf");
         Directory.CreateDirectory(logDir);
-        File.WriteAllText(path, $$"""
-            training {
-              model = lstm-lm, groups = 2, workers-per-group = 2, steps = 30, burn-in-steps = 8, reload-interval = 4,
-              topology = pairwise, eval-interval = 10, print-every = 10, batch-size = 4, bptt = 8, optimizer = adam,
-              learning-rate = 0.01, seed = 5, log-dir = "{{logDir}}"
-              failures { checkpoint-interval = 10, step-timeout = 20s, probe-timeout = 5s }
-            }
-            model.lstm-lm { vocab-size = 320, embedding = 16, hidden = 32, layers = 2, layer-norm = on, dropout = 0.0 }
-            data {
-              corpus = folder, corpus-path = "{{TinyJobs.CorpusFolder()}}", validation-fraction = 0.1, validation-batches = 4
-              tokenizer { vocab-size = 300, path = "{{Path.Combine(Path.GetTempPath(), "codistill-tiny-bpe-300.txt")}}" }
-            }
-            threads { torch-intra-op = 1, blas = 1 }
-            remote { hostname = "127.0.0.1", port = 0, secret = "{{Secret}}" }
-            cluster { seed-nodes = ["127.0.0.1:{{seedPort}}"], seed-node-timeout = 1s, downing.stable-after = 3s }
-            {{extra}}
-            """);
+        File.WriteAllText(path, TinyJobs.ClusterConfig(logDir, seedPort, Secret, extra: extra));
         return path;
     }
 

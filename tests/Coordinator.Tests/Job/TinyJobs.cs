@@ -58,6 +58,31 @@ internal static class TinyJobs
         return folder;
     }
 
+    /// <summary>
+    /// HOCON of the tiny job (the sizes of <see cref="Spec"/>) as a cluster run: seed at 127.0.0.1:<paramref name="seedPort"/>,
+    /// runs under <paramref name="logDir"/>. The multi-node and chaos tests each vary only what they are about.
+    /// </summary>
+    public static string ClusterConfig(string logDir, int seedPort, string secret, long steps = 30, long reloadInterval = 4,
+        long evalInterval = 10, int printEvery = 10, string failures = "checkpoint-interval = 10, step-timeout = 20s, probe-timeout = 5s",
+        string cluster = "downing.stable-after = 3s", string extra = "") =>
+        $$"""
+        training {
+          model = lstm-lm, groups = 2, workers-per-group = 2, steps = {{steps}}, burn-in-steps = 8, reload-interval = {{reloadInterval}},
+          topology = pairwise, eval-interval = {{evalInterval}}, print-every = {{printEvery}}, batch-size = 4, bptt = 8, optimizer = adam,
+          learning-rate = 0.01, seed = 5, log-dir = "{{logDir}}"
+          failures { {{failures}} }
+        }
+        model.lstm-lm { vocab-size = 320, embedding = 16, hidden = 32, layers = 2, layer-norm = on, dropout = 0.0 }
+        data {
+          corpus = folder, corpus-path = "{{CorpusFolder()}}", validation-fraction = 0.1, validation-batches = 4
+          tokenizer { vocab-size = 300, path = "{{Path.Combine(Path.GetTempPath(), "codistill-tiny-bpe-300.txt")}}" }
+        }
+        threads { torch-intra-op = 1, blas = 1 }
+        remote { hostname = "127.0.0.1", port = 0, secret = "{{secret}}" }
+        cluster { seed-nodes = ["127.0.0.1:{{seedPort}}"], seed-node-timeout = 1s, {{cluster}} }
+        {{extra}}
+        """;
+
     public static JobSpec Spec(long steps = 24, long burnIn = 6, long reload = 4, int groups = 2, int workers = 2, bool baseline = false, long eval = 6) =>
         new(
             Task: "lstm-lm", Groups: groups, WorkersPerGroup: workers, Steps: steps, BurnInSteps: burnIn, ReloadInterval: reload,
