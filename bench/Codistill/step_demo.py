@@ -12,15 +12,16 @@ torch.set_num_threads, --blas-threads openblas_set_num_threads (run with the sam
 Use /usr/bin/python3 (Debian's python3-torch), not a pyenv shim.
 """
 import argparse
-import copy
-import ctypes
+import os
 import statistics
 import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+from benchutil import set_threads, timed_rounds  # noqa: E402
 
 VOCAB, EMB, HIDDEN, BATCH, SEQ = 2048, 128, 256, 16, 32
 
@@ -89,29 +90,17 @@ def main():
     ap.add_argument("--min-steps", type=int, default=8)
     ap.add_argument("--max-steps", type=int, default=2000)
     a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    try:
-        ob = ctypes.CDLL("libopenblas.so.0")
-        ob.openblas_set_num_threads(a.blas_threads)
-        blas = ob.openblas_get_num_threads()
-    except OSError:
-        blas = "?"
+    blas = set_threads(a.threads, a.blas_threads)
     print(f"# python {sys.version.split()[0]} torch {torch.__version__} torch_threads={torch.get_num_threads()} "
           f"openblas_threads={blas}; demo model, batch {BATCH} x {SEQ}")
     steps = {"lstm": make_step(False, 1), "codistill": make_step(True, 1)}
     for _ in range(a.warmup):
         for s in steps.values():
             s()
-    times = {k: [] for k in steps}
-    t_start = time.perf_counter()
-    while len(times["lstm"]) < a.min_steps or (time.perf_counter() - t_start < a.budget and len(times["lstm"]) < a.max_steps):
-        for k, s in steps.items():
-            t0 = time.perf_counter()
-            s()
-            times[k].append(time.perf_counter() - t0)
+    times, _ = timed_rounds(steps, a.budget, a.min_steps, a.max_steps)
     for k, ts in times.items():
-        print(f"step,python-demo,{k},{torch.get_num_threads()},{blas},{len(ts)},{min(ts)*1e3:.2f},"
-              f"{statistics.median(ts)*1e3:.2f},{max(ts)*1e3:.2f}")
+        print(f"step,python-demo,{k},{torch.get_num_threads()},{blas},{len(ts)},{min(ts):.2f},"
+              f"{statistics.median(ts):.2f},{max(ts):.2f}")
     print(f"ratio,python-demo,codistill/lstm,{statistics.median(times['codistill']) / statistics.median(times['lstm']):.3f}")
 
 

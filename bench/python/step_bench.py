@@ -16,15 +16,15 @@ Threads: --threads sets torch's intra-op pool, --blas-threads OpenBLAS's own poo
 does not reach it). Run with Debian's /usr/bin/python3 (the pyenv python3 on PATH has no torch).
 """
 import argparse
-import ctypes
 import os
 import statistics
 import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from benchutil import set_threads, timed_rounds
 
 
 class LstmLm(nn.Module):
@@ -99,11 +99,9 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
 
-    torch.set_num_threads(a.threads)
-    blas = ctypes.CDLL("libopenblas.so.0")
-    blas.openblas_set_num_threads(a.blas_threads)
+    blas = set_threads(a.threads, a.blas_threads)
     print(f"# python {sys.version.split()[0]}; torch {torch.__version__}; torch threads {torch.get_num_threads()}; "
-          f"BLAS threads {blas.openblas_get_num_threads()} (OpenBLAS); "
+          f"BLAS threads {blas} (OpenBLAS); "
           f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset)')}; cpus {os.cpu_count()}")
     print("bench,impl,model,torch_threads,blas_threads,steps,min_ms,median_ms,max_ms,first_loss,last_loss,check_step,check_loss")
     for name in a.models.split(","):
@@ -112,12 +110,9 @@ def main():
         warmup = 5 * a.warmup if name.startswith("ctr") else a.warmup
         budget = a.budget / 2 if name.startswith("ctr") else a.budget
         losses = [step() for _ in range(warmup)]
-        times, start = [], time.perf_counter()
-        while len(times) < a.min_steps or (time.perf_counter() - start < budget and len(times) < a.max_steps):
-            t0 = time.perf_counter()
-            losses.append(step())
-            times.append((time.perf_counter() - t0) * 1e3)
-        print(f"step,python,{name},{torch.get_num_threads()},{blas.openblas_get_num_threads()},{len(times)},"
+        times, values = timed_rounds({name: step}, budget, a.min_steps, a.max_steps)
+        times, losses = times[name], losses + values[name]
+        print(f"step,python,{name},{torch.get_num_threads()},{blas},{len(times)},"
               f"{min(times):.2f},{statistics.median(times):.2f},{max(times):.2f},{losses[0]:.4f},{losses[-1]:.4f},"
               f"{warmup + a.min_steps},{losses[warmup + a.min_steps - 1]:.4f}")
         sys.stdout.flush()
