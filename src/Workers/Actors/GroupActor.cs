@@ -364,6 +364,10 @@ public sealed class GroupActor : ReceiveActor
         _stateRequest = -1;
         _stateSource = -1;
         Timers.Cancel("restore");
+        // Every member gets the loaded teacher copies again with the next plan, veterans too: a copy lost on its way
+        // (its bulk transfer dropped with a connection, or refused by a full outbox) leaves a member waiting for it,
+        // the step times out, and without a new copy the retried step would wait and time out again, forever.
+        _teacherHolders.Clear();
         var live = Enumerable.Range(0, _members.Length).Where(s => _members[s] is not null).ToList();
         if (live.Count < _failures.MinWorkersPerGroup)
         {
@@ -483,7 +487,6 @@ public sealed class GroupActor : ReceiveActor
         {
             if (restored > 0 || slots.Length < _members.Length)
                 Report($"regrouped with slots [{string.Join(",", slots)}] ({(restored > 0 ? $"{restored} restored" : "no restore needed")}); step {inFlight.Step} is retried", GroupEventKind.Restored);
-            SendTeachersToNewMembers();
             Resend();
             return;
         }
@@ -493,13 +496,12 @@ public sealed class GroupActor : ReceiveActor
             Report($"workers restored at step {_target}; ring re-formed with slots [{string.Join(",", slots)}]", GroupEventKind.Restored);
         _step = _target;
         _inFlight = null;
-        SendTeachersToNewMembers();
         NextStep();
     }
 
     private void SendTeachersToNewMembers()
     {
-        // Members admitted fresh hold no teacher copies yet; veterans keep theirs.
+        // Members admitted fresh (or all, after a regroup) hold no teacher copies yet; the others keep theirs.
         foreach (var s in _ringSlots)
             if (!_teacherHolders.Contains(s))
             {
@@ -572,6 +574,7 @@ public sealed class GroupActor : ReceiveActor
 
     private void SendPlan()
     {
+        SendTeachersToNewMembers();
         var plan = _inFlight!;
         var evaluate = _spec.EvalInterval > 0 && (_step % _spec.EvalInterval == 0 || _step == _spec.Steps);
         for (var i = 0; i < _ringSlots.Length; i++)

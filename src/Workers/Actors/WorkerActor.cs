@@ -154,6 +154,7 @@ public sealed class WorkerActor : ReceiveActor
     private void OnLoadTeacher(LoadTeacher load)
     {
         var c = load.Checkpoint;
+        if (_fault?.LosesTeacherCopy(_group, _slot, c.Step) == true) return;
         if (!_pendingTeachers.TryGetValue(c.Group, out var held) || held.Step < c.Step) _pendingTeachers[c.Group] = c;
         if (_waitingPlan is { } waiting && HasTeachers(waiting))
         {
@@ -380,13 +381,24 @@ public sealed class WorkerActor : ReceiveActor
 /// <paramref name="teacherGate"/> it does neither: the teacher forward that worker runs during that step's allreduce
 /// (for the next batch) waits until the gate opens (at most a minute).
 /// </summary>
-public sealed class FaultInjection(int group, int rank, long step, TimeSpan? hang = null, ManualResetEventSlim? teacherGate = null)
+public sealed class FaultInjection(int group, int rank, long step, TimeSpan? hang = null, ManualResetEventSlim? teacherGate = null,
+    bool loseTeacherCopy = false)
 {
     private int _fired;
 
+    /// <summary>Whether the fault has happened.</summary>
+    public bool Fired => Volatile.Read(ref _fired) != 0;
+
+    /// <summary>
+    /// With loseTeacherCopy: true once, for the first teacher copy of step <c>step</c> or later that this worker is
+    /// sent, as if its transfer was lost on the way.
+    /// </summary>
+    public bool LosesTeacherCopy(int atGroup, int atSlot, long copyStep) =>
+        loseTeacherCopy && atGroup == group && atSlot == rank && copyStep >= step && Interlocked.Exchange(ref _fired, 1) == 0;
+
     public void MaybeThrow(int atGroup, int atSlot, long atStep)
     {
-        if (teacherGate is not null || !Matches(atGroup, atSlot, atStep) || Interlocked.Exchange(ref _fired, 1) != 0) return;
+        if (teacherGate is not null || loseTeacherCopy || !Matches(atGroup, atSlot, atStep) || Interlocked.Exchange(ref _fired, 1) != 0) return;
         if (hang is { } pause)
         {
             Thread.Sleep(pause);
