@@ -379,7 +379,8 @@ public sealed class WorkerActor : ReceiveActor
 /// Test hook: makes the worker of (group, slot) fail once when it starts the given step: throw, or (with
 /// <paramref name="hang"/>) block its thread that long, like a process frozen with SIGSTOP. With
 /// <paramref name="teacherGate"/> it does neither: the teacher forward that worker runs during that step's allreduce
-/// (for the next batch) waits until the gate opens (at most a minute).
+/// (for the next batch) waits until the gate opens (at most a minute). With <paramref name="loseTeacherCopy"/> it
+/// drops the first teacher copy of that step or later sent to it, as if the transfer was lost.
 /// </summary>
 public sealed class FaultInjection(int group, int rank, long step, TimeSpan? hang = null, ManualResetEventSlim? teacherGate = null,
     bool loseTeacherCopy = false)
@@ -389,10 +390,7 @@ public sealed class FaultInjection(int group, int rank, long step, TimeSpan? han
     /// <summary>Whether the fault has happened.</summary>
     public bool Fired => Volatile.Read(ref _fired) != 0;
 
-    /// <summary>
-    /// With loseTeacherCopy: true once, for the first teacher copy of step <c>step</c> or later that this worker is
-    /// sent, as if its transfer was lost on the way.
-    /// </summary>
+    /// <summary>With loseTeacherCopy: true once, for the first teacher copy of the step or later this worker is sent.</summary>
     public bool LosesTeacherCopy(int atGroup, int atSlot, long copyStep) =>
         loseTeacherCopy && atGroup == group && atSlot == rank && copyStep >= step && Interlocked.Exchange(ref _fired, 1) == 0;
 
