@@ -148,6 +148,7 @@ public sealed class GroupActor : ReceiveActor
                 Reconcile("step timeout");
             });
             Receive<Terminated>(t => OnMemberLost(t.ActorRef));
+            Receive<TeacherCopiesMissing>(OnTeacherCopiesMissing);
             CommonHandlers();
         }, "Running");
     }
@@ -262,6 +263,8 @@ public sealed class GroupActor : ReceiveActor
         Receive<RestoreTimedOut>(_ => { });
         Receive<StepTimedOut>(_ => { });
         Receive<WorkerAlive>(_ => { });
+        // Outside Running the plan it was about is gone; the next plan brings the copies (SendPlan).
+        Receive<TeacherCopiesMissing>(_ => { });
     }
 
     private static GroupReconfigure Merge(GroupReconfigure? earlier, GroupReconfigure later) =>
@@ -497,6 +500,16 @@ public sealed class GroupActor : ReceiveActor
         _step = _target;
         _inFlight = null;
         NextStep();
+    }
+
+    private void OnTeacherCopiesMissing(TeacherCopiesMissing missing)
+    {
+        if (!IsMember(missing.Slot) || missing.Generation != _generation[missing.Slot] || missing.Epoch != _epoch ||
+            _inFlight is null || missing.Step != _inFlight.Step)
+            return;
+        foreach (var g in missing.Groups)
+            if (_loaded.TryGetValue(g, out var c) && _inFlight.TeacherSteps.TryGetValue(g, out var step) && c.Step == step)
+                _members[missing.Slot]!.Tell(new LoadTeacher(c), Self);
     }
 
     private void SendTeachersToNewMembers()

@@ -71,6 +71,12 @@ public sealed record WorkerReady(int Slot, int Generation, long ParameterCount, 
 /// <summary>The answer to <see cref="ProbeWorker"/>.</summary>
 public sealed record WorkerAlive(int Slot, int Generation, int Epoch, long AppliedStep) : TrainingMessage;
 
+/// <summary>
+/// A member has held the plan of <paramref name="Step"/> for a quarter of the step timeout without the teacher copies of
+/// <paramref name="Groups"/> it names (a bulk transfer lost or refused on the way): the group sends them again.
+/// </summary>
+public sealed record TeacherCopiesMissing(int Slot, int Generation, int Epoch, long Step, IReadOnlyList<int> Groups) : TrainingMessage;
+
 /// <summary>Validation-set predictions of a model, for churn between retrains.</summary>
 public sealed record PredictionSet(float[] Top1OrProbability, float[] TrueLabelProbability, bool Binary);
 

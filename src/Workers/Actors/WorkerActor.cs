@@ -77,6 +77,7 @@ public sealed class WorkerActor : ReceiveActor
         Receive<StepPlan>(OnStepPlan);
         Receive<AllreduceChunk>(OnChunk);
         Receive<ProbeWorker>(OnProbe);
+        Receive<AskForTeachers>(OnAskForTeachers);
         Receive<ExportState>(OnExportState);
         Receive<RestoreState>(OnRestoreState);
         Receive<StopWorker>(stop =>
@@ -151,6 +152,20 @@ public sealed class WorkerActor : ReceiveActor
         Sender.Tell(new WorkerAlive(_slot, _generation, _epoch, _appliedStep), Self);
     }
 
+    private TimeSpan TeacherRetry => _spec.Failures.StepTimeout / 4;
+
+    private void OnAskForTeachers(AskForTeachers ask)
+    {
+        if (_waitingPlan is not { } waiting || waiting.Step != ask.Step || waiting.Epoch != ask.Epoch) return;
+        var missing = waiting.TeacherSteps.Where(kv => !HasTeacher(kv.Key, kv.Value)).Select(kv => kv.Key).ToArray();
+        if (missing.Length == 0) return;
+        Log.Warning($"worker {_group}/{_slot}: the teacher copies of group(s) [{string.Join(",", missing)}] for step {waiting.Step} " +
+                    $"have not come in {TeacherRetry.TotalSeconds:0.#} s; asking the group again");
+        if (_fault?.LosesTeacherRequests(_group, _slot) != true)
+            Group.Tell(new TeacherCopiesMissing(_slot, _generation, waiting.Epoch, waiting.Step, missing), Self);
+        Timers.StartSingleTimer("teachers", ask, TeacherRetry);
+    }
+
     private void OnLoadTeacher(LoadTeacher load)
     {
         var c = load.Checkpoint;
@@ -159,14 +174,16 @@ public sealed class WorkerActor : ReceiveActor
         if (_waitingPlan is { } waiting && HasTeachers(waiting))
         {
             _waitingPlan = null;
+            Timers.Cancel("teachers");
             OnStepPlan(waiting);
         }
     }
 
-    private bool HasTeachers(StepPlan plan) =>
-        plan.TeacherSteps.All(kv =>
-            (_teachers.Groups.Contains(kv.Key) && _teachers.StepOf(kv.Key) == kv.Value) ||
-            (_pendingTeachers.TryGetValue(kv.Key, out var c) && c.Step == kv.Value));
+    private bool HasTeachers(StepPlan plan) => plan.TeacherSteps.All(kv => HasTeacher(kv.Key, kv.Value));
+
+    private bool HasTeacher(int group, long step) =>
+        (_teachers.Groups.Contains(group) && _teachers.StepOf(group) == step) ||
+        (_pendingTeachers.TryGetValue(group, out var c) && c.Step == step);
 
     private void OnStepPlan(StepPlan plan)
     {
@@ -184,8 +201,10 @@ public sealed class WorkerActor : ReceiveActor
         }
         if (!HasTeachers(plan))
         {
-            // The teacher copies travel on the bulk channel and may arrive after the plan: wait for them.
+            // The teacher copies travel on the bulk channel and may arrive after the plan: wait for them, and ask the
+            // group again if they do not come (a lost transfer), well before the step timeout would regroup.
             _waitingPlan = plan;
+            Timers.StartSingleTimer("teachers", new AskForTeachers(plan.Step, plan.Epoch), TeacherRetry);
             return;
         }
         _stepClock.Restart();
@@ -373,6 +392,9 @@ public sealed class WorkerActor : ReceiveActor
         while (_data.Consumed < _appliedStep) _data.Next();
         Sender.Tell(new WorkerReady(_slot, _generation, _flat.Count, _appliedStep), Self);
     }
+
+    /// <summary>Timer: the plan of this step and epoch still waits for teacher copies.</summary>
+    private sealed record AskForTeachers(long Step, int Epoch);
 }
 
 /// <summary>
@@ -380,15 +402,19 @@ public sealed class WorkerActor : ReceiveActor
 /// <paramref name="hang"/>) block its thread that long, like a process frozen with SIGSTOP. With
 /// <paramref name="teacherGate"/> it does neither: the teacher forward that worker runs during that step's allreduce
 /// (for the next batch) waits until the gate opens (at most a minute). With <paramref name="loseTeacherCopy"/> it
-/// drops the first teacher copy of that step or later sent to it, as if the transfer was lost.
+/// drops the first teacher copy of that step or later sent to it, as if the transfer was lost; with
+/// <paramref name="loseTeacherRequests"/> its requests for missing copies are lost as well.
 /// </summary>
 public sealed class FaultInjection(int group, int rank, long step, TimeSpan? hang = null, ManualResetEventSlim? teacherGate = null,
-    bool loseTeacherCopy = false)
+    bool loseTeacherCopy = false, bool loseTeacherRequests = false)
 {
     private int _fired;
 
     /// <summary>Whether the fault has happened.</summary>
     public bool Fired => Volatile.Read(ref _fired) != 0;
+
+    /// <summary>With loseTeacherRequests: every request of this worker for missing teacher copies is lost.</summary>
+    public bool LosesTeacherRequests(int atGroup, int atSlot) => loseTeacherRequests && atGroup == group && atSlot == rank;
 
     /// <summary>With loseTeacherCopy: true once, for the first teacher copy of the step or later this worker is sent.</summary>
     public bool LosesTeacherCopy(int atGroup, int atSlot, long copyStep) =>

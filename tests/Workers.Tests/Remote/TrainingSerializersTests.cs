@@ -81,6 +81,9 @@ public sealed class TrainingSerializersTests : IDisposable
 
         Assert.Equal(new WorkerReady(1, 4, 1000, 50), Json(new WorkerReady(1, 4, 1000, 50)));
         Assert.Equal(new WorkerAlive(1, 4, 7, 50), Json(new WorkerAlive(1, 4, 7, 50)));
+        var missing = Json(new TeacherCopiesMissing(1, 4, 7, 50, [0, 2]));
+        Assert.Equal((1, 4, 7, 50L), (missing.Slot, missing.Generation, missing.Epoch, missing.Step));
+        Assert.Equal([0, 2], missing.Groups);
         Assert.Equal(new ProbeWorker(7), Json(new ProbeWorker(7)));
         Assert.Equal(new ExportState(5), Json(new ExportState(5)));
         Assert.Equal(new StopWorker("fenced"), Json(new StopWorker("fenced")));
