@@ -61,13 +61,7 @@ internal static class DowningRules
         var stableFor = now - view.StableSince;
         if (stableFor < stableAfter)
             return (null, new DowningDecision.Wait($"reachability changed {stableFor.TotalMilliseconds:F0} ms ago; stable-after is {stableAfter.TotalMilliseconds:F0} ms"));
-        var counted = view.Members
-            .Where(m => m.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Exiting)
-            .Where(m => role is null || m.HasRole(role))
-            .OrderBy(m => m.UpNumber)
-            .ThenBy(m => m.Node, UniqueAddressComparer.Instance)
-            .Select(m => m.Node)
-            .ToList();
+        var counted = Member.OldestFirst(view.Members, role).ToList();
         if (counted.Count == 0) return (null, new DowningDecision.Wait(role is null ? "no Up member to count" : $"no Up member has role '{role}'"));
         return (counted, null);
     }

@@ -15,6 +15,18 @@ public sealed record Member(UniqueAddress Node, MemberStatus Status, ImmutableHa
 
     public bool HasRole(string role) => Roles.Contains(role);
 
+    /// <summary>
+    /// The members that count for age-based decisions (Up, Leaving or Exiting, with <paramref name="role"/> if given),
+    /// oldest first: lowest up-number, then address. Downing and the sharding coordinator's placement both use it.
+    /// </summary>
+    public static IEnumerable<UniqueAddress> OldestFirst(IEnumerable<Member> members, string? role) =>
+        members
+            .Where(m => m.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Exiting)
+            .Where(m => role is null || m.HasRole(role))
+            .OrderBy(m => m.UpNumber)
+            .ThenBy(m => m.Node, UniqueAddressComparer.Instance)
+            .Select(m => m.Node);
+
     /// <exception cref="IllegalMemberTransitionException">When <see cref="MemberStatusTransitions"/> forbids the move.</exception>
     public Member WithStatus(MemberStatus status)
     {

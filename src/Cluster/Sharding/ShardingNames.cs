@@ -27,13 +27,7 @@ internal static class ShardingNames
     /// nodes may briefly disagree; see docs/sharding.md.
     /// </summary>
     public static UniqueAddress? OldestWithRole(CurrentClusterState state, string? role) =>
-        state.Members
-            .Where(m => m.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Exiting)
-            .Where(m => role is null || m.HasRole(role))
-            .OrderBy(m => m.UpNumber)
-            .ThenBy(m => m.Node, UniqueAddressComparer.Instance)
-            .Select(m => m.Node)
-            .FirstOrDefault();
+        Member.OldestFirst(state.Members, role).FirstOrDefault();
 
     /// <summary>A node a region may send to: itself, or a member not down, removed or seen unreachable.</summary>
     public static bool IsUsable(CurrentClusterState state, UniqueAddress self, UniqueAddress node) =>
