@@ -422,7 +422,10 @@ public sealed class FaultInjection(int group, int rank, long step, TimeSpan? han
 
     public void MaybeThrow(int atGroup, int atSlot, long atStep)
     {
-        if (teacherGate is not null || loseTeacherCopy || !Matches(atGroup, atSlot, atStep) || Interlocked.Exchange(ref _fired, 1) != 0) return;
+        // The gate and the lost-transfer modes replace the throw or hang; they never add one.
+        if (teacherGate is not null || loseTeacherCopy || loseTeacherRequests || !Matches(atGroup, atSlot, atStep) ||
+            Interlocked.Exchange(ref _fired, 1) != 0)
+            return;
         if (hang is { } pause)
         {
             Thread.Sleep(pause);
