@@ -2,6 +2,8 @@
 // flat weights, and PyTorch's in-place initialisers (so that a seeded module draws the same
 // numbers from the same generator, in the same order, as Python's reset_parameters).
 #include "shim.h"
+#include "packed_gemm.h"
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -11,7 +13,9 @@ namespace {
 // and two plain loops around one tanh, where at::lstm's cell runs about a dozen small ATen ops per step (gates
 // chunked into strided views, each activated, multiplied and added on its own): at the demo's sizes, dispatch costs
 // as much as the arithmetic. The cell gate needs tanh, not sigmoid: its rows of the projections are doubled (exact
-// in floating point) so that tanh(a) = 2 sigmoid(2a) - 1 comes out of the same sigmoid pass.
+// in floating point) so that tanh(a) = 2 sigmoid(2a) - 1 comes out of the same sigmoid pass. In float32 on a CPU
+// with AVX2/FMA the step GEMM is packed_gemm (packed_gemm.h) over W_hh^T packed once per call, since the recurrent
+// weights stay the same for every step; elsewhere it is at::addmm_out.
 template <typename scalar_t>
 at::Tensor lstm_layer_inference(const at::Tensor& x, at::Tensor& h, at::Tensor& c, const at::Tensor& w_ih,
                                 const at::Tensor& w_hh, const at::Tensor* b_ih, const at::Tensor* b_hh) {
@@ -28,9 +32,20 @@ at::Tensor lstm_layer_inference(const at::Tensor& x, at::Tensor& h, at::Tensor& 
   scalar_t* __restrict cp = c.data_ptr<scalar_t>();
   const scalar_t* __restrict gp = gates.data_ptr<scalar_t>();
   const scalar_t* __restrict tp = tanh_c.data_ptr<scalar_t>();
-  at::Tensor previous = h;
+  bool packed = false;
+  cdt::PackedB whh_packed;
+  if constexpr (std::is_same_v<scalar_t, float>) {
+    packed = cdt::packed_gemm_available();
+    if (packed) whh_packed = cdt::pack_b(whh_t);
+  }
+  at::Tensor previous = packed ? h.contiguous() : h;
   for (int64_t t = 0; t < steps; ++t) {
-    at::addmm_out(gates, xw.narrow(0, t * batch, batch), previous, whh_t);
+    if constexpr (std::is_same_v<scalar_t, float>) {
+      if (packed)
+        cdt::packed_gemm(batch, previous.data_ptr<float>(), hidden, whh_packed, xw.data_ptr<float>() + t * batch * 4 * hidden,
+                         4 * hidden, gates.data_ptr<float>(), 4 * hidden);
+    }
+    if (!packed) at::addmm_out(gates, xw.narrow(0, t * batch, batch), previous, whh_t);
     gates.sigmoid_();
     for (int64_t b = 0; b < batch; ++b) {
       const scalar_t* __restrict g = gp + b * 4 * hidden;  // i, f, g (as sigmoid of 2a), o

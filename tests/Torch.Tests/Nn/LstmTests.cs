@@ -85,11 +85,25 @@ public class LstmTests
     [InlineData(2, false, false, false, 4, ScalarType.Float32)]
     [InlineData(2, true, true, true, 7, ScalarType.Float64)]
     [InlineData(1, false, false, false, 3, ScalarType.Float64)]
-    public void Forward_WithoutAutograd_MatchesAutogradPath(int layers, bool batchFirst, bool bias, bool withState, int steps, ScalarType dtype)
+    public void Forward_WithoutAutograd_MatchesAutogradPath(int layers, bool batchFirst, bool bias, bool withState, int steps, ScalarType dtype) =>
+        AssertInferenceMatchesAutograd(layers, batchFirst, bias, withState, steps, dtype, batch: 3, input: 5, hidden: 7);
+
+    // In float32 the inference loop's step GEMM is the shim's packed AVX2 kernel (packed_gemm.cpp): tiles of up to 6
+    // rows by 16 columns. These sizes cover full and partial row tiles (batch 16 = 6 + 6 + 4, 13 = 6 + 6 + 1, 5) and full
+    // and partial column panels (4 x hidden = 256, 80, 144 = 9 x 16; 4 x 7 = 28 above is one full panel and a partial one).
+    [Theory]
+    [InlineData(16, 24, 64, 6, true)]
+    [InlineData(13, 8, 20, 4, false)]
+    [InlineData(5, 36, 36, 3, true)]
+    [InlineData(1, 3, 16, 7, false)]
+    public void Forward_WithoutAutograd_MatchesAutogradPath_AtKernelTileSizes(int batch, int input, int hidden, int steps, bool withState) =>
+        AssertInferenceMatchesAutograd(layers: 2, batchFirst: true, bias: true, withState, steps, ScalarType.Float32, batch, input, hidden);
+
+    private static void AssertInferenceMatchesAutograd(int layers, bool batchFirst, bool bias, bool withState, int steps, ScalarType dtype,
+        int batch, int input, int hidden)
     {
         using var scope = NewDisposeScope();
         manual_seed(17 + layers + steps);
-        const int batch = 3, input = 5, hidden = 7;
         using var lstm = nn.LSTM(input, hidden, numLayers: layers, batchFirst: batchFirst, bias: bias, dtype: dtype);
         // Larger weights than the default init, so that gates saturate and every nonlinearity is exercised.
         using (no_grad())
