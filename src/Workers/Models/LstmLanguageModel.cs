@@ -9,8 +9,8 @@ namespace ActorCodistill.Workers.Models;
 /// <summary>
 /// The paper's language model (section 3.1): token embedding, stacked LSTM layers each followed by
 /// layer normalisation of its output, and a linear output over the word-piece vocabulary. Layer norm
-/// is applied between layers rather than inside the LSTM cell, so libtorch's fused LSTM kernel still
-/// runs (a per-timestep cell in managed code would cost 32 native calls per layer per batch).
+/// is applied between layers rather than inside the LSTM cell, so each layer is one native call into the
+/// binding's LSTM loop (a per-timestep cell in managed code would cost 32 native calls per layer per batch).
 /// The hidden state of every stream is carried across batches and never reset during training; the
 /// end-of-document token teaches the model to reset itself.
 /// </summary>
