@@ -196,6 +196,10 @@ struct LstmLayerFunction : public torch::autograd::Function<LstmLayerFunction> {
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    // The backward works on raw buffers and records no graph: refuse create_graph (double backward) rather than
+    // return gradients that silently carry no history.
+    TORCH_CHECK(!at::GradMode::is_enabled(),
+                "lstm: the CPU LSTM's backward is not twice differentiable (backward with create_graph=True)");
     const auto s = ctx->get_saved_variables();
     const LayerSaved saved{s[6], s[7], s[8]};
     const bool bias = ctx->saved_data["bias"].toBool();

@@ -166,16 +166,18 @@ public class EmbeddedJobTests
     {
         // Worker 0/1 never gets the first teacher copy sent to it (as when a bulk transfer dies with its connection or
         // a full outbox refuses it). Its group's next plan names that copy, so it waits; after a quarter of the step
-        // timeout it asks the group, which sends the copy again, well before the step would time out.
-        var spec = TinyJobs.Spec(steps: 16) with
+        // timeout it asks the group, which sends the copy again, well before the step would time out. Copies load at
+        // reload boundaries (steps 5, 9, ...): 32 steps leave room for seven, so worker 0/1 is sent one even when
+        // group 1 runs far behind group 0 on a loaded host (with 16 steps a lag of 9 steps left it none).
+        var spec = TinyJobs.Spec(steps: 32) with
         {
             Failures = FailureSpec.Default with { StepTimeout = TimeSpan.FromSeconds(8), ProbeTimeout = TimeSpan.FromSeconds(2) },
         };
         var fault = new FaultInjection(group: 0, rank: 1, step: 1, loseTeacherCopy: true);
         var (_, observer, _) = TinyJobs.Run(spec, fault);
 
-        Assert.True(fault.Fired, "a teacher copy was lost");
-        AssertEveryStepRanWithBothMembers(observer);
+        Assert.True(fault.Fired, "no teacher copy reached worker 0/1 to be lost; events: " + string.Join(" | ", observer.Events));
+        AssertEveryStepRanWithBothMembers(observer, (int)spec.Steps);
         Assert.DoesNotContain(observer.Events, e => e.Contains("step-timeout") || e.Contains("regrouped") || e.Contains("fenced"));
     }
 
@@ -183,24 +185,24 @@ public class EmbeddedJobTests
     public void TeacherCopyAndTheRequestsForItLost_TheStepTimesOutOnce_AndTheRegroupSendsTheCopyAgain()
     {
         // As above, but the member's requests are lost too: the step times out and the probe finds everyone alive. The
-        // retried step must come with the copy again, or it would wait and time out again, forever.
-        var spec = TinyJobs.Spec(steps: 16) with
+        // retried step must come with the copy again, or it would wait and time out again, forever. 32 steps as above.
+        var spec = TinyJobs.Spec(steps: 32) with
         {
             Failures = FailureSpec.Default with { StepTimeout = TimeSpan.FromSeconds(1), ProbeTimeout = TimeSpan.FromSeconds(2) },
         };
         var fault = new FaultInjection(group: 0, rank: 1, step: 1, loseTeacherCopy: true, loseTeacherRequests: true);
         var (_, observer, _) = TinyJobs.Run(spec, fault);
 
-        Assert.True(fault.Fired, "a teacher copy was lost");
-        AssertEveryStepRanWithBothMembers(observer);
+        Assert.True(fault.Fired, "no teacher copy reached worker 0/1 to be lost; events: " + string.Join(" | ", observer.Events));
+        AssertEveryStepRanWithBothMembers(observer, (int)spec.Steps);
         Assert.Single(observer.Events, e => e.StartsWith("0@", StringComparison.Ordinal) && e.Contains("took longer than step-timeout"));
         Assert.DoesNotContain(observer.Events, e => e.Contains("fenced"));
     }
 
-    private static void AssertEveryStepRanWithBothMembers(CapturingObserver observer)
+    private static void AssertEveryStepRanWithBothMembers(CapturingObserver observer, int steps)
     {
         var group0 = observer.Steps.Where(s => s.Group == 0).ToList();
-        Assert.Equal(Enumerable.Range(1, 16).Select(i => (long)i), group0.Select(s => s.Step));
+        Assert.Equal(Enumerable.Range(1, steps).Select(i => (long)i), group0.Select(s => s.Step));
         Assert.All(group0, s => Assert.Equal(2, s.Members));
         Assert.True(group0.Last().DistillOn, "distillation ran after the copy came again");
     }
