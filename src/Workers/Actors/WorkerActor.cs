@@ -152,7 +152,7 @@ public sealed class WorkerActor : ReceiveActor
         Sender.Tell(new WorkerAlive(_slot, _generation, _epoch, _appliedStep), Self);
     }
 
-    private TimeSpan TeacherRetry => _spec.Failures.StepTimeout / 4;
+    private TimeSpan TeacherRetry => _spec.Failures.EffectiveTeacherRetry;
 
     private void OnAskForTeachers(AskForTeachers ask)
     {

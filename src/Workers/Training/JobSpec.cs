@@ -86,9 +86,16 @@ public sealed record JobSpec(
 /// answer within <paramref name="ProbeTimeout"/> is treated as failed and fenced; every
 /// <paramref name="CheckpointInterval"/> steps the group keeps rank 0's full state for recovery.
 /// </summary>
-public sealed record FailureSpec(int MinWorkersPerGroup, TimeSpan StepTimeout, TimeSpan ProbeTimeout, long CheckpointInterval, int MaxWorkerFailures)
+public sealed record FailureSpec(int MinWorkersPerGroup, TimeSpan StepTimeout, TimeSpan ProbeTimeout, long CheckpointInterval, int MaxWorkerFailures,
+    TimeSpan? TeacherRetryInterval = null)
 {
     public static FailureSpec Default { get; } = new(1, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(5), 50, 20);
+
+    /// <summary>
+    /// How long a member holding a plan waits for the teacher copies it names before asking its group again, and then
+    /// between asks: <c>teacher-retry-interval</c>, or a quarter of the step timeout when that key is not set.
+    /// </summary>
+    public TimeSpan EffectiveTeacherRetry => TeacherRetryInterval ?? StepTimeout / 4;
 
     public void Validate(int workersPerGroup)
     {
@@ -98,5 +105,8 @@ public sealed record FailureSpec(int MinWorkersPerGroup, TimeSpan StepTimeout, T
         if (ProbeTimeout <= TimeSpan.Zero) throw new ArgumentException($"training.failures.probe-timeout must be > 0, got {ProbeTimeout}");
         if (CheckpointInterval < 1) throw new ArgumentException($"training.failures.checkpoint-interval must be >= 1 step, got {CheckpointInterval}");
         if (MaxWorkerFailures < 0) throw new ArgumentException($"training.failures.max-worker-failures must be >= 0, got {MaxWorkerFailures}");
+        if (TeacherRetryInterval is { } retry && (retry <= TimeSpan.Zero || retry >= StepTimeout))
+            throw new ArgumentException(
+                $"training.failures.teacher-retry-interval must be > 0 and shorter than step-timeout ({StepTimeout}), got {retry}: a member asks for a missing teacher copy before its step would time out");
     }
 }

@@ -64,5 +64,6 @@ public static class JobSpecReader
         f.GetDuration("step-timeout", TimeSpan.FromMilliseconds(1)),
         f.GetDuration("probe-timeout", TimeSpan.FromMilliseconds(1)),
         f.GetLong("checkpoint-interval", 1),
-        f.GetInt("max-worker-failures", 0));
+        f.GetInt("max-worker-failures", 0),
+        f.Exists("teacher-retry-interval") ? f.GetDuration("teacher-retry-interval", TimeSpan.FromMilliseconds(1)) : null);
 }

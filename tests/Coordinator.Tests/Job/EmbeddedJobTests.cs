@@ -168,10 +168,14 @@ public class EmbeddedJobTests
         // a full outbox refuses it). Its group's next plan names that copy, so it waits; after a quarter of the step
         // timeout it asks the group, which sends the copy again, well before the step would time out. Copies load at
         // reload boundaries (steps 5, 9, ...): 32 steps leave room for seven, so worker 0/1 is sent one even when
-        // group 1 runs far behind group 0 on a loaded host (with 16 steps a lag of 9 steps left it none).
+        // group 1 runs far behind group 0 on a loaded host (with 16 steps a lag of 9 steps left it none). The member
+        // asks after teacher-retry-interval (here 500 ms; by default a quarter of the step timeout).
         var spec = TinyJobs.Spec(steps: 32) with
         {
-            Failures = FailureSpec.Default with { StepTimeout = TimeSpan.FromSeconds(8), ProbeTimeout = TimeSpan.FromSeconds(2) },
+            Failures = FailureSpec.Default with
+            {
+                StepTimeout = TimeSpan.FromSeconds(8), ProbeTimeout = TimeSpan.FromSeconds(2), TeacherRetryInterval = TimeSpan.FromMilliseconds(500),
+            },
         };
         var fault = new FaultInjection(group: 0, rank: 1, step: 1, loseTeacherCopy: true);
         var (_, observer, _) = TinyJobs.Run(spec, fault);

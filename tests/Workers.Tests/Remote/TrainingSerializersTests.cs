@@ -99,7 +99,7 @@ public sealed class TrainingSerializersTests : IDisposable
             new LmModelSpec(320, 16, 32, 2, true, 0), new CtrModelSpec(64, 4, [8, 4]),
             new DataSpec("criteo", "/data/x.tsv", "", 0.1, "disjoint", 300, "/tmp/bpe.txt", 64, 8, 4), 1, 2)
         {
-            Failures = new FailureSpec(2, TimeSpan.FromSeconds(7), TimeSpan.FromMilliseconds(1500), 25, 3),
+            Failures = new FailureSpec(2, TimeSpan.FromSeconds(7), TimeSpan.FromMilliseconds(1500), 25, 3, TimeSpan.FromMilliseconds(1250)),
             AllreduceSegmentKiB = 96,
         };
         var group = Ref("group");
