@@ -16,7 +16,6 @@
 // once per call; elsewhere at::addmm_out / at::mm_out.
 #include "shim.h"
 #include "packed_gemm.h"
-#include <type_traits>
 #include <vector>
 
 namespace {
@@ -28,14 +27,11 @@ using torch::autograd::variable_list;
 class StepGemm {
  public:
   explicit StepGemm(at::Tensor b) : b_(b.contiguous()) {
-    if (b_.scalar_type() == at::kFloat && cdt::packed_gemm_available()) {
-      packed_ = cdt::pack_b(b_);
-      use_packed_ = true;
-    }
+    if (b_.scalar_type() == at::kFloat && cdt::packed_gemm_available()) packed_ = cdt::pack_b(b_);
   }
 
   void run(const at::Tensor& a, const at::Tensor& c_in, at::Tensor& out) const {
-    if (!use_packed_) {
+    if (!packed_.panels.defined()) {
       if (c_in.defined()) at::addmm_out(out, c_in, a, b_);
       else at::mm_out(out, a, b_);
       return;
@@ -48,8 +44,7 @@ class StepGemm {
 
  private:
   at::Tensor b_;
-  cdt::PackedB packed_;
-  bool use_packed_ = false;
+  cdt::PackedB packed_;  // panels undefined: OpenBLAS through ATen
 };
 
 // What a training forward keeps for its backward pass, per step: the activated gates (i, f, tanh g, o), c and tanh c.

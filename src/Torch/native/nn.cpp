@@ -1,8 +1,7 @@
 // torch.nn pieces that have no single functional op on the managed side (the LSTM lives in lstm.cpp): PyTorch's
-// in-place initialisers (so that a seeded module draws the same
-// numbers from the same generator, in the same order, as Python's reset_parameters).
+// in-place initialisers (so that a seeded module draws the same numbers from the same generator, in the same order,
+// as Python's reset_parameters).
 #include "shim.h"
-#include <vector>
 
 // In-place initialisers, run without recording autograd history (they act on leaves).
 CDT_API int cdt_nn_init_uniform_(void* tensor, double low, double high) {
