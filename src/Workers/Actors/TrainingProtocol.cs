@@ -72,8 +72,9 @@ public sealed record WorkerReady(int Slot, int Generation, long ParameterCount, 
 public sealed record WorkerAlive(int Slot, int Generation, int Epoch, long AppliedStep) : TrainingMessage;
 
 /// <summary>
-/// A member has held the plan of <paramref name="Step"/> for a quarter of the step timeout without the teacher copies of
-/// <paramref name="Groups"/> it names (a bulk transfer lost or refused on the way): the group sends them again.
+/// A member has held the plan of <paramref name="Step"/> for <c>training.failures.teacher-retry-interval</c> (by default a
+/// quarter of the step timeout) without the teacher copies of <paramref name="Groups"/> it names (a bulk transfer lost or
+/// refused on the way): the group sends them again.
 /// </summary>
 public sealed record TeacherCopiesMissing(int Slot, int Generation, int Epoch, long Step, IReadOnlyList<int> Groups) : TrainingMessage;
 
