@@ -122,7 +122,10 @@ public class LstmTests
         var wh = randn(new long[] { layers, batch, hidden }, dtype);
         var wc = randn(new long[] { layers, batch, hidden }, dtype);
         Tensor Loss(Tensor y, Tensor h, Tensor c) => (y * wy).sum() + (h * wh).sum() + (c * wc).sum();
-        var tol = dtype == ScalarType.Float64 ? 1e-11 : 2e-5;
+        // Outputs and state as tight as the inference loop was held to against at::lstm; gradients sum over steps and
+        // the batch, so they get a looser bound, relative to each gradient's scale.
+        var tol = dtype == ScalarType.Float64 ? 1e-12 : 2e-6;
+        var gradTol = dtype == ScalarType.Float64 ? 1e-11 : 2e-5;
 
         var (expected, (expectedH, expectedC)) = ReferenceLstm(lstm, x, state, layers, batchFirst, hidden);
         Loss(expected, expectedH, expectedC).backward();
@@ -140,9 +143,8 @@ public class LstmTests
         Assert.Equal(expectedGrads.Keys, actualGrads.Keys);
         foreach (var (name, g) in expectedGrads)
         {
-            // Gradients sum over steps and the batch: relative to the tensor's scale.
             var scale = Math.Max(1.0, g.Max(Math.Abs));
-            AssertClose(g, actualGrads[name], tol, tol * scale, "grad " + name);
+            AssertClose(g, actualGrads[name], gradTol, gradTol * scale, "grad " + name);
         }
 
         Tensor inferred, inferredH, inferredC;
