@@ -53,4 +53,10 @@ internal static partial class NativeMethods
 
     [LibraryImport(Lib)]
     internal static partial int cdt_manual_seed(long seed);
+
+    [LibraryImport(Lib)]
+    internal static partial int cdt_host_cache_configure(long capBytes);
+
+    [LibraryImport(Lib)]
+    internal static partial int cdt_host_cache_stats(out int installed, out long cached, out long cap, out long hits, out long misses, out long live);
 }

@@ -13,6 +13,9 @@ public class ThreadsTests
         Assert.Contains("libtorch_cpu", line);
         Assert.Contains("torch threads 1", line);
         Assert.Contains("OMP_WAIT_POLICY=", line);
+        Assert.Contains("host cache cap 1024 MiB", line);
+        Assert.True(host_cache_stats().Installed);
+        Assert.Equal(DefaultHostCacheBytes, host_cache_stats().CapBytes);
         Assert.Equal(1, get_num_threads());
         // Debian's libtorch links OpenBLAS: the shim must find its thread setter.
         Assert.Contains("BLAS threads 1 (OpenBLAS)", line);
