@@ -46,9 +46,14 @@ public sealed class GroupActor : ReceiveActor
     private GroupReconfigure? _pendingChange;
     private string? _releaseNode;
 
-    // Newest checkpoint received from each teacher group, and the ones the members currently hold.
+    // Newest checkpoint received from each teacher group, and the ones the members currently hold. With
+    // reload-mode exact, every copy newer than the loaded one is kept by step (a teacher group runs at most about one
+    // reload interval ahead, since it waits for this group's copies at its own boundaries), and the step of the
+    // boundary whose copies have not all arrived yet (0: not waiting).
     private readonly Dictionary<int, TeacherCheckpoint> _arrived = new();
     private readonly Dictionary<int, TeacherCheckpoint> _loaded = new();
+    private readonly Dictionary<int, SortedDictionary<long, TeacherCheckpoint>> _kept = new();
+    private long _awaitingCopiesFor;
     private long _lastPublished;
 
     private int _epoch;
@@ -149,6 +154,15 @@ public sealed class GroupActor : ReceiveActor
             });
             Receive<Terminated>(t => OnMemberLost(t.ActorRef));
             Receive<TeacherCopiesMissing>(OnTeacherCopiesMissing);
+            Receive<ExactCopiesTimedOut>(timeout =>
+            {
+                if (timeout.Step != _awaitingCopiesFor || timeout.Step != _step || timeout.Epoch != _epoch || _inFlight is not null) return;
+                Report($"the teacher copies of step {_step - 1} from group(s) [{string.Join(",", ExactCopiesMissing())}] have not come " +
+                       $"within step-timeout {_failures.StepTimeout.TotalSeconds:0.#}s; loading the newest copies instead " +
+                       "(reload-mode exact: this run is no longer reproducible)");
+                _awaitingCopiesFor = 0;
+                BeginStep();
+            });
             CommonHandlers();
         }, "Running");
     }
@@ -236,6 +250,18 @@ public sealed class GroupActor : ReceiveActor
         {
             var c = arrived.Checkpoint;
             if (!_arrived.TryGetValue(c.Group, out var old) || old.Step < c.Step) _arrived[c.Group] = c;
+            if (_spec.ReloadMode != ReloadMode.Exact) return;
+            if (!_loaded.TryGetValue(c.Group, out var held) || held.Step < c.Step)
+            {
+                if (!_kept.TryGetValue(c.Group, out var kept)) _kept[c.Group] = kept = new SortedDictionary<long, TeacherCheckpoint>();
+                kept[c.Step] = c;
+            }
+            if (_phase == Phase.Running && _inFlight is null && _awaitingCopiesFor == _step && ExactCopiesMissing().Count == 0)
+            {
+                Timers.Cancel("copies");
+                _awaitingCopiesFor = 0;
+                BeginStep();
+            }
         });
         Receive<CheckpointExported>(exported =>
         {
@@ -556,19 +582,51 @@ public sealed class GroupActor : ReceiveActor
         }
         _step++;
         ApplyPendingChange();
+        _awaitingCopiesFor = 0;
+        if (ExactCopiesMissing().Count > 0)
+        {
+            // reload-mode exact: the boundary waits for the copies its teacher groups took after the step before it.
+            _awaitingCopiesFor = _step;
+            Timers.StartSingleTimer("copies", new ExactCopiesTimedOut(_step, _epoch), _failures.StepTimeout);
+            return;
+        }
+        BeginStep();
+    }
 
-        // Reload boundary: after every reload-interval steps, the members swap in the newest copies.
+    // A distillation job's exact boundary after the first export (step s with (s-1) % K == 0 and s > K): the teacher
+    // groups whose copy of step s - 1 has not arrived. Empty in reload-mode newest, and after a resume (the members
+    // hold no copies then; they load the first that arrives, as in newest mode).
+    private List<int> ExactCopiesMissing()
+    {
+        if (_spec.ReloadMode != ReloadMode.Exact || _spec.Baseline || _spec.Groups < 2 || _resumedAt > 0 ||
+            _step <= _reloadInterval || (_step - 1) % _reloadInterval != 0)
+            return [];
+        return _teacherGroups.Where(g => !(_kept.TryGetValue(g, out var kept) && kept.ContainsKey(_step - 1)) &&
+                                         !(_loaded.TryGetValue(g, out var held) && held.Step == _step - 1)).ToList();
+    }
+
+    private void BeginStep()
+    {
+        // Reload boundary: after every reload-interval steps, the members swap in the newest copies (reload-mode exact:
+        // the copies of the step before the boundary, or the newest when they did not come in time).
         // After a resume the members hold no copies: load at the first step one has arrived, not at the next boundary.
         var boundary = (_step - 1) % _reloadInterval == 0 || (_loaded.Count == 0 && _resumedAt > 0);
         if (boundary)
             foreach (var g in _teacherGroups)
-                if (_arrived.TryGetValue(g, out var c) && (!_loaded.TryGetValue(g, out var held) || held.Step < c.Step))
+            {
+                var c = _kept.TryGetValue(g, out var kept) && kept.TryGetValue(_step - 1, out var exact) ? exact
+                    : _arrived.GetValueOrDefault(g);
+                if (c is not null && (!_loaded.TryGetValue(g, out var held) || held.Step < c.Step))
                 {
                     _loaded[g] = c;
                     foreach (var s in _ringSlots) _members[s]!.Tell(new LoadTeacher(c), Self);
                 }
+                if (kept is not null && _loaded.TryGetValue(g, out var now))
+                    foreach (var old in kept.Keys.Where(step => step <= now.Step).ToList()) kept.Remove(old);
+            }
         if (_loaded.Count > 0) _resumedAt = 0;
         foreach (var g in _loaded.Keys.Where(g => !_teacherGroups.Contains(g)).ToList()) _loaded.Remove(g);
+        foreach (var g in _kept.Keys.Where(g => !_teacherGroups.Contains(g)).ToList()) _kept.Remove(g);
 
         var distillOn = _spec.DistillActiveAt(_step) && _loaded.Count > 0 && _distill.Weight != 0;
         _inFlight = new StepPlan(_step, _epoch, distillOn, _distill, _loaded.ToDictionary(kv => kv.Key, kv => kv.Value.Step),
@@ -689,6 +747,8 @@ public sealed class GroupActor : ReceiveActor
     }
 
     private sealed record StepTimedOut(long Step, int Epoch);
+
+    private sealed record ExactCopiesTimedOut(long Step, int Epoch);
 
     private sealed record ProbeTimedOut(int Epoch);
 

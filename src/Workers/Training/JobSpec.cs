@@ -1,5 +1,8 @@
 namespace ActorCodistill.Workers.Training;
 
+/// <summary>Which teacher copies a group loads at a reload boundary (see <see cref="JobSpec.ReloadMode"/>).</summary>
+public enum ReloadMode { Newest, Exact }
+
 /// <summary>How the distillation term is formed and weighted.</summary>
 public sealed record DistillSpec(DistillLoss Loss, double Weight, double Temperature)
 {
@@ -60,6 +63,13 @@ public sealed record JobSpec(
     /// what is computed: the sums are the same bits either way.
     /// </summary>
     public int AllreduceSegmentKiB { get; init; } = 1024;
+
+    /// <summary>
+    /// Which teacher copies a group loads at its reload boundaries (<c>training.reload-mode</c>): the newest that has
+    /// arrived (the default; groups never wait for each other), or exactly the copy each teacher group took after the
+    /// step before the boundary, waiting for it, so a run is reproducible bit for bit.
+    /// </summary>
+    public ReloadMode ReloadMode { get; init; } = ReloadMode.Newest;
 
     /// <summary>Distillation is on for this step (the step about to run, counted from 1).</summary>
     public bool DistillActiveAt(long step) => !Baseline && step > BurnInSteps && Groups > 1;

@@ -66,6 +66,58 @@ public class EmbeddedJobTests
     }
 
     [Fact]
+    public void ExactReloads_AGroupHeldUpInOneRun_BothRunsGiveTheSameBits_AndNewestModeDoesNot()
+    {
+        // reload-mode exact: at boundary s a group loads the copy its teacher group took after step s - 1, waiting for
+        // it. So holding group 1 up for 1.5 s in one run changes no bit of any loss; in newest mode the same hold-up
+        // lets group 0 run ahead, and group 1 then loads whatever copy is newest.
+        var spec = TinyJobs.Spec(steps: 28, reload: 4) with { ReloadMode = ReloadMode.Exact };
+        var holdUp = () => new FaultInjection(group: 1, rank: 0, step: 9, hang: TimeSpan.FromSeconds(1.5));
+        var steady = TinyJobs.Run(spec).Observer;
+        var heldUp = TinyJobs.Run(spec, holdUp()).Observer;
+
+        static List<(int, long, double, double, double?, string)> Trace(CapturingObserver o) =>
+            o.Steps.OrderBy(s => (s.Group, s.Step))
+                .Select(s => (s.Group, s.Step, s.Losses.Loss, s.Losses.DistillLoss, s.ValidationLoss,
+                    string.Join(",", s.TeacherAges.OrderBy(a => a.Key).Select(a => $"{a.Key}:{a.Value}"))))
+                .ToList();
+        Assert.Equal(56, steady.Steps.Count);
+        Assert.Equal(Trace(steady), Trace(heldUp));
+        // The ages show which copies were used: from step K + 1 on, the copy of the step before the last boundary.
+        foreach (var s in steady.Steps.Where(s => s.Step > spec.ReloadInterval))
+            Assert.Equal((s.Step - 1) % spec.ReloadInterval + 1, s.TeacherAges[1 - s.Group]);
+        Assert.DoesNotContain(heldUp.Events, e => e.Contains("no longer reproducible"));
+
+        var newest = TinyJobs.Run(spec with { ReloadMode = ReloadMode.Newest }, holdUp()).Observer;
+        Assert.Contains(newest.Steps, s => s.Step > spec.ReloadInterval && s.TeacherAges.TryGetValue(1 - s.Group, out var age) &&
+                                           age != (s.Step - 1) % spec.ReloadInterval + 1);
+    }
+
+    [Fact]
+    public void ExactReloads_ACopyThatDoesNotCome_FallsBackToTheNewestAfterTheStepTimeout_WithAWarning()
+    {
+        // A worker of group 0 hangs in step 7 for 6 s: group 0 regroups without it after the step and probe timeouts
+        // (2 s each), so its copy of step 8 comes about 4 s late. Group 1 waits for it at boundary 9 for one step
+        // timeout, then goes on with the newest copy it holds (step 4) and says the run is no longer reproducible.
+        var spec = TinyJobs.Spec(steps: 16, reload: 4) with
+        {
+            ReloadMode = ReloadMode.Exact,
+            Failures = FailureSpec.Default with { StepTimeout = TimeSpan.FromSeconds(2), ProbeTimeout = TimeSpan.FromSeconds(2) },
+        };
+        var (_, observer, _) = TinyJobs.Run(spec, new FaultInjection(group: 0, rank: 0, step: 7, hang: TimeSpan.FromSeconds(6)));
+
+        Assert.Equal(32, observer.Steps.Count);
+        Assert.All(observer.Steps, s => Assert.True(double.IsFinite(s.Losses.Loss)));
+        Assert.Contains(observer.Events, e => e.StartsWith("1@9: the teacher copies of step 8 from group(s) [0]", StringComparison.Ordinal) &&
+                                              e.Contains("no longer reproducible"));
+        // Group 1's step 9 used the copy of step 4 (age 5). Group 0, the late one, found group 1's copies waiting at
+        // every boundary, so its ages stay exact.
+        Assert.Equal(5, observer.Steps.Single(s => s.Group == 1 && s.Step == 9).TeacherAges[0]);
+        foreach (var s in observer.Steps.Where(s => s.Group == 0 && s.Step > spec.ReloadInterval))
+            Assert.Equal((s.Step - 1) % spec.ReloadInterval + 1, s.TeacherAges[1]);
+    }
+
+    [Fact]
     public void CtrTask_OnSyntheticCriteoData_CodistillsAndLearns()
     {
         var folder = Path.Combine(Path.GetTempPath(), "codistill-ctr-test");
