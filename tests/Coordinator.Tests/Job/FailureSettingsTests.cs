@@ -7,8 +7,7 @@ namespace ActorCodistill.Coordinator.Tests.Job;
 [Trait("Category", "Unit")]
 public class FailureSettingsTests
 {
-    private static JobSpec Read(params string[] overrides) =>
-        JobSpecReader.Read(new SettingsReader(ConfigLoader.Load(null, ConfigLoader.ParseOverrides(overrides).ToDictionary(kv => kv.Key, kv => kv.Value))));
+    private static JobSpec Read(params string[] overrides) => TrainingSettings.Read(overrides);
 
     [Fact]
     public void TeacherRetryInterval_NotSet_IsAQuarterOfTheStepTimeout()

@@ -1,4 +1,3 @@
-using ActorCodistill.Cluster.Configuration;
 using ActorCodistill.Workers.Training;
 
 namespace ActorCodistill.Coordinator.Tests.Job;
@@ -7,22 +6,19 @@ namespace ActorCodistill.Coordinator.Tests.Job;
 [Trait("Category", "Unit")]
 public class ReloadModeSettingsTests
 {
-    private static JobSpec Read(params string[] overrides) =>
-        JobSpecReader.Read(new SettingsReader(ConfigLoader.Load(null, ConfigLoader.ParseOverrides(overrides).ToDictionary(kv => kv.Key, kv => kv.Value))));
-
     [Fact]
-    public void NotSet_IsNewest() => Assert.Equal(ReloadMode.Newest, Read().ReloadMode);
+    public void NotSet_IsNewest() => Assert.Equal(ReloadMode.Newest, TrainingSettings.Read().ReloadMode);
 
     [Theory]
     [InlineData("exact", ReloadMode.Exact)]
     [InlineData("newest", ReloadMode.Newest)]
     public void Set_IsUsedAsGiven(string value, ReloadMode expected) =>
-        Assert.Equal(expected, Read($"training.reload-mode={value}").ReloadMode);
+        Assert.Equal(expected, TrainingSettings.Read($"training.reload-mode={value}").ReloadMode);
 
     [Fact]
     public void UnknownValue_IsRejectedNamingTheKey()
     {
-        var e = Assert.ThrowsAny<Exception>(() => Read("training.reload-mode=latest"));
+        var e = Assert.ThrowsAny<Exception>(() => TrainingSettings.Read("training.reload-mode=latest"));
         Assert.Contains("training.reload-mode", e.Message);
     }
 }
