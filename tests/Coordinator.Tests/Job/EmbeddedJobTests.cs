@@ -85,13 +85,16 @@ public class EmbeddedJobTests
         Assert.Equal(Trace(steady), Trace(heldUp));
         // The ages show which copies were used: from step K + 1 on, the copy of the step before the last boundary.
         foreach (var s in steady.Steps.Where(s => s.Step > spec.ReloadInterval))
-            Assert.Equal((s.Step - 1) % spec.ReloadInterval + 1, s.TeacherAges[1 - s.Group]);
+            Assert.Equal(ExactAge(s.Step, spec.ReloadInterval), s.TeacherAges[1 - s.Group]);
         Assert.DoesNotContain(heldUp.Events, e => e.Contains("no longer reproducible"));
 
         var newest = TinyJobs.Run(spec with { ReloadMode = ReloadMode.Newest }, holdUp()).Observer;
         Assert.Contains(newest.Steps, s => s.Step > spec.ReloadInterval && s.TeacherAges.TryGetValue(1 - s.Group, out var age) &&
-                                           age != (s.Step - 1) % spec.ReloadInterval + 1);
+                                           age != ExactAge(s.Step, spec.ReloadInterval));
     }
+
+    // With exact copies, step s (s > K) uses the copy taken at step s - 1 - (s - 1) % K (the step before its boundary).
+    private static long ExactAge(long step, long reloadInterval) => (step - 1) % reloadInterval + 1;
 
     [Fact]
     public void ExactReloads_ACopyThatDoesNotCome_FallsBackToTheNewestAfterTheStepTimeout_WithAWarning()
@@ -114,7 +117,7 @@ public class EmbeddedJobTests
         // every boundary, so its ages stay exact.
         Assert.Equal(5, observer.Steps.Single(s => s.Group == 1 && s.Step == 9).TeacherAges[0]);
         foreach (var s in observer.Steps.Where(s => s.Group == 0 && s.Step > spec.ReloadInterval))
-            Assert.Equal((s.Step - 1) % spec.ReloadInterval + 1, s.TeacherAges[1]);
+            Assert.Equal(ExactAge(s.Step, spec.ReloadInterval), s.TeacherAges[1]);
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using static ActorCodistill.Torch.torch;
 
-namespace ActorCodistill.Torch.Tests.Tensors;
+namespace ActorCodistill.Torch.Tests.Memory;
 
 // The caching CPU allocator (src/Torch/native/host_allocator.cpp). Tests in this assembly run one at a time
 // (TestParallelism.cs), so the process-wide counters move only with what each test does.
