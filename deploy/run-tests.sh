@@ -20,4 +20,12 @@ awk '$1 == "Passed:"  && NF == 2 { p += $2 }
      $1 == "Failed:"  && NF == 2 { f += $2 }
      $1 == "Skipped:" && NF == 2 { s += $2 }
      END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+# Failures again at the very end (CI shows only the tail of a long log): each "Failed <test>" line with the
+# first lines of its message and stack, up to the next test's line.
+if [ "$status" -ne 0 ]; then
+    awk '/^  (Passed|Failed|Skipped) / { show = ($1 == "Failed"); n = 0 }
+         /^\[xUnit.net .*\] *Finished:/ { show = 0 }
+         show && n++ < 30 { print }' "$log"
+    echo "tests: failed (full log: $log)"
+fi
 exit "$status"

@@ -46,6 +46,10 @@ public class HostMemoryTests
         // Sizes on both sides of the 64 KiB floor, repeating so that freed blocks are handed out again.
         int[] sizes = [1000, 16_000, 16_384, 40_000, 262_144, 300_000, 1_048_576];
         var live = new List<(Tensor Tensor, float Mark)>();
+        // Tensors that earlier tests left to the finalizer would otherwise free their blocks on the finalizer thread
+        // in the middle of this test and move the process-wide live count under it.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
         var baseline = host_cache_stats();
         for (var op = 0; op < 400; op++)
         {
