@@ -37,7 +37,7 @@ public static class TrainCommand
         var spec = JobSpecReader.Read(root, options.Baseline);
         var printEvery = root.GetLong("training.print-every", 1);
 
-        console.WriteLine(torch.InitializeAndDescribe(spec.TorchThreads, spec.BlasThreads));
+        console.WriteLine(torch.InitializeAndDescribe(spec.TorchThreads, spec.BlasThreads, spec.HostCacheBytes));
         console.WriteLine($"job: {spec.Task}, {spec.Groups} groups x {spec.WorkersPerGroup} workers, {spec.Steps} steps, " +
                           (spec.Baseline
                               ? "baseline (no distillation)"
@@ -56,6 +56,7 @@ public static class TrainCommand
                 ["torch-intra-op"] = spec.TorchThreads.ToString(CultureInfo.InvariantCulture),
                 ["blas"] = spec.BlasThreads.ToString(CultureInfo.InvariantCulture),
                 ["omp-wait-policy"] = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "(unset)",
+                ["host-cache-bytes"] = spec.HostCacheBytes.ToString(CultureInfo.InvariantCulture),
             });
 
         using var recorder = new RunRecorder(spec, runDirectory, info, console, printEvery);

@@ -59,8 +59,8 @@ public sealed class WorkerHostActor : ReceiveActor
         }
         if (!_threadsSet)
         {
-            // Thread pools are per process: the first job's settings hold for every worker of this node.
-            Log.Info(torch.InitializeAndDescribe(spawn.Spec.TorchThreads, spawn.Spec.BlasThreads));
+            // Thread pools and the host cache are per process: the first job's settings hold for every worker of this node.
+            Log.Info(torch.InitializeAndDescribe(spawn.Spec.TorchThreads, spawn.Spec.BlasThreads, spawn.Spec.HostCacheBytes));
             _threadsSet = true;
         }
         var name = $"g{spawn.Group}-s{spawn.Slot}-n{spawn.Generation}-{spawn.Device.Replace(':', '-')}";

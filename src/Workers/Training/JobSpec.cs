@@ -71,6 +71,13 @@ public sealed record JobSpec(
     /// </summary>
     public ReloadMode ReloadMode { get; init; } = ReloadMode.Newest;
 
+    /// <summary>
+    /// Cap in bytes on the idle CPU tensor memory each training process keeps for reuse (<c>memory.host-cache</c>,
+    /// <see cref="ActorCodistill.Torch.torch.set_host_cache"/>); 0 = no cache. Like the thread counts, a process setting,
+    /// not part of what is computed.
+    /// </summary>
+    public long HostCacheBytes { get; init; } = ActorCodistill.Torch.torch.DefaultHostCacheBytes;
+
     /// <summary>Distillation is on for this step (the step about to run, counted from 1).</summary>
     public bool DistillActiveAt(long step) => !Baseline && step > BurnInSteps && Groups > 1;
 
@@ -87,6 +94,7 @@ public sealed record JobSpec(
         if (!Baseline) Training.Topology.Validate(Topology, Groups);
         Failures.Validate(WorkersPerGroup);
         if (AllreduceSegmentKiB < 0) throw new ArgumentException($"training.allreduce-segment-kib must be >= 0, got {AllreduceSegmentKiB}");
+        if (HostCacheBytes < 0) throw new ArgumentException($"memory.host-cache must be >= 0 bytes, got {HostCacheBytes}");
     }
 }
 

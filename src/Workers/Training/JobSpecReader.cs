@@ -55,6 +55,7 @@ public static class JobSpecReader
             Failures = ReadFailures(t.At("failures")),
             AllreduceSegmentKiB = t.GetInt("allreduce-segment-kib", 0, 1 << 20),
             ReloadMode = t.GetOneOf("reload-mode", "newest", "exact") == "exact" ? ReloadMode.Exact : ReloadMode.Newest,
+            HostCacheBytes = root.At("memory").GetSize("host-cache"),
         };
         spec.Validate();
         return spec;

@@ -102,6 +102,7 @@ public sealed class TrainingSerializersTests : IDisposable
             Failures = new FailureSpec(2, TimeSpan.FromSeconds(7), TimeSpan.FromMilliseconds(1500), 25, 3, TimeSpan.FromMilliseconds(1250)),
             AllreduceSegmentKiB = 96,
             ReloadMode = ReloadMode.Exact,
+            HostCacheBytes = 384L << 20,
         };
         var group = Ref("group");
         var back = Json(new SpawnWorker(spec, 1, 0, 3, "cpu:0", group));
@@ -109,6 +110,7 @@ public sealed class TrainingSerializersTests : IDisposable
         Assert.Equal(spec.Failures, back.Spec.Failures);
         Assert.Equal(96, back.Spec.AllreduceSegmentKiB);
         Assert.Equal(ReloadMode.Exact, back.Spec.ReloadMode);
+        Assert.Equal(384L << 20, back.Spec.HostCacheBytes);
         Assert.Equal([8, 4], back.Spec.Ctr.Hidden);
         Assert.Equal(spec with { Ctr = back.Spec.Ctr }, back.Spec);
     }
