@@ -71,10 +71,12 @@ public static class Program
         var ctlSeed = new Option<string>("--seed") { Description = "HOST:PORT of the seed", Required = true };
         var ctlTimeout = new Option<int>("--timeout") { Description = "seconds to wait for the answer", DefaultValueFactory = _ => 10 };
         var ctl = new Command("ctl", "operate a running cluster job (needs the cluster secret: remote.secret or CODISTILL_SECRET)") { config, set, ctlSeed, host, ctlTimeout };
-        void Verb(string name, string description, Func<ParseResult, Job.CoordinatorMessage> message, params Argument[] arguments)
+        void Verb(string name, string description, Func<ParseResult, Job.CoordinatorMessage> message, params Symbol[] arguments)
         {
             var verb = new Command(name, description);
-            foreach (var a in arguments) verb.Arguments.Add(a);
+            foreach (var a in arguments)
+                if (a is Argument argument) verb.Arguments.Add(argument);
+                else verb.Options.Add((Option)a);
             verb.SetAction(parse => Guard(() => Distributed.CtlCommand.Run(parse.GetValue(config), ConfigLoader.ParseOverrides(parse.GetValue(set)),
                 parse.GetValue(ctlSeed)!, parse.GetValue(host), message(parse), TimeSpan.FromSeconds(parse.GetValue(ctlTimeout)), Console.Out)));
             ctl.Subcommands.Add(verb);
@@ -85,9 +87,12 @@ public static class Program
         var nodeArg = new Argument<string>("node") { Description = "node address, act://codistill@host:port (see status)" };
         var reasonArg = new Argument<string>("reason") { Description = "why (journalled)", DefaultValueFactory = _ => "stopped by an operator" };
         Verb("status", "show the job's phase, steps, members, placement and recent events", _ => new Job.GetStatus());
-        Verb("topology", "change who learns from whom at the next step boundary", p => new Job.ChangeTopology(Workers.Training.Topology.Parse(p.GetValue(topologyArg)!)), topologyArg);
-        Verb("reload-interval", "change the steps between teacher reloads", p => new Job.ChangeReloadInterval(p.GetValue(intervalArg)), intervalArg);
-        Verb("weight", "change the distillation weight", p => new Job.ChangeDistillWeight(p.GetValue(weightArg)), weightArg);
+        // Every group applies a change at the same step: --at-step, or the first step no group can have begun yet (for
+        // the reload interval, the first reload boundary after it). The answer names the step.
+        var atStep = new Option<long?>("--at-step") { Description = "the step at which every group switches (default: the first one no group has begun; a reload boundary for reload-interval)" };
+        Verb("topology", "change who learns from whom (every group at the same step)", p => new Job.ChangeTopology(Workers.Training.Topology.Parse(p.GetValue(topologyArg)!), p.GetValue(atStep)), topologyArg, atStep);
+        Verb("reload-interval", "change the steps between teacher reloads (every group at the same reload boundary)", p => new Job.ChangeReloadInterval(p.GetValue(intervalArg), p.GetValue(atStep)), intervalArg, atStep);
+        Verb("weight", "change the distillation weight (every group at the same step)", p => new Job.ChangeDistillWeight(p.GetValue(weightArg), p.GetValue(atStep)), weightArg, atStep);
         Verb("drain", "move the job's workers off a node and place nothing more there", p => new Job.DrainNode(p.GetValue(nodeArg)!), nodeArg);
         Verb("stop", "stop the job at the next step boundary", p => new Job.StopJob(p.GetValue(reasonArg)!), reasonArg);
 

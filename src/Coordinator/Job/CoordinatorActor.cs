@@ -27,6 +27,10 @@ public sealed class CoordinatorActor : ReceiveActor
     private readonly Queue<string> _recent = new();
     private readonly Dictionary<int, long> _broadcastBytes = new();
     private long _allreduceBytes;
+    // The topologies the broadcasters serve, each from its step on: until every group has begun the step of the next
+    // one, a broadcaster pushes to the readers of both (a group needs its old teachers' copies up to the switch and its
+    // new teachers' copies from the boundary before it).
+    private readonly List<(long AtStep, TopologyKind Topology)> _wiring = new();
 
     public CoordinatorActor(JobSpec spec, string jobId, IJobJournal journal, IRunObserver observer, IActorRef owner,
         IWorkerPlacement placement, IGroupCheckpoints checkpoints)
@@ -64,33 +68,64 @@ public sealed class CoordinatorActor : ReceiveActor
             Note(-1, 0, $"{node} stays drained (journal)");
         }
 
+        // The groups start from the job's first settings and get every scheduled change again, each for its step: a
+        // group resuming from a checkpoint applies the ones before it at its first step and the rest where they belong.
+        var start = _state.Start!;
         var spec = _spec with
         {
-            Topology = _state.Topology,
-            ReloadInterval = _state.ReloadInterval,
-            Distill = _spec.Distill with { Weight = _state.DistillWeight },
+            Topology = start.Topology,
+            ReloadInterval = start.ReloadInterval,
+            Distill = _spec.Distill with { Weight = start.DistillWeight },
         };
         for (var g = 0; g < spec.Groups; g++)
         {
             _groups[g] = Context.ActorOf(GroupActor.Props(spec, g, Self, _placement, _checkpoints), $"group-{g}");
             _groupSteps[g] = 0;
         }
-        WireTopology(_state.Topology);
-        for (var g = 0; g < spec.Groups; g++) _groups[g].Tell(new StartGroup(TeachersOf(_state.Topology, g)), Self);
+        _wiring.Add((0, start.Topology));
+        foreach (var change in _state.Schedule.Where(c => c.Topology is not null)) _wiring.Add((change.AtStep, change.Topology!.Value));
+        Rewire();
+        for (var g = 0; g < spec.Groups; g++) _groups[g].Tell(new StartGroup(TeachersOf(start.Topology, g)), Self);
+        foreach (var change in _state.Schedule) SendToGroups(change);
+    }
+
+    private void SendToGroups(SettingChange change)
+    {
+        for (var g = 0; g < _spec.Groups; g++)
+            _groups[g].Tell(new GroupReconfigure(change.Topology is { } t ? TeachersOf(t, g) : null, change.ReloadInterval, change.DistillWeight,
+                change.AtStep), Self);
     }
 
     private IReadOnlyList<int> TeachersOf(TopologyKind topology, int group) =>
         _spec.Baseline ? [] : Topology.TeachersOf(topology, group, _spec.Groups);
 
-    // Each group's broadcaster pushes to the groups that read from it.
-    private void WireTopology(TopologyKind topology)
+    // Each group's broadcaster pushes to the groups that read from it in any topology still in use (_wiring).
+    private void Rewire()
     {
         for (var g = 0; g < _spec.Groups; g++)
         {
-            var readers = _spec.Baseline ? [] : Topology.ReadersOf(topology, g, _spec.Groups).Select(r => _groups[r]).ToArray();
+            var readers = _spec.Baseline
+                ? []
+                : _wiring.SelectMany(w => Topology.ReadersOf(w.Topology, g, _spec.Groups)).Distinct().Order().Select(r => _groups[r]).ToArray();
             _groups[g].Tell(new BroadcastTargets(readers), Self);
         }
     }
+
+    // Drops the topologies every group has moved past.
+    private void NarrowWiring()
+    {
+        var slowest = _groupSteps.Values.Min();
+        var obsolete = 0;
+        while (obsolete + 1 < _wiring.Count && _wiring[obsolete + 1].AtStep <= slowest) obsolete++;
+        if (obsolete == 0) return;
+        _wiring.RemoveRange(0, obsolete);
+        Rewire();
+    }
+
+    // The highest step any group is known to have completed (after a restart, the journal's checkpoints until the
+    // groups report).
+    private long Frontier() =>
+        Math.Max(_groupSteps.Values.DefaultIfEmpty(0).Max(), _state.CheckpointedSteps.Values.DefaultIfEmpty(0).Max());
 
     private void Persist(JobEvent e)
     {
@@ -123,25 +158,22 @@ public sealed class CoordinatorActor : ReceiveActor
             Receive<GroupEvent>(OnGroupEvent);
             Receive<BroadcastStats>(stats => _broadcastBytes[stats.Group] = stats.BytesSent);
             Receive<GroupFinished>(OnGroupFinished);
-            Receive<ChangeTopology>(change => Reconfigure(change, () =>
+            Receive<ChangeTopology>(change => Schedule(change, at =>
             {
-                Persist(new TopologyChanged(change.Topology));
-                WireTopology(change.Topology);
-                for (var g = 0; g < _spec.Groups; g++)
-                    _groups[g].Tell(new GroupReconfigure(TeachersOf(change.Topology, g), null, null), Self);
-                return $"topology changed to {Topology.Name(change.Topology)}";
+                Persist(new TopologyChanged(change.Topology, at));
+                _wiring.Add((at, change.Topology));
+                Rewire();
+                return $"topology changes to {Topology.Name(change.Topology)}";
             }));
-            Receive<ChangeReloadInterval>(change => Reconfigure(change, () =>
+            Receive<ChangeReloadInterval>(change => Schedule(change, at =>
             {
-                Persist(new ReloadIntervalChanged(change.Steps));
-                foreach (var g in _groups) g.Tell(new GroupReconfigure(null, change.Steps, null), Self);
-                return $"reload interval changed to {change.Steps}";
+                Persist(new ReloadIntervalChanged(change.Steps, at));
+                return $"reload interval changes to {change.Steps}";
             }));
-            Receive<ChangeDistillWeight>(change => Reconfigure(change, () =>
+            Receive<ChangeDistillWeight>(change => Schedule(change, at =>
             {
-                Persist(new DistillWeightChanged(change.Weight));
-                foreach (var g in _groups) g.Tell(new GroupReconfigure(null, null, change.Weight), Self);
-                return $"distillation weight changed to {change.Weight}";
+                Persist(new DistillWeightChanged(change.Weight, at));
+                return $"distillation weight changes to {change.Weight}";
             }));
             Receive<DrainNode>(drain => Reconfigure(drain, () =>
             {
@@ -159,6 +191,21 @@ public sealed class CoordinatorActor : ReceiveActor
             });
             Receive<GetStatus>(_ => Sender.Tell(Status(), Self));
         }, "Running");
+    }
+
+    // A topology, reload-interval or weight change: journalled with the step every group applies it at, then sent.
+    private void Schedule(ScheduledChange change, Func<long, string> persist)
+    {
+        var (at, error) = _state.Refuse(change) is { } reason ? (0, reason) : ReconfigureSchedule.At(_state, change, Frontier());
+        if (error is not null)
+        {
+            Sender.Tell(new ReconfigureResult(false, error), Self);
+            return;
+        }
+        var message = $"{persist(at)} at step {at}";
+        SendToGroups(_state.Schedule[^1]);
+        Note(-1, 0, message + " (in every group)");
+        Sender.Tell(new ReconfigureResult(true, message, at), Self);
     }
 
     private void Reconfigure(CoordinatorMessage change, Func<string> apply)
@@ -183,7 +230,8 @@ public sealed class CoordinatorActor : ReceiveActor
             Persist(new DistillationEnabled(step.Group, step.Step));
             Note(step.Group, step.Step, "burn-in over: distillation on");
         }
-        if (_state.ReloadInterval > 0 && step.Step % _state.ReloadInterval == 0) Persist(new GroupCheckpointed(step.Group, step.Step));
+        if (_state.ReloadIntervalAt(step.Step) is var interval && interval > 0 && step.Step % interval == 0) Persist(new GroupCheckpointed(step.Group, step.Step));
+        if (_wiring.Count > 1) NarrowWiring();
         _observer.OnStep(step);
     }
 

@@ -2,20 +2,31 @@ using ActorCodistill.Workers.Training;
 
 namespace ActorCodistill.Coordinator.Job;
 
-/// <summary>Messages to and from the coordinator. Reconfiguration applies at each group's next step boundary.</summary>
+/// <summary>
+/// Messages to and from the coordinator. A topology, reload-interval or weight change takes effect in every group at
+/// the same step: <c>AtStep</c> when given, else one the coordinator picks just ahead of the groups
+/// (<see cref="ReconfigureSchedule"/>).
+/// </summary>
 public abstract record CoordinatorMessage;
 
-public sealed record ChangeTopology(TopologyKind Topology) : CoordinatorMessage;
-public sealed record ChangeReloadInterval(long Steps) : CoordinatorMessage;
-public sealed record ChangeDistillWeight(double Weight) : CoordinatorMessage;
+/// <summary>A change of the job's settings that every group applies at one step.</summary>
+/// <param name="AtStep">The step at which every group switches; null = the coordinator's choice.</param>
+public abstract record ScheduledChange(long? AtStep) : CoordinatorMessage;
+
+public sealed record ChangeTopology(TopologyKind Topology, long? AtStep = null) : ScheduledChange(AtStep);
+public sealed record ChangeReloadInterval(long Steps, long? AtStep = null) : ScheduledChange(AtStep);
+public sealed record ChangeDistillWeight(double Weight, long? AtStep = null) : ScheduledChange(AtStep);
 public sealed record StopJob(string Reason) : CoordinatorMessage;
 
 /// <summary>Moves the job's workers off a node (its address, <c>act://codistill@host:port</c>) at the next step boundary and places nothing more there.</summary>
 public sealed record DrainNode(string NodeAddress) : CoordinatorMessage;
 public sealed record GetStatus : CoordinatorMessage;
 
-/// <summary>The answer to a reconfiguration: accepted (persisted and forwarded) or refused with the reason.</summary>
-public sealed record ReconfigureResult(bool Accepted, string Message) : CoordinatorMessage;
+/// <summary>
+/// The answer to a reconfiguration: accepted (persisted and forwarded) or refused with the reason; for an accepted
+/// scheduled change, the step at which every group applies it.
+/// </summary>
+public sealed record ReconfigureResult(bool Accepted, string Message, long? AtStep = null) : CoordinatorMessage;
 
 public sealed record JobStatus(
     string JobId,

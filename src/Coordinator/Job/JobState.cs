@@ -32,9 +32,11 @@ public abstract record JobEvent
 
 public sealed record JobStarted(string JobId, bool Baseline, int Groups, TopologyKind Topology, long ReloadInterval, double DistillWeight, long Steps) : JobEvent;
 public sealed record DistillationEnabled(int Group, long Step) : JobEvent;
-public sealed record TopologyChanged(TopologyKind Topology) : JobEvent;
-public sealed record ReloadIntervalChanged(long Steps) : JobEvent;
-public sealed record DistillWeightChanged(double Weight) : JobEvent;
+// AtStep: the step at which every group applies the change (0 in journals written before changes were scheduled:
+// a resumed job applies those from its first step, as it did then).
+public sealed record TopologyChanged(TopologyKind Topology, long AtStep = 0) : JobEvent;
+public sealed record ReloadIntervalChanged(long Steps, long AtStep = 0) : JobEvent;
+public sealed record DistillWeightChanged(double Weight, long AtStep = 0) : JobEvent;
 public sealed record GroupCheckpointed(int Group, long Step) : JobEvent;
 public sealed record WorkerFailed(int Group, long Step, string Reason) : JobEvent;
 public sealed record JobStopRequested(string Reason) : JobEvent;
@@ -61,6 +63,22 @@ public sealed record JobState(
     /// <summary>Nodes drained by an operator: nothing is placed there again in this job.</summary>
     public ImmutableHashSet<string> DrainedNodes { get; init; } = ImmutableHashSet<string>.Empty;
 
+    /// <summary>The settings the job started with (<see cref="JobStarted"/>); the current ones are the fields above.</summary>
+    public JobStarted? Start { get; init; }
+
+    /// <summary>
+    /// Every accepted topology, reload-interval and weight change with the step it applies at, in order (steps never
+    /// decrease): a restarted coordinator hands the groups the starting settings and replays these.
+    /// </summary>
+    public ImmutableList<SettingChange> Schedule { get; init; } = ImmutableList<SettingChange>.Empty;
+
+    /// <summary>The step of the last scheduled change (0: none).</summary>
+    public long LastScheduledStep => Schedule.IsEmpty ? 0 : Schedule[^1].AtStep;
+
+    /// <summary>The reload interval in effect at <paramref name="step"/> (the schedule applied up to that step).</summary>
+    public long ReloadIntervalAt(long step) =>
+        Schedule.LastOrDefault(c => c.ReloadInterval is not null && c.AtStep <= step)?.ReloadInterval ?? Start?.ReloadInterval ?? ReloadInterval;
+
     public static JobState Empty { get; } = new("", JobPhase.Created, false, 0, TopologyKind.Pairwise, 0, 0, 0,
         ImmutableDictionary<int, long>.Empty, ImmutableHashSet<int>.Empty, 0);
 
@@ -69,16 +87,16 @@ public sealed record JobState(
         JobStarted s => this with
         {
             JobId = s.JobId, Phase = JobPhase.BurnIn, Baseline = s.Baseline, Groups = s.Groups, Topology = s.Topology,
-            ReloadInterval = s.ReloadInterval, DistillWeight = s.DistillWeight, Steps = s.Steps,
+            ReloadInterval = s.ReloadInterval, DistillWeight = s.DistillWeight, Steps = s.Steps, Start = s,
         },
         DistillationEnabled d => this with
         {
             DistillingGroups = DistillingGroups.Add(d.Group),
             Phase = Phase == JobPhase.BurnIn ? JobPhase.Distilling : Phase,
         },
-        TopologyChanged t => this with { Topology = t.Topology },
-        ReloadIntervalChanged r => this with { ReloadInterval = r.Steps },
-        DistillWeightChanged w => this with { DistillWeight = w.Weight },
+        TopologyChanged t => this with { Topology = t.Topology, Schedule = Schedule.Add(new SettingChange(t.AtStep, t.Topology, null, null)) },
+        ReloadIntervalChanged r => this with { ReloadInterval = r.Steps, Schedule = Schedule.Add(new SettingChange(r.AtStep, null, r.Steps, null)) },
+        DistillWeightChanged w => this with { DistillWeight = w.Weight, Schedule = Schedule.Add(new SettingChange(w.AtStep, null, null, w.Weight)) },
         GroupCheckpointed c => this with { CheckpointedSteps = CheckpointedSteps.SetItem(c.Group, c.Step) },
         WorkerFailed => this with { Failures = Failures + 1 },
         JobStopRequested => this with { Phase = JobPhase.Stopping },
@@ -101,3 +119,6 @@ public sealed record JobState(
         _ => null,
     };
 }
+
+/// <summary>One scheduled change of the job's settings: what changes (the others null) and the step it applies at.</summary>
+public sealed record SettingChange(long AtStep, TopologyKind? Topology, long? ReloadInterval, double? DistillWeight);

@@ -43,7 +43,10 @@ public sealed class GroupActor : ReceiveActor
     private IReadOnlyList<int> _teacherGroups = [];
     private long _reloadInterval;
     private DistillSpec _distill;
-    private GroupReconfigure? _pendingChange;
+    // Changes waiting for their step, in arrival order; whether this incarnation of the group has planned a step yet
+    // (changes that arrive before it are the job's history, replayed after a restart, never late).
+    private readonly List<GroupReconfigure> _pendingChanges = new();
+    private bool _planned;
     private string? _releaseNode;
 
     // Newest checkpoint received from each teacher group, and the ones the members currently hold. With
@@ -270,7 +273,7 @@ public sealed class GroupActor : ReceiveActor
             _broadcaster.Tell(new PublishCheckpoint(exported.Checkpoint), Self);
         });
         Receive<WorkerState>(OnCheckpointState);
-        Receive<GroupReconfigure>(change => _pendingChange = Merge(_pendingChange, change));
+        Receive<GroupReconfigure>(OnReconfigure);
         Receive<ReleaseMembersOn>(release =>
         {
             _releaseNode = release.NodeAddress;
@@ -293,11 +296,17 @@ public sealed class GroupActor : ReceiveActor
         Receive<TeacherCopiesMissing>(_ => { });
     }
 
-    private static GroupReconfigure Merge(GroupReconfigure? earlier, GroupReconfigure later) =>
-        earlier is null ? later : new GroupReconfigure(
-            later.TeacherGroups ?? earlier.TeacherGroups,
-            later.ReloadInterval ?? earlier.ReloadInterval,
-            later.DistillWeight ?? earlier.DistillWeight);
+    private void OnReconfigure(GroupReconfigure change)
+    {
+        if (change.AtStep is { } at && _planned && at <= _step)
+        {
+            Report($"a change scheduled for step {at} arrived after that step had begun (step {_step}); it applies at the next step" +
+                   (_spec.ReloadMode == ReloadMode.Exact ? ", so this group switches later than the others and the run is no longer reproducible" : ""),
+                GroupEventKind.Reconfigured);
+            change = change with { AtStep = null };
+        }
+        _pendingChanges.Add(change);
+    }
 
     // ---- membership ----
 
@@ -581,7 +590,7 @@ public sealed class GroupActor : ReceiveActor
             }
         }
         _step++;
-        ApplyPendingChange();
+        ApplyPendingChanges();
         _awaitingCopiesFor = 0;
         if (ExactCopiesMissing().Count > 0)
         {
@@ -626,7 +635,11 @@ public sealed class GroupActor : ReceiveActor
             }
         if (_loaded.Count > 0) _resumedAt = 0;
         foreach (var g in _loaded.Keys.Where(g => !_teacherGroups.Contains(g)).ToList()) _loaded.Remove(g);
-        foreach (var g in _kept.Keys.Where(g => !_teacherGroups.Contains(g)).ToList()) _kept.Remove(g);
+        // Copies of a group that becomes a teacher at a scheduled step are kept for it.
+        foreach (var g in _kept.Keys.Where(g => !_teacherGroups.Contains(g) &&
+                                                !_pendingChanges.Any(c => c.TeacherGroups?.Contains(g) == true)).ToList())
+            _kept.Remove(g);
+        _planned = true;
 
         var distillOn = _spec.DistillActiveAt(_step) && _loaded.Count > 0 && _distill.Weight != 0;
         _inFlight = new StepPlan(_step, _epoch, distillOn, _distill, _loaded.ToDictionary(kv => kv.Key, kv => kv.Value.Step),
@@ -662,10 +675,17 @@ public sealed class GroupActor : ReceiveActor
         Timers.StartSingleTimer("step", new StepTimedOut(plan.Step, _epoch), _failures.StepTimeout);
     }
 
-    private void ApplyPendingChange()
+    // Applies, in arrival order, the changes due at the step just begun (or earlier: history after a restart).
+    private void ApplyPendingChanges()
     {
-        if (_pendingChange is not { } change) return;
-        _pendingChange = null;
+        var due = _pendingChanges.Where(c => c.AtStep is not { } at || at <= _step).ToList();
+        if (due.Count == 0) return;
+        _pendingChanges.RemoveAll(due.Contains);
+        foreach (var change in due) Apply(change);
+    }
+
+    private void Apply(GroupReconfigure change)
+    {
         var what = new List<string>();
         if (change.TeacherGroups is { } teachers)
         {

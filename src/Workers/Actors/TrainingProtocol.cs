@@ -121,8 +121,12 @@ public sealed record GetBroadcastStats : TrainingMessage;
 /// <summary>Starts a group with its teacher groups.</summary>
 public sealed record StartGroup(IReadOnlyList<int> TeacherGroups) : TrainingMessage;
 
-/// <summary>A change applied by the group at its next step boundary.</summary>
-public sealed record GroupReconfigure(IReadOnlyList<int>? TeacherGroups, long? ReloadInterval, double? DistillWeight) : TrainingMessage;
+/// <summary>
+/// A change the group applies when it begins step <paramref name="AtStep"/> (every group of the job gets the same one,
+/// so they all switch at the same step), or at its next step boundary when <paramref name="AtStep"/> is null or has
+/// already begun by the time the change arrives (reported as late). Changes apply in the order they arrive.
+/// </summary>
+public sealed record GroupReconfigure(IReadOnlyList<int>? TeacherGroups, long? ReloadInterval, double? DistillWeight, long? AtStep = null) : TrainingMessage;
 
 /// <summary>Gives up (at the next step boundary) the members running on the given node, e.g. to drain it.</summary>
 public sealed record ReleaseMembersOn(string NodeAddress, string Reason) : TrainingMessage;

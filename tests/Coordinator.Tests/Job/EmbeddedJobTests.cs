@@ -76,13 +76,8 @@ public class EmbeddedJobTests
         var steady = TinyJobs.Run(spec).Observer;
         var heldUp = TinyJobs.Run(spec, holdUp()).Observer;
 
-        static List<(int, long, double, double, double?, string)> Trace(CapturingObserver o) =>
-            o.Steps.OrderBy(s => (s.Group, s.Step))
-                .Select(s => (s.Group, s.Step, s.Losses.Loss, s.Losses.DistillLoss, s.ValidationLoss,
-                    string.Join(",", s.TeacherAges.OrderBy(a => a.Key).Select(a => $"{a.Key}:{a.Value}"))))
-                .ToList();
         Assert.Equal(56, steady.Steps.Count);
-        Assert.Equal(Trace(steady), Trace(heldUp));
+        Assert.Equal(TinyJobs.Trace(steady), TinyJobs.Trace(heldUp));
         // The ages show which copies were used: from step K + 1 on, the copy of the step before the last boundary.
         foreach (var s in steady.Steps.Where(s => s.Step > spec.ReloadInterval))
             Assert.Equal(ExactAge(s.Step, spec.ReloadInterval), s.TeacherAges[1 - s.Group]);
@@ -93,8 +88,7 @@ public class EmbeddedJobTests
                                            age != ExactAge(s.Step, spec.ReloadInterval));
     }
 
-    // With exact copies, step s (s > K) uses the copy taken at step s - 1 - (s - 1) % K (the step before its boundary).
-    private static long ExactAge(long step, long reloadInterval) => (step - 1) % reloadInterval + 1;
+    private static long ExactAge(long step, long reloadInterval) => TinyJobs.ExactAge(step, reloadInterval);
 
     [Fact]
     public void ExactReloads_ACopyThatDoesNotCome_FallsBackToTheNewestAfterTheStepTimeout_WithAWarning()
@@ -327,7 +321,7 @@ public class EmbeddedJobTests
     }
 
     [Fact]
-    public void Reconfiguration_AppliesAtAStepBoundary_IsJournalled_AndVisibleInStatus()
+    public void Reconfiguration_AppliesInEveryGroupAtTheJournalledStep_AndIsVisibleInStatus()
     {
         var spec = TinyJobs.Spec(steps: 20);
         var sent = 0;
@@ -340,10 +334,20 @@ public class EmbeddedJobTests
             }
         });
 
-        Assert.Contains(journal.Load("job-1"), e => e is DistillWeightChanged { Weight: 0.25 });
-        Assert.Contains(journal.Load("job-1"), e => e is ReloadIntervalChanged { Steps: 2 });
+        var weight = Assert.Single(journal.Load("job-1").OfType<DistillWeightChanged>());
+        var interval = Assert.Single(journal.Load("job-1").OfType<ReloadIntervalChanged>());
+        Assert.Equal(0.25, weight.Weight);
+        Assert.Equal(2, interval.Steps);
+        // Sent once a group has completed step 8, so no earlier than step 10 (the groups run on apart, so a few steps
+        // later is possible); the interval waits for the next boundary of the old interval (4).
+        Assert.InRange(weight.AtStep, 10, 16);
+        Assert.Equal(ReconfigureSchedule.NextBoundary(weight.AtStep, spec.ReloadInterval), interval.AtStep);
         Assert.Equal(0.25, completed.Status.DistillWeight);
         Assert.Equal(2, completed.Status.ReloadInterval);
-        Assert.Contains(observer.Events, e => e.Contains("applied at step") && e.Contains("distillation weight 0.25"));
+        foreach (var g in new[] { 0, 1 })
+        {
+            Assert.Contains($"{g}@{weight.AtStep}: applied at step {weight.AtStep}: distillation weight 0.25", observer.Events);
+            Assert.Contains($"{g}@{interval.AtStep}: applied at step {interval.AtStep}: reload interval 2", observer.Events);
+        }
     }
 }

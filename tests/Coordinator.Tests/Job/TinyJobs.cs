@@ -83,6 +83,19 @@ internal static class TinyJobs
         {{extra}}
         """;
 
+    /// <summary>Every step of a run, by group and step: losses, validation loss and the age of each teacher copy used.</summary>
+    public static List<(int, long, double, double, double?, string)> Trace(CapturingObserver o) =>
+        o.Steps.OrderBy(s => (s.Group, s.Step))
+            .Select(s => (s.Group, s.Step, s.Losses.Loss, s.Losses.DistillLoss, s.ValidationLoss,
+                string.Join(",", s.TeacherAges.OrderBy(a => a.Key).Select(a => $"{a.Key}:{a.Value}"))))
+            .ToList();
+
+    /// <summary>
+    /// With reload-mode exact, step s (s > K) uses the copy its teacher took at step s - 1 - (s - 1) % K (the step
+    /// before its boundary): that copy's age.
+    /// </summary>
+    public static long ExactAge(long step, long reloadInterval) => (step - 1) % reloadInterval + 1;
+
     public static JobSpec Spec(long steps = 24, long burnIn = 6, long reload = 4, int groups = 2, int workers = 2, bool baseline = false, long eval = 6) =>
         new(
             Task: "lstm-lm", Groups: groups, WorkersPerGroup: workers, Steps: steps, BurnInSteps: burnIn, ReloadInterval: reload,

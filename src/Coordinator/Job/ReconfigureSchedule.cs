@@ -1,0 +1,45 @@
+namespace ActorCodistill.Coordinator.Job;
+
+/// <summary>
+/// Picks, or checks, the step at which every group applies a topology, reload-interval or weight change, so that all
+/// groups switch at the same step: what a run computes then does not depend on when the change was sent relative to
+/// each group's progress (and reload-mode exact runs stay reproducible through a change).
+/// </summary>
+public static class ReconfigureSchedule
+{
+    /// <summary>The step for <paramref name="change"/>, or the reason it cannot be scheduled.</summary>
+    /// <param name="frontier">The highest step any group is known to have completed.</param>
+    /// <remarks>
+    /// A group plans its next step as soon as it has completed one, so step <c>frontier + 1</c> may have begun; the
+    /// first step no group can have begun is <c>frontier + 2</c>. Changes are applied in order, so a step is never
+    /// before the last one scheduled. A reload-interval change applies at a reload boundary of the interval it
+    /// replaces (a step s with (s - 1) % K == 0): the copies taken after step s - 1 were exported under the old interval,
+    /// and every boundary from s on needs copies exported under the new one.
+    /// </remarks>
+    public static (long Step, string? Error) At(JobState state, ScheduledChange change, long frontier)
+    {
+        var first = Math.Max(frontier + 2, Math.Max(state.LastScheduledStep, 1));
+        var interval = state.ReloadInterval;
+        if (change.AtStep is not { } at)
+        {
+            var step = change is ChangeReloadInterval ? NextBoundary(first, interval) : first;
+            return step > state.Steps
+                ? (0, $"the job has no step left to apply it at: it ends at step {state.Steps} and the groups are at step {frontier}")
+                : (step, null);
+        }
+        if (at < frontier + 2)
+            return (0, $"step {at} may already have begun: the groups are at step {frontier}; choose step {frontier + 2} or later");
+        if (at < state.LastScheduledStep)
+            return (0, $"a change is already scheduled for step {state.LastScheduledStep}; changes apply in order, so choose that step or a later one");
+        if (at > state.Steps) return (0, $"step {at} is after the job's last step ({state.Steps})");
+        if (change is ChangeReloadInterval && (at - 1) % interval != 0)
+        {
+            var next = NextBoundary(first, interval);
+            return (0, $"a reload-interval change applies at a reload boundary, a step s with (s - 1) % {interval} == 0: the next ones are {next} and {next + interval}");
+        }
+        return (at, null);
+    }
+
+    /// <summary>The first reload boundary (a step s with (s - 1) % interval == 0) at or after <paramref name="from"/>.</summary>
+    public static long NextBoundary(long from, long interval) => from + (interval - (from - 1) % interval) % interval;
+}
