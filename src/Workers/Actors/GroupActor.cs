@@ -157,6 +157,14 @@ public sealed class GroupActor : ReceiveActor
             });
             Receive<Terminated>(t => OnMemberLost(t.ActorRef));
             Receive<TeacherCopiesMissing>(OnTeacherCopiesMissing);
+            Receive<AllreduceChunkLost>(lost =>
+            {
+                if (_inFlight is null || lost.Step != _inFlight.Step || lost.Epoch != _epoch || !IsMember(lost.Slot) ||
+                    lost.Generation != _generation[lost.Slot])
+                    return;
+                Report($"allreduce of step {lost.Step} broken: {lost.What}; probing members and redoing the step's allreduce");
+                Reconcile("lost allreduce chunk");
+            });
             Receive<ExactCopiesTimedOut>(timeout =>
             {
                 if (timeout.Step != _awaitingCopiesFor || timeout.Step != _step || timeout.Epoch != _epoch || _inFlight is not null) return;
@@ -294,6 +302,7 @@ public sealed class GroupActor : ReceiveActor
         Receive<WorkerAlive>(_ => { });
         // Outside Running the plan it was about is gone; the next plan brings the copies (SendPlan).
         Receive<TeacherCopiesMissing>(_ => { });
+        Receive<AllreduceChunkLost>(_ => { });
     }
 
     private void OnReconfigure(GroupReconfigure change)

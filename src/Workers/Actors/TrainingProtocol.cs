@@ -78,6 +78,14 @@ public sealed record WorkerAlive(int Slot, int Generation, int Epoch, long Appli
 /// </summary>
 public sealed record TeacherCopiesMissing(int Slot, int Generation, int Epoch, long Step, IReadOnlyList<int> Groups) : TrainingMessage;
 
+/// <summary>
+/// An allreduce chunk of <paramref name="Step"/> in <paramref name="Epoch"/> was lost, so the ring can never finish:
+/// one this member sent became a dead letter (its bulk transfer failed: connection lost, refused by a full outbox,
+/// recipient gone), or one it received skipped a chunk before it. The group regroups and redoes the step's allreduce
+/// now, instead of after the step timeout. <paramref name="What"/> says which, for the log.
+/// </summary>
+public sealed record AllreduceChunkLost(int Slot, int Generation, int Epoch, long Step, string What) : TrainingMessage;
+
 /// <summary>Validation-set predictions of a model, for churn between retrains.</summary>
 public sealed record PredictionSet(float[] Top1OrProbability, float[] TrueLabelProbability, bool Binary);
 

@@ -60,6 +60,8 @@ public sealed class WorkerActor : ReceiveActor
 
     // Chunks that arrived before this worker started the step they belong to.
     private readonly Dictionary<(long Step, int Epoch), Queue<RingChunk>> _early = new();
+    // The step and epoch of the last lost chunk reported to the group.
+    private (long Step, int Epoch) _lostChunkReported = (-1, -1);
 
     /// <param name="slot">The worker's fixed place in its group: its data shard follows the slot, whatever its ring rank.</param>
     /// <param name="generation">Which incarnation of the slot this is (a replacement has a higher one).</param>
@@ -80,6 +82,7 @@ public sealed class WorkerActor : ReceiveActor
         Receive<AskForTeachers>(OnAskForTeachers);
         Receive<ExportState>(OnExportState);
         Receive<RestoreState>(OnRestoreState);
+        Receive<DeadLetter>(OnDeadLetter);
         Receive<StopWorker>(stop =>
         {
             Log.Info($"worker {_group}/{_slot}#{_generation} stops: {stop.Reason}");
@@ -103,11 +106,14 @@ public sealed class WorkerActor : ReceiveActor
         _data = _task.CreateTrainSource(_group, _slot);
         _gradients = new float[_flat.Count];
         _reduced = new float[_flat.Count];
+        // Remoting turns a bulk message it could not deliver into a dead letter on this node's event stream.
+        Context.System.EventStream.Subscribe(Self, typeof(DeadLetter));
         Group.Tell(new WorkerReady(_slot, _generation, _flat.Count, _appliedStep), Self);
     }
 
     protected override void PostStop()
     {
+        Context.System.EventStream.Unsubscribe(Self);
         if (_nextTarget is { } pending)
         {
             // The teacher replicas are in use until the prediction finishes; dispose them after it, not under it.
@@ -302,14 +308,49 @@ public sealed class WorkerActor : ReceiveActor
 
     private void Apply(RingChunk chunk)
     {
-        Send(_allreduce!.OnReceive(chunk));
+        if (_allreduce!.OutOfOrder(chunk) is { } gap)
+        {
+            // A chunk before this one was lost on the way (the link dropped it, then delivered the next): this ring
+            // cannot finish. Stop it (later chunks of the epoch wait in _early and are dropped with it) and tell the group.
+            _allreduce = null;
+            ReportLostChunk(_plan!.Step, _epoch, $"a chunk to slot {_slot} is missing ({gap})");
+            return;
+        }
+        Send(_allreduce.OnReceive(chunk));
         if (_allreduce.IsComplete) Finish();
     }
 
     private void Send(RingChunk? chunk)
     {
         if (chunk is null) return;
-        _ring[(_rank + 1) % _ring.Count].Tell(new AllreduceChunk(_plan!.Step, _epoch, chunk), Self);
+        var message = new AllreduceChunk(_plan!.Step, _epoch, chunk);
+        if (_fault?.LosesAllreduceChunk(_group, _slot, _plan.Step) == true)
+        {
+            if (!_fault.ChunkVanishes) Context.System.DeadLetters.Tell(message, Self);
+        }
+        else
+        {
+            _ring[(_rank + 1) % _ring.Count].Tell(message, Self);
+        }
+    }
+
+    // One of this step's chunks from this worker was not delivered: the ring cannot finish, so tell the group (once per
+    // step and epoch, whether the sender or the receiver notices first). Dead letters of other actors, and of chunks of
+    // steps or epochs already left, are not its business.
+    private void OnDeadLetter(DeadLetter dead)
+    {
+        if (dead.Message is not AllreduceChunk chunk || !Self.Equals(dead.Sender) || _plan is null || chunk.Step != _plan.Step ||
+            chunk.Epoch != _epoch)
+            return;
+        ReportLostChunk(chunk.Step, chunk.Epoch, $"a chunk from slot {_slot} to {dead.Recipient.Path} was not delivered");
+    }
+
+    private void ReportLostChunk(long step, int epoch, string what)
+    {
+        if (_lostChunkReported == (step, epoch)) return;
+        _lostChunkReported = (step, epoch);
+        Log.Warning($"worker {_group}/{_slot}: allreduce of step {step}: {what}; telling the group");
+        Group.Tell(new AllreduceChunkLost(_slot, _generation, epoch, step, what), Self);
     }
 
     private void Finish()
@@ -406,9 +447,10 @@ public sealed class WorkerActor : ReceiveActor
 /// <paramref name="loseTeacherRequests"/> its requests for missing copies are lost as well.
 /// </summary>
 public sealed class FaultInjection(int group, int rank, long step, TimeSpan? hang = null, ManualResetEventSlim? teacherGate = null,
-    bool loseTeacherCopy = false, bool loseTeacherRequests = false)
+    bool loseTeacherCopy = false, bool loseTeacherRequests = false, int loseAllreduceChunk = 0, bool chunkVanishes = false)
 {
     private int _fired;
+    private int _chunksSent;
 
     /// <summary>Whether the fault has happened.</summary>
     public bool Fired => Volatile.Read(ref _fired) != 0;
@@ -420,10 +462,22 @@ public sealed class FaultInjection(int group, int rank, long step, TimeSpan? han
     public bool LosesTeacherCopy(int atGroup, int atSlot, long copyStep) =>
         loseTeacherCopy && atGroup == group && atSlot == rank && copyStep >= step && Interlocked.Exchange(ref _fired, 1) == 0;
 
+    /// <summary>
+    /// With loseAllreduceChunk = n: true once, for the n-th allreduce chunk this worker sends in the step; the worker then
+    /// sends it to dead letters, as remoting does with a bulk transfer that fails, or with chunkVanishes drops it
+    /// without a trace (only the receiver can notice, by the gap when a later chunk comes).
+    /// </summary>
+    public bool LosesAllreduceChunk(int atGroup, int atSlot, long atStep) =>
+        loseAllreduceChunk > 0 && Matches(atGroup, atSlot, atStep) && Interlocked.Increment(ref _chunksSent) == loseAllreduceChunk &&
+        Interlocked.Exchange(ref _fired, 1) == 0;
+
+    /// <summary>With loseAllreduceChunk: the lost chunk leaves no dead letter.</summary>
+    public bool ChunkVanishes => chunkVanishes;
+
     public void MaybeThrow(int atGroup, int atSlot, long atStep)
     {
         // The gate and the lost-transfer modes replace the throw or hang; they never add one.
-        if (teacherGate is not null || loseTeacherCopy || loseTeacherRequests || !Matches(atGroup, atSlot, atStep) ||
+        if (teacherGate is not null || loseTeacherCopy || loseTeacherRequests || loseAllreduceChunk > 0 || !Matches(atGroup, atSlot, atStep) ||
             Interlocked.Exchange(ref _fired, 1) != 0)
             return;
         if (hang is { } pause)

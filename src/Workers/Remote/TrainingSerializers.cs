@@ -33,6 +33,7 @@ public static class TrainingSerializers
             .AddJson<WorkerReady>("codistill.worker-ready", Json)
             .AddJson<WorkerAlive>("codistill.worker-alive", Json)
             .AddJson<TeacherCopiesMissing>("codistill.teacher-copies-missing", Json)
+            .AddJson<AllreduceChunkLost>("codistill.allreduce-chunk-lost", Json)
             .AddJson<StepDone>("codistill.step-done", Json)
             .AddJson<SpawnWorker>("codistill.spawn-worker", Json)
             .AddJson<SpawnRefused>("codistill.spawn-refused", Json)

@@ -168,16 +168,9 @@ public sealed class RingAllreduce
     public RingChunk? OnReceive(RingChunk incoming)
     {
         ArgumentNullException.ThrowIfNull(incoming);
-        if (IsComplete) throw new InvalidOperationException($"rank {Rank}: allreduce already complete, got phase {incoming.Phase}");
+        if (OutOfOrder(incoming) is { } reason) throw new InvalidOperationException(reason);
         var phase = _received / SegmentsPerChunk;
         var segment = _received % SegmentsPerChunk;
-        if (incoming.Phase != phase)
-            throw new InvalidOperationException($"rank {Rank}: expected phase {phase}, got {incoming.Phase}");
-        if (incoming.Segment != segment)
-            throw new InvalidOperationException($"rank {Rank}: phase {phase} expected segment {segment}, got {incoming.Segment}");
-        var expectedChunk = ReceivedChunk(phase);
-        if (incoming.Chunk != expectedChunk)
-            throw new InvalidOperationException($"rank {Rank}: phase {phase} expected chunk {expectedChunk}, got {incoming.Chunk}");
         var (start, length) = Range(incoming.Chunk, segment);
         if (incoming.Data.Length != length)
             throw new InvalidOperationException($"rank {Rank}: chunk {incoming.Chunk} segment {segment} has {incoming.Data.Length} floats, expected {length}");
@@ -201,6 +194,22 @@ public sealed class RingAllreduce
             return null;
         }
         return phase + 1 < Phases ? Outgoing(phase + 1, segment) : null;
+    }
+
+    /// <summary>
+    /// Why <paramref name="incoming"/> is not the phase, segment and chunk this member must receive next (a chunk
+    /// before it was lost, or the allreduce is complete), or null when it is. <see cref="OnReceive"/> throws with it.
+    /// </summary>
+    public string? OutOfOrder(RingChunk incoming)
+    {
+        ArgumentNullException.ThrowIfNull(incoming);
+        if (IsComplete) return $"rank {Rank}: allreduce already complete, got phase {incoming.Phase}";
+        var phase = _received / SegmentsPerChunk;
+        var segment = _received % SegmentsPerChunk;
+        if (incoming.Phase != phase) return $"rank {Rank}: expected phase {phase}, got {incoming.Phase}";
+        if (incoming.Segment != segment) return $"rank {Rank}: phase {phase} expected segment {segment}, got {incoming.Segment}";
+        var expectedChunk = ReceivedChunk(phase);
+        return incoming.Chunk != expectedChunk ? $"rank {Rank}: phase {phase} expected chunk {expectedChunk}, got {incoming.Chunk}" : null;
     }
 
     private void Complete() => IsComplete = true;

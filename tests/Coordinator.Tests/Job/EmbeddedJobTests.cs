@@ -210,6 +210,45 @@ public class EmbeddedJobTests
         Assert.All(group1, s => Assert.True(double.IsFinite(s.Losses.TaskLoss)));
     }
 
+    // Tiny job, 2 members, one segment per chunk: each member sends 2 chunks a step, its reduce-scatter chunk (phase 0)
+    // and its all-gather chunk (phase 1), and a member that has received both of its predecessor's applies the step.
+    [Theory]
+    [InlineData(1, true, "a chunk to slot 1 is missing (rank 1: expected phase 0, got 1)")]
+    [InlineData(2, false, "a chunk from slot 0 to act://test/deadLetters was not delivered")]
+    public void AllreduceChunkLostOnTheWay_TheGroupRedoesTheStepAtOnce_NotAfterTheStepTimeout_AndNoBitChanges(int nth, bool vanishes, string reported)
+    {
+        // Worker 1/0 loses its nth allreduce chunk of step 7. (1) The reduce-scatter chunk vanishes without a trace: only
+        // the receiver can tell, by the gap when the all-gather chunk after it arrives. (2) The all-gather chunk becomes a
+        // dead letter, as remoting makes of a bulk transfer that fails (connection lost, outbox full): nothing comes
+        // after it, so only the sender can tell; slot 0 has applied the step by then, slot 1 never will. Unreported,
+        // the step would wait for the step timeout (60 s here). Reported, the group probes and regroups in a new epoch:
+        // it redoes the allreduce from the gradients the members kept (1), or restores slot 1 from slot 0's state (2).
+        // Either way, in exact mode, the same weights as a run without the loss, so the same bits in every later step.
+        // In (2) the group's step-7 report averages the losses of the members that reported it (slot 0 only), so only
+        // that one row's losses may differ.
+        var spec = TinyJobs.Spec(steps: 16, reload: 4) with { ReloadMode = ReloadMode.Exact };
+        Assert.Equal(TimeSpan.FromSeconds(60), spec.Failures.StepTimeout);
+        var steady = TinyJobs.Run(spec).Observer;
+        var fault = new FaultInjection(group: 1, rank: 0, step: 7, loseAllreduceChunk: nth, chunkVanishes: vanishes);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var lossy = TinyJobs.Run(spec, fault).Observer;
+        clock.Stop();
+
+        Assert.True(fault.Fired);
+        Assert.Contains($"1@7: allreduce of step 7 broken: {reported}; probing members and redoing the step's allreduce", lossy.Events);
+        Assert.DoesNotContain(lossy.Events, e => e.Contains("failed at step") || e.Contains("took longer than step-timeout"));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(45), $"the run took {clock.Elapsed.TotalSeconds:0.#} s: the lost chunk waited for the step timeout");
+        var (expected, actual) = (TinyJobs.Trace(steady), TinyJobs.Trace(lossy));
+        if (nth == 2)
+        {
+            var row = expected.FindIndex(t => t.Item1 == 1 && t.Item2 == 7);
+            Assert.Equal(expected[row] with { Item3 = 0, Item4 = 0 }, actual[row] with { Item3 = 0, Item4 = 0 });
+            expected.RemoveAt(row);
+            actual.RemoveAt(row);
+        }
+        Assert.Equal(expected, actual);
+    }
+
     [Fact]
     public void TeacherCopyLostOnTheWay_TheMemberAsksAgain_AndTheStepGoesOnWithoutATimeout()
     {

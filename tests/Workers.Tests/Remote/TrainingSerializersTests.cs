@@ -84,6 +84,8 @@ public sealed class TrainingSerializersTests : IDisposable
         var missing = Json(new TeacherCopiesMissing(1, 4, 7, 50, [0, 2]));
         Assert.Equal((1, 4, 7, 50L), (missing.Slot, missing.Generation, missing.Epoch, missing.Step));
         Assert.Equal([0, 2], missing.Groups);
+        var lost = new AllreduceChunkLost(1, 4, 7, 50, "a chunk from slot 1 to act://codistill@10.0.0.6:4061/user/w was not delivered");
+        Assert.Equal(lost, Json(lost));
         Assert.Equal(new ProbeWorker(7), Json(new ProbeWorker(7)));
         Assert.Equal(new ExportState(5), Json(new ExportState(5)));
         Assert.Equal(new StopWorker("fenced"), Json(new StopWorker("fenced")));

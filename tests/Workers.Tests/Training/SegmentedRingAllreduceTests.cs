@@ -143,6 +143,25 @@ public class SegmentedRingAllreduceTests
     }
 
     [Fact]
+    public void OutOfOrder_AfterALostSegment_NamesTheGap_AndTheNextSegmentPasses_WithoutChangingTheBuffer()
+    {
+        // Rank 1 of 2, chunks of 4 floats in two segments of 2: it must receive chunk 0's segments 0 and 1 in phase 0.
+        var buffer = Enumerable.Range(0, 8).Select(i => (float)i).ToArray();
+        var ring = new RingAllreduce(1, 2, buffer, average: false, segmentFloats: 2, copyOutgoing: true);
+        Assert.Equal(2, ring.SegmentsPerChunk);
+        ring.StartSegments();
+        Assert.Null(ring.OutOfOrder(new RingChunk(0, 0, new float[2]) { Segment = 0 }));
+        // Segment 0 lost: segment 1 arrives first, or (a sender that went on) phase 1, or another chunk.
+        Assert.Equal("rank 1: phase 0 expected segment 0, got 1", ring.OutOfOrder(new RingChunk(0, 0, new float[2]) { Segment = 1 }));
+        Assert.Equal("rank 1: expected phase 0, got 1", ring.OutOfOrder(new RingChunk(1, 1, new float[2])));
+        Assert.Equal("rank 1: phase 0 expected chunk 0, got 1", ring.OutOfOrder(new RingChunk(0, 1, new float[2])));
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => (float)i), buffer);
+        ring.OnReceive(new RingChunk(0, 0, new float[] { 1, 1 }) { Segment = 0 });
+        Assert.Null(ring.OutOfOrder(new RingChunk(0, 0, new float[2]) { Segment = 1 }));
+        Assert.Equal(new float[] { 1, 2 }, buffer[..2]);
+    }
+
+    [Fact]
     public void OnReceive_ReduceScatterDataInPlace_Throws()
     {
         var buffer = new float[10];
