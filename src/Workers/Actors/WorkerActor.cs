@@ -444,7 +444,9 @@ public sealed class WorkerActor : ReceiveActor
 /// <paramref name="teacherGate"/> it does neither: the teacher forward that worker runs during that step's allreduce
 /// (for the next batch) waits until the gate opens (at most a minute). With <paramref name="loseTeacherCopy"/> it
 /// drops the first teacher copy of that step or later sent to it, as if the transfer was lost; with
-/// <paramref name="loseTeacherRequests"/> its requests for missing copies are lost as well.
+/// <paramref name="loseTeacherRequests"/> its requests for missing copies are lost as well. With
+/// <paramref name="loseAllreduceChunk"/> = n it loses the n-th allreduce chunk it sends in that step: to dead letters
+/// (as remoting does with a failed bulk transfer), or with <paramref name="chunkVanishes"/> without a trace.
 /// </summary>
 public sealed class FaultInjection(int group, int rank, long step, TimeSpan? hang = null, ManualResetEventSlim? teacherGate = null,
     bool loseTeacherCopy = false, bool loseTeacherRequests = false, int loseAllreduceChunk = 0, bool chunkVanishes = false)
