@@ -68,8 +68,12 @@ public sealed record AllreduceChunk(long Step, int Epoch, RingChunk Chunk) : Tra
 /// <summary>A worker is built (or restored) and can join the ring. <paramref name="Generation"/> tells a replacement from a stale one.</summary>
 public sealed record WorkerReady(int Slot, int Generation, long ParameterCount, long AppliedStep) : TrainingMessage;
 
-/// <summary>The answer to <see cref="ProbeWorker"/>.</summary>
-public sealed record WorkerAlive(int Slot, int Generation, int Epoch, long AppliedStep) : TrainingMessage;
+/// <summary>
+/// The answer to <see cref="ProbeWorker"/>. <paramref name="Computed"/>: the losses of the step after
+/// <paramref name="AppliedStep"/> when this member has computed its gradients but not applied it (its ring broke), so a
+/// group that finishes that step from another member's state still reports every member's loss.
+/// </summary>
+public sealed record WorkerAlive(int Slot, int Generation, int Epoch, long AppliedStep, StepLosses? Computed = null) : TrainingMessage;
 
 /// <summary>
 /// A member has held the plan of <paramref name="Step"/> for <c>training.failures.teacher-retry-interval</c> (by default a

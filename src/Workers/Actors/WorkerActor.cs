@@ -155,7 +155,8 @@ public sealed class WorkerActor : ReceiveActor
     private void OnProbe(ProbeWorker probe)
     {
         AdvanceEpoch(probe.Epoch);
-        Sender.Tell(new WorkerAlive(_slot, _generation, _epoch, _appliedStep), Self);
+        var computed = _plan is { } plan && plan.Step == _appliedStep + 1 ? _losses : null;
+        Sender.Tell(new WorkerAlive(_slot, _generation, _epoch, _appliedStep, computed), Self);
     }
 
     private TimeSpan TeacherRetry => _spec.Failures.EffectiveTeacherRetry;

@@ -81,6 +81,7 @@ public sealed class TrainingSerializersTests : IDisposable
 
         Assert.Equal(new WorkerReady(1, 4, 1000, 50), Json(new WorkerReady(1, 4, 1000, 50)));
         Assert.Equal(new WorkerAlive(1, 4, 7, 50), Json(new WorkerAlive(1, 4, 7, 50)));
+        Assert.Equal(new StepLosses(2.5, 2.0, 0.5, 64), Json(new WorkerAlive(1, 4, 7, 50, new StepLosses(2.5, 2.0, 0.5, 64))).Computed);
         var missing = Json(new TeacherCopiesMissing(1, 4, 7, 50, [0, 2]));
         Assert.Equal((1, 4, 7, 50L), (missing.Slot, missing.Generation, missing.Epoch, missing.Step));
         Assert.Equal([0, 2], missing.Groups);
