@@ -27,6 +27,7 @@ public static class ReconfigureSchedule
                 ? (0, $"the job has no step left to apply it at: it ends at step {state.Steps} and the groups are at step {frontier}")
                 : (step, null);
         }
+        if (at < 1) return (0, $"step {at} is not a step of the job (1 to {state.Steps})");
         if (at < frontier + 2)
             return (0, $"step {at} may already have begun: the groups are at step {frontier}; choose step {frontier + 2} or later");
         if (at < state.LastScheduledStep)

@@ -58,6 +58,8 @@ public class ReconfigureScheduleTests
     [InlineData(8, "may already have begun")]  // frontier 7: step 8 may run
     [InlineData(3, "choose step 9 or later")]
     [InlineData(41, "after the job's last step (40)")]
+    [InlineData(0, "step 0 is not a step of the job (1 to 40)")]
+    [InlineData(-5, "step -5 is not a step of the job")]
     public void Requested_TooEarlyOrTooLate_IsRefusedSayingWhy(long at, string reason)
     {
         var (_, error) = ReconfigureSchedule.At(Started(), new ChangeDistillWeight(0.5, AtStep: at), frontier: 7);
