@@ -76,8 +76,8 @@ public sealed class GroupActor : ReceiveActor
 
     // Reconciling.
     private readonly Dictionary<int, long> _alive = new();
-    // Losses of the step after the applied one that probed members computed but could not apply (their ring broke).
-    private readonly Dictionary<int, (long Step, StepLosses Losses)> _computedLosses = new();
+    // Losses of the step after the applied one (_alive) that probed members computed but could not apply (their ring broke).
+    private readonly Dictionary<int, StepLosses> _computedLosses = new();
     private readonly HashSet<int> _probed = new();
     private int _stateRequest = -1;
     private int _stateSource = -1;
@@ -449,7 +449,7 @@ public sealed class GroupActor : ReceiveActor
     {
         if (alive.Epoch != _epoch || !IsMember(alive.Slot) || alive.Generation != _generation[alive.Slot]) return;
         _alive[alive.Slot] = alive.AppliedStep;
-        if (alive.Computed is { } losses) _computedLosses[alive.Slot] = (alive.AppliedStep + 1, losses);
+        if (alive.Computed is { } losses) _computedLosses[alive.Slot] = losses;
         if (_probed.All(s => _members[s] is null || _alive.ContainsKey(s))) Decide();
     }
 
@@ -531,9 +531,9 @@ public sealed class GroupActor : ReceiveActor
         {
             // Some member applied the step before the ring broke: it counts once, with the reports that came and the
             // losses the others had computed for it.
-            foreach (var (slot, (step, losses)) in _computedLosses)
-                if (step == inFlight.Step && !_done.ContainsKey(slot))
-                    _done[slot] = new StepDone(step, _epoch, slot, losses, 0, 0, 0, false, null, new Dictionary<int, long>(), null);
+            foreach (var (slot, losses) in _computedLosses)
+                if (_alive[slot] + 1 == inFlight.Step && !_done.ContainsKey(slot))
+                    _done[slot] = new StepDone(inFlight.Step, _epoch, slot, losses, 0, 0, 0, false, null, new Dictionary<int, long>(), null);
             Report($"regrouped with slots [{string.Join(",", slots)}]; step {inFlight.Step} was already applied", GroupEventKind.Restored);
             CompleteStep(inFlight);
             return;

@@ -54,7 +54,7 @@ public static class JobSpecReader
         {
             Failures = ReadFailures(t.At("failures")),
             AllreduceSegmentKiB = t.GetInt("allreduce-segment-kib", 0, 1 << 20),
-            ReloadMode = t.GetOneOf("reload-mode", "newest", "exact") == "exact" ? ReloadMode.Exact : ReloadMode.Newest,
+            ReloadMode = t.GetEnum<ReloadMode>("reload-mode"),
             HostCacheBytes = root.At("memory").GetSize("host-cache"),
         };
         spec.Validate();
