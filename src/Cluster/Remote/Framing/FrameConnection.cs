@@ -32,7 +32,10 @@ internal sealed class FrameConnection : IAsyncDisposable
     private readonly PipeWriter _writer;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly int _maxFrameSize;
+    private readonly object _readGate = new();
     private int _disposed;
+    private int _reads;
+    private bool _readerCompleted;
 
     public FrameConnection(Socket socket, Stream stream, int maxFrameSize, string description)
     {
@@ -53,6 +56,19 @@ internal sealed class FrameConnection : IAsyncDisposable
 
     /// <summary>Reads exactly one frame and parses it with <paramref name="parse"/> before the buffer is released.</summary>
     public async ValueTask<T> ReadOneAsync<T>(Func<Frame, T> parse, CancellationToken cancellationToken)
+    {
+        if (!EnterRead()) throw new ObjectDisposedException(Description);
+        try
+        {
+            return await ReadOneCoreAsync(parse, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await ExitReadAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask<T> ReadOneCoreAsync<T>(Func<Frame, T> parse, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -92,12 +108,26 @@ internal sealed class FrameConnection : IAsyncDisposable
     /// </summary>
     public async Task<string> RunReadLoopAsync(Func<Frame, ValueTask<bool>> onFrame, CancellationToken cancellationToken, IBulkChunkSink? chunkSink = null)
     {
+        if (!EnterRead()) return "shut down";
+        try
+        {
+            return await ReadLoopAsync(onFrame, cancellationToken, chunkSink).ConfigureAwait(false);
+        }
+        finally
+        {
+            await ExitReadAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<string> ReadLoopAsync(Func<Frame, ValueTask<bool>> onFrame, CancellationToken cancellationToken, IBulkChunkSink? chunkSink)
+    {
         var prefix = new byte[FrameCodec.BulkChunkPrefixSize];
         try
         {
             while (true)
             {
                 var result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                if (result.IsCanceled && IsDisposed) return "shut down";
                 var buffer = result.Buffer;
                 var advanced = false;
                 while (true)
@@ -171,6 +201,8 @@ internal sealed class FrameConnection : IAsyncDisposable
                         _reader.AdvanceTo(buffer.Start);
                         return $"protocol error: {e.Message}";
                     }
+                    // Disposed while the handler ran: the frames still buffered are dropped with the connection.
+                    if (IsDisposed) return "shut down";
                     buffer = buffer.Slice(consumed);
                     if (!keepGoing)
                     {
@@ -282,6 +314,28 @@ internal sealed class FrameConnection : IAsyncDisposable
         }
     }
 
+    private bool EnterRead()
+    {
+        lock (_readGate)
+        {
+            if (_readerCompleted) return false;
+            _reads++;
+            return true;
+        }
+    }
+
+    private ValueTask ExitReadAsync()
+    {
+        bool complete;
+        lock (_readGate)
+        {
+            _reads--;
+            complete = _reads == 0 && IsDisposed && !_readerCompleted;
+            if (complete) _readerCompleted = true;
+        }
+        return complete ? _reader.CompleteAsync() : ValueTask.CompletedTask;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
@@ -294,7 +348,16 @@ internal sealed class FrameConnection : IAsyncDisposable
             // Already reset by the peer.
         }
         _socket.Dispose();
-        await _reader.CompleteAsync().ConfigureAwait(false);
+        // The reader is completed by whoever is last to hold it: completing it under a read that is still walking its
+        // buffer (a frame handler awaiting, say) hands that buffer's segments back to the pool while they are read.
+        bool complete;
+        lock (_readGate)
+        {
+            complete = _reads == 0 && !_readerCompleted;
+            if (complete) _readerCompleted = true;
+        }
+        if (complete) await _reader.CompleteAsync().ConfigureAwait(false);
+        else _reader.CancelPendingRead();
         try
         {
             await _writer.CompleteAsync().ConfigureAwait(false);
