@@ -21,6 +21,8 @@ internal sealed class ClusterTestHarness : IDisposable
     public const string Secret = "cluster-daemon-test-secret";
     public static readonly TimeSpan StableAfter = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(100);
+    private const int SettlePulses = 24;
+    private static readonly TimeSpan PulsePatience = TimeSpan.FromSeconds(10);
 
     private readonly Dictionary<int, ClusterExtension> _clusters = [];
 
@@ -83,15 +85,38 @@ internal sealed class ClusterTestHarness : IDisposable
         while (!condition())
         {
             var elapsed = Clock.GetUtcNow() - start;
-            if (elapsed >= maxVirtual) throw new XunitException($"{what}: not reached within {maxVirtual.TotalSeconds:0.#} s of cluster time");
-            if (real.Elapsed > realLimit) throw new XunitException($"{what}: not reached within {realLimit.TotalSeconds:0} s of real time ({elapsed.TotalSeconds:0.#} s cluster time)");
+            if (elapsed >= maxVirtual)
+                throw new XunitException($"{what}: not reached within {maxVirtual.TotalSeconds:0.#} s of cluster time ({real.Elapsed.TotalSeconds:0.#} s real){Environment.NewLine}{Describe()}");
+            if (real.Elapsed > realLimit)
+                throw new XunitException($"{what}: not reached within {realLimit.TotalSeconds:0} s of real time ({elapsed.TotalSeconds:0.#} s cluster time){Environment.NewLine}{Describe()}");
             Clock.Advance(Step);
-            // Let the messages this step caused be delivered before time moves on; returns early once the condition holds. 25 ms a step gives a heartbeat answer ~750 ms of real time before the 3 s pause runs out.
-            var settle = Stopwatch.StartNew();
-            while (settle.ElapsedMilliseconds < 25 && !condition()) Thread.Sleep(1);
+            Settle(SettlePulses, condition);
         }
 
         return Clock.GetUtcNow() - start;
+    }
+
+    /// <summary>
+    /// What a failed wait prints: each started node's view of the membership, then the last log lines at Info or
+    /// above of every node (cluster time), so a failure under load names the step that did not happen.
+    /// </summary>
+    public string Describe(int lastLines = 40)
+    {
+        var lines = new List<string>();
+        foreach (var (node, cluster) in _clusters.OrderBy(kv => kv.Key))
+        {
+            var state = cluster.State;
+            lines.Add($"node {node} ({Address(node)}): leader {state.Leader?.Address.ToString() ?? "none"}; members "
+                      + string.Join(", ", state.Members.Select(m => $"{m.Node.Address.Port}:{m.Status}"))
+                      + "; unreachable " + (state.Unreachable.IsEmpty ? "none" : string.Join(", ", state.Unreachable.Select(m => m.Node.Address.Port))));
+        }
+
+        var events = _clusters.Keys
+            .SelectMany(node => Nodes.Node(node).Logs.Events.Where(e => e.Level >= LogLevel.Info).Select(e => (node, e)))
+            .OrderBy(x => x.e.Timestamp)
+            .TakeLast(lastLines);
+        lines.AddRange(events.Select(x => $"  n{x.node} {x.e}"));
+        return string.Join(Environment.NewLine, lines);
     }
 
     /// <summary>Lets <paramref name="duration"/> of cluster time pass in the same steps as <see cref="AwaitAdvancing"/>.</summary>
@@ -101,7 +126,28 @@ internal sealed class ClusterTestHarness : IDisposable
         while (Clock.GetUtcNow() < end)
         {
             Clock.Advance(Step);
-            Thread.Sleep(5);
+            Settle(SettlePulses / 4, static () => false);
+        }
+    }
+
+    /// <summary>
+    /// Lets the messages a step caused be delivered before time moves on; returns early once the condition holds.
+    /// The wait is counted in round trips through the thread pool's global queue, where the actors' mailboxes and the
+    /// transport's completions run, not in milliseconds: ~1 ms each when the pool is free (so ~25 ms a step, and a
+    /// heartbeat answer has ~750 ms of real time before its 3 s pause runs out), and as long as the queue is when
+    /// other tests starve the pool or the CPU. Cluster time slows down with the machine instead of running ahead of
+    /// it: a fixed real-time step let a node in a starved process look unreachable, or a handoff time out, without
+    /// anything being wrong with the cluster.
+    /// </summary>
+    private static void Settle(int pulses, Func<bool> condition)
+    {
+        // Not disposed: a pulse still queued when a wait gives up may release it later.
+        var done = new SemaphoreSlim(0);
+        for (var i = 0; i < pulses && !condition(); i++)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static d => d.Release(), done, preferLocal: false);
+            done.Wait(PulsePatience);
+            Thread.Sleep(1);
         }
     }
 
