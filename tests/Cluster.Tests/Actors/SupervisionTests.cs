@@ -11,8 +11,7 @@ public class SupervisionTests : ActorTestKit
         var probe = CreateTestProbe();
         var parent = ActorOf(Props.Create(() => new ParentActor(strategy, probe.Ref, "parent")), "parent");
         probe.Send(parent, new CreateChild(Props.Create(() => new CounterActor(probe.Ref, "child")), "child"));
-        var child = probe.ExpectMsg<IActorRef>();
-        probe.ExpectMsg("child:started");
+        var child = probe.ExpectChildStarted("child");
         return (parent, child, probe);
     }
 
@@ -71,8 +70,7 @@ public class SupervisionTests : ActorTestKit
         probe.Send(top, new CreateChild(Props.Create(() => new ParentActor(new OneForOneStrategy(_ => Directive.Escalate), probe.Ref, "mid")), "mid"));
         var mid = probe.ExpectMsg<IActorRef>();
         probe.Send(mid, new CreateChild(Props.Create(() => new CounterActor(probe.Ref, "leaf")), "leaf"));
-        var leaf = probe.ExpectMsg<IActorRef>();
-        probe.ExpectMsg("leaf:started");
+        var leaf = probe.ExpectChildStarted("leaf");
         probe.Watch(leaf);
 
         probe.Send(leaf, "fail");
@@ -93,11 +91,9 @@ public class SupervisionTests : ActorTestKit
         var probe = CreateTestProbe();
         var parent = ActorOf(Props.Create(() => new ParentActor(new AllForOneStrategy(_ => Directive.Restart), probe.Ref, "p")));
         probe.Send(parent, new CreateChild(Props.Create(() => new CounterActor(probe.Ref, "a")), "a"));
-        var a = probe.ExpectMsg<IActorRef>();
-        probe.ExpectMsg("a:started");
+        var a = probe.ExpectChildStarted("a");
         probe.Send(parent, new CreateChild(Props.Create(() => new CounterActor(probe.Ref, "b")), "b"));
-        var b = probe.ExpectMsg<IActorRef>();
-        probe.ExpectMsg("b:started");
+        var b = probe.ExpectChildStarted("b");
         probe.Send(b, "inc");
         // b has counted before a fails: otherwise the restart can overtake the "inc" still in b's mailbox, which b then
         // counts after its restart (the mailbox survives a restart) and "get" below reads 1.
@@ -119,8 +115,7 @@ public class SupervisionTests : ActorTestKit
         var probe = CreateTestProbe();
         var top = ActorOf(Props.Create(() => new ParentActor(new OneForOneStrategy(_ => Directive.Escalate), probe.Ref, "top")), "top");
         probe.Send(top, new CreateChild(Props.Create(() => new CounterActor(probe.Ref, "leaf")), "leaf"));
-        var leaf = probe.ExpectMsg<IActorRef>();
-        probe.ExpectMsg("leaf:started");
+        var leaf = probe.ExpectChildStarted("leaf");
         probe.Watch(top);
 
         probe.Send(leaf, "fail");
@@ -192,8 +187,7 @@ public class RestartLimitTests() : ActorTestKit(new ManualTimeProvider())
         var strategy = new OneForOneStrategy(2, TimeSpan.FromSeconds(10), _ => Directive.Restart);
         var parent = ActorOf(Props.Create(() => new ParentActor(strategy, probe.Ref, "parent")));
         probe.Send(parent, new CreateChild(Props.Create(() => new CounterActor(probe.Ref, "child")), "child"));
-        var child = probe.ExpectMsg<IActorRef>();
-        probe.ExpectMsg("child:started");
+        var child = probe.ExpectChildStarted("child");
         probe.Watch(child);
         return (child, probe);
     }

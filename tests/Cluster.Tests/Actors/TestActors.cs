@@ -1,4 +1,5 @@
 using ActorCodistill.Cluster.Actors;
+using ActorCodistill.TestKit;
 
 namespace ActorCodistill.Cluster.Tests.Actors;
 
@@ -63,6 +64,20 @@ public sealed class ParentActor : ReceiveActor
     }
 
     protected override void PostStop() => _probe.Tell($"{_name}:stopped");
+}
+
+public static class ChildProbeExtensions
+{
+    /// <summary>
+    /// After <see cref="CreateChild"/>: the parent's reply (the child's ref) and the child's "name:started" are sent
+    /// from two actors on two threads, so either may come first.
+    /// </summary>
+    public static IActorRef ExpectChildStarted(this TestProbe probe, string name)
+    {
+        var received = probe.ReceiveN(2);
+        Assert.Contains($"{name}:started", received);
+        return Assert.Single(received.OfType<IActorRef>());
+    }
 }
 
 /// <summary>Forwards everything to a target, keeping nothing.</summary>
