@@ -13,7 +13,10 @@ export CODISTILL_CACHE="${CODISTILL_CACHE:-$(mktemp -d)/cache}"
 dotnet build ActorCodistill.sln -c Release -nologo -warnaserror
 log="$(mktemp)"
 status=0
-dotnet test ActorCodistill.sln -c Release --no-build --nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+# A test that hangs (no test finishes in 10 minutes) stops its assembly with the test named, instead of the run
+# sitting silent until CI's own limit: no dump is written, the name and the log are what we read.
+dotnet test ActorCodistill.sln -c Release --no-build --nologo --logger "console;verbosity=normal" \
+    --blame-hang --blame-hang-timeout 10m --blame-hang-dump-type none "$@" 2>&1 | tee "$log" || status=$?
 # One closing line over every test assembly (the console logger prints a block per assembly:
 # "Total tests: N", "Passed: N", "Failed: N", "Skipped: N").
 awk '$1 == "Passed:"  && NF == 2 { p += $2 }
@@ -25,7 +28,9 @@ awk '$1 == "Passed:"  && NF == 2 { p += $2 }
 if [ "$status" -ne 0 ]; then
     awk '/^  (Passed|Failed|Skipped) / { show = ($1 == "Failed"); n = 0 }
          /^\[xUnit.net .*\] *Finished:/ { show = 0 }
-         show && n++ < 30 { print }' "$log"
+         show && n++ < 30 { print }
+         /^The test running when the crash occurred:/ { crash = 2 }
+         crash-- > 0 { print }' "$log"
     echo "tests: failed (full log: $log)"
 fi
 exit "$status"
