@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using ActorCodistill.Cluster.Configuration;
 using ActorCodistill.Coordinator.Distributed;
 using ActorCodistill.Coordinator.Embedded;
@@ -57,7 +59,8 @@ public class ClusterRunTests
         var logDir = Path.Combine(Path.GetTempPath(), "codistill-cluster-run-" + Guid.NewGuid().ToString("N")[..8]);
         var port = FreePort();
         var configPath = TinyClusterConfig(logDir, port);
-        var overrides = new Dictionary<string, string?>();
+        // Exact reloads make both runs deterministic, so the cluster must compute the embedded run's bits.
+        var overrides = new Dictionary<string, string?> { ["training.steps"] = "48", ["training.reload-mode"] = "exact" };
 
         var embedded = TrainCommand.Run(new TrainCommand.Options(configPath, false, overrides, "embedded"), TextWriter.Null);
 
@@ -88,6 +91,21 @@ public class ClusterRunTests
 
             workers.Add(StartWorkerNode(configPath, 2));
 
+            // An operator's change while the job runs (`ctl reload-interval 2 --at-step 25`), sent as soon as the job
+            // has started (step 3 or so): the coordinator journals it and every group switches to 2 at step 25, a
+            // boundary of the old interval (4).
+            var change = new StringWriter();
+            do
+            {
+                change.GetStringBuilder().Clear();
+                code = CtlCommand.Run(configPath, overrides, $"127.0.0.1:{port}", null, new CoordinatorJob.ChangeReloadInterval(2, AtStep: 25), TimeSpan.FromSeconds(5), change);
+            } while (change.ToString().Contains("the job has not started") && DateTime.UtcNow < deadline.AddMinutes(1) && Sleep(100));
+            Assert.True(code == 0, change.ToString());
+            var accepted = Regex.Match(change.ToString(), @"^accepted: reload interval changes to 2 at step (\d+)", RegexOptions.Multiline);
+            Assert.True(accepted.Success, change.ToString());
+            var switchStep = long.Parse(accepted.Groups[1].Value, CultureInfo.InvariantCulture);
+            Assert.Equal(25, switchStep);
+
             var stranger = new StringWriter();
             Assert.Equal(2, CtlCommand.Run(configPath, new Dictionary<string, string?> { ["remote.secret"] = "not-the-cluster-secret-at-all" },
                 $"127.0.0.1:{port}", null, new CoordinatorJob.GetStatus(), TimeSpan.FromSeconds(3), stranger));
@@ -97,19 +115,22 @@ public class ClusterRunTests
             var cluster = await run;
 
             Assert.True(cluster.Summary.Completed, console.ToString());
-            Assert.Equal(30, cluster.Summary.Steps);
-            // One code path, so identical arithmetic until teachers come in: every burn-in step's loss must be the same
-            // bits in both runs (same shards, same allreduce sums, same optimizer). After burn-in the groups race: a
-            // teacher copy that reaches a group after its reload boundary is used one interval later (stale
-            // teachers, as in the paper), in the embedded run as much as in the cluster. Final validation losses of
-            // either kind ranged 2.74-2.88 over six runs of this test, so they are held to 10% of each other.
+            Assert.Equal(48, cluster.Summary.Steps);
+            // One code path, and exact reloads: every step before the switch has the same loss bits in both runs
+            // (same shards, same allreduce sums, same optimizer, the same teacher copy at every boundary), burn-in
+            // and distillation alike. From the switch on the cluster reloads every 2 steps and the embedded run every
+            // 4, in every group from the same step: each copy's age says which it used.
             var (embeddedLosses, clusterLosses) = (TrainLosses(embedded.RunDirectory), TrainLosses(cluster.RunDirectory));
-            Assert.Equal(60, embeddedLosses.Count);
-            Assert.Equal(60, clusterLosses.Count);
-            var burnIn = embeddedLosses.Where(r => r.Step <= 8).ToList();
-            Assert.Equal(16, burnIn.Count);
-            Assert.Equal(burnIn, clusterLosses.Where(r => r.Step <= 8));
-            Assert.Contains(clusterLosses, r => r.DistillOn);
+            Assert.Equal(96, embeddedLosses.Count);
+            Assert.Equal(96, clusterLosses.Count);
+            var before = embeddedLosses.Where(r => r.Step < switchStep).ToList();
+            Assert.Contains(before, r => r.DistillOn);
+            Assert.Equal(before, clusterLosses.Where(r => r.Step < switchStep));
+            foreach (var (group, step, age) in TeacherAges(cluster.RunDirectory).Where(r => r.Step > 4))
+                Assert.True(age == (step < switchStep ? TinyJobs.ExactAge(step, 4) : (step - switchStep) % 2 + 1), $"group {group} step {step}: teacher age {age}");
+            Assert.All(TeacherAges(embedded.RunDirectory).Where(r => r.Step > 4), r => Assert.Equal(TinyJobs.ExactAge(r.Step, 4), r.Age));
+            Assert.Contains($"reload interval changes to 2 at step {switchStep}", console.ToString());
+            // The final validation losses differ only through the change.
             foreach (var g in new[] { 0, 1 })
             {
                 var a = embedded.Summary.Groups.Single(x => x.Group == g).FinalValLoss!.Value;
@@ -126,11 +147,18 @@ public class ClusterRunTests
         }
     }
 
-    private static bool Sleep()
+    private static bool Sleep(int milliseconds = 500)
     {
-        Thread.Sleep(500);
+        Thread.Sleep(milliseconds);
         return true;
     }
+
+    /// <summary>The age of the (single, pairwise) teacher copy each train record used, once there is one.</summary>
+    private static IEnumerable<(int Group, long Step, long Age)> TeacherAges(string runDirectory) =>
+        File.ReadLines(Path.Combine(runDirectory, "metrics.jsonl"))
+            .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement)
+            .Where(r => r.GetProperty("kind").GetString() == "train" && r.GetProperty("teacher_age").GetArrayLength() > 0)
+            .Select(r => (r.GetProperty("group").GetInt32(), r.GetProperty("step").GetInt64(), r.GetProperty("teacher_age")[0].GetInt64()));
 }
 
 /// <summary>Draining a node through ctl: its workers move to a spare node at a step boundary and the job carries on whole.</summary>
