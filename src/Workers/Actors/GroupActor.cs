@@ -46,6 +46,10 @@ public sealed class GroupActor : ReceiveActor
     // Changes waiting for their step, in arrival order; whether this incarnation of the group has planned a step yet
     // (changes that arrive before it are the job's history, replayed after a restart, never late).
     private readonly List<GroupReconfigure> _pendingChanges = new();
+    // The settings the group started with, and every change applied since with the first step it governed: a
+    // rollback to a checkpoint re-runs the steps after it with the settings they first ran with.
+    private IReadOnlyList<int> _startTeachers = [];
+    private readonly List<(long Step, GroupReconfigure Change)> _appliedChanges = new();
     private bool _planned;
     private string? _releaseNode;
 
@@ -135,7 +139,7 @@ public sealed class GroupActor : ReceiveActor
                 if (LiveCount == _members.Length) Reconcile("all workers ready");
             });
             Receive<Terminated>(t => OnMemberLost(t.ActorRef));
-            Receive<StartGroup>(start => _teacherGroups = start.TeacherGroups);
+            Receive<StartGroup>(start => _teacherGroups = _startTeachers = start.TeacherGroups);
             CommonHandlers();
         }, "Starting");
     }
@@ -546,7 +550,10 @@ public sealed class GroupActor : ReceiveActor
             return;
         }
         if (_target < _step)
+        {
             Report($"rolled back from step {_step} to the recovery checkpoint of step {_target}", GroupEventKind.RolledBack);
+            RewindSettings(_target);
+        }
         else if (restored > 0)
             Report($"workers restored at step {_target}; ring re-formed with slots [{string.Join(",", slots)}]", GroupEventKind.Restored);
         _step = _target;
@@ -701,7 +708,30 @@ public sealed class GroupActor : ReceiveActor
         foreach (var change in due) Apply(change);
     }
 
+    /// <summary>
+    /// Before re-running the steps after <paramref name="checkpointStep"/>: the changes first applied at a later step
+    /// are undone and wait again for that step (ahead of the changes still waiting, which arrived after them).
+    /// </summary>
+    private void RewindSettings(long checkpointStep)
+    {
+        var undone = _appliedChanges.Where(a => a.Step > checkpointStep).ToList();
+        if (undone.Count == 0) return;
+        _appliedChanges.RemoveAll(undone.Contains);
+        _teacherGroups = _startTeachers;
+        _reloadInterval = _spec.ReloadInterval;
+        _distill = _spec.Distill;
+        foreach (var (_, change) in _appliedChanges) Set(change);
+        _pendingChanges.InsertRange(0, undone.Select(a => a.Change with { AtStep = a.Step }));
+        Report($"the changes applied at steps [{string.Join(",", undone.Select(a => a.Step))}] wait for those steps again", GroupEventKind.Reconfigured);
+    }
+
     private void Apply(GroupReconfigure change)
+    {
+        _appliedChanges.Add((_step, change));
+        Report($"applied at step {_step}: {Set(change)}", GroupEventKind.Reconfigured);
+    }
+
+    private string Set(GroupReconfigure change)
     {
         var what = new List<string>();
         if (change.TeacherGroups is { } teachers)
@@ -719,7 +749,7 @@ public sealed class GroupActor : ReceiveActor
             _distill = _distill with { Weight = weight };
             what.Add($"distillation weight {weight}");
         }
-        Report($"applied at step {_step}: {string.Join(", ", what)}", GroupEventKind.Reconfigured);
+        return string.Join(", ", what);
     }
 
     private void OnStepDone(StepDone done)

@@ -351,6 +351,28 @@ public class EmbeddedJobTests
     }
 
     [Fact]
+    public void ARollbackPastAScheduledChange_ReRunsTheStepsBeforeItWithTheSettingsTheyFirstHad()
+    {
+        // Weight 1 -> 0 at step 10 (sent at step 2). Group 1 fails in step 11 and rolls back to its checkpoint of step
+        // 8: step 9 must run again with distillation on, and 10 onwards with it off, as the first time.
+        var spec = TinyJobs.Spec(steps: 14, workers: 1) with { Failures = FailureSpec.Default with { CheckpointInterval = 4 } };
+        var sent = 0;
+        var (_, observer, _) = TinyJobs.Run(spec, new FaultInjection(group: 1, rank: 0, step: 11), checkpoints: new InMemoryGroupCheckpoints(),
+            during: (coordinator, step) =>
+            {
+                if (step.Step == 2 && Interlocked.Exchange(ref sent, 1) == 0) coordinator.Tell(new ChangeDistillWeight(0, AtStep: 10));
+            });
+
+        var group1 = observer.Steps.Where(s => s.Group == 1).ToList();
+        Assert.Equal(Enumerable.Range(1, 10).Concat(Enumerable.Range(9, 6)).Select(i => (long)i), group1.Select(s => s.Step));
+        // Burn-in ends after step 6; the first copies load at step 5.
+        Assert.All(group1, s => Assert.True(s.DistillOn == s.Step is >= 7 and < 10, $"step {s.Step}: distillation {(s.DistillOn ? "on" : "off")}"));
+        Assert.Contains(observer.Events, e => e.Contains("1@", StringComparison.Ordinal) && e.EndsWith("the changes applied at steps [10] wait for those steps again", StringComparison.Ordinal));
+        Assert.Equal(2, observer.Events.Count(e => e == "1@10: applied at step 10: distillation weight 0"));
+        Assert.Single(observer.Events, e => e == "0@10: applied at step 10: distillation weight 0");
+    }
+
+    [Fact]
     public void Reconfiguration_AppliesInEveryGroupAtTheJournalledStep_AndIsVisibleInStatus()
     {
         var spec = TinyJobs.Spec(steps: 20);
