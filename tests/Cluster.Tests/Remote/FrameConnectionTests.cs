@@ -21,19 +21,14 @@ public sealed class FrameConnectionTests
     [InlineData(2)]
     public async Task Dispose_WhileAFrameHandlerAwaits_LoopEndsShutDownAndNothingMoreIsDelivered(int handledFirst)
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await client.ConnectAsync(listener.LocalEndPoint!);
-        using var server = await listener.AcceptAsync();
-        var connection = new FrameConnection(server, new NetworkStream(server, ownsSocket: false), 64 * 1024, "test peer");
+        using var pair = await LoopbackPair.ConnectAsync();
+        var connection = pair.Connection;
 
         // Several frames in one write, so they sit in one pipe buffer behind the frame being handled.
         var frames = new ArrayBufferWriter<byte>();
         for (var i = 0; i < 8; i++)
             FrameCodec.WriteMessage(frames, FrameType.Control, 0, new Close { Reason = $"frame {i} " + new string('x', 100 * i) });
-        await client.SendAsync(frames.WrittenMemory);
+        await pair.Client.SendAsync(frames.WrittenMemory);
 
         var delivered = new List<string>();
         var inHandler = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -62,16 +57,45 @@ public sealed class FrameConnectionTests
     [Fact]
     public async Task ReadLoop_AfterDispose_EndsAtOnceWithoutTouchingThePipe()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await client.ConnectAsync(listener.LocalEndPoint!);
-        using var server = await listener.AcceptAsync();
-        var connection = new FrameConnection(server, new NetworkStream(server, ownsSocket: false), 64 * 1024, "test peer");
+        using var pair = await LoopbackPair.ConnectAsync();
+        var connection = pair.Connection;
         await connection.DisposeAsync();
 
         Assert.Equal("shut down", await connection.RunReadLoopAsync(_ => ValueTask.FromResult(true), CancellationToken.None));
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await connection.ReadOneAsync(f => f.Type, CancellationToken.None));
+    }
+
+    /// <summary>A client socket and the accepted end, which a <see cref="FrameConnection"/> reads.</summary>
+    private sealed class LoopbackPair : IDisposable
+    {
+        private readonly Socket _listener;
+        private readonly Socket _server;
+
+        private LoopbackPair(Socket listener, Socket client, Socket server)
+        {
+            (_listener, Client, _server) = (listener, client, server);
+            Connection = new FrameConnection(server, new NetworkStream(server, ownsSocket: false), 64 * 1024, "test peer");
+        }
+
+        public Socket Client { get; }
+
+        public FrameConnection Connection { get; }
+
+        public static async Task<LoopbackPair> ConnectAsync()
+        {
+            var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            listener.Listen(1);
+            var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await client.ConnectAsync(listener.LocalEndPoint!);
+            return new LoopbackPair(listener, client, await listener.AcceptAsync());
+        }
+
+        public void Dispose()
+        {
+            _server.Dispose();
+            Client.Dispose();
+            _listener.Dispose();
+        }
     }
 }
