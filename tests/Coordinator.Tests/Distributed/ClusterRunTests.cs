@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using ActorCodistill.Cluster.Configuration;
 using ActorCodistill.Coordinator.Distributed;
 using ActorCodistill.Coordinator.Embedded;
+using ActorCodistill.Coordinator.Reporting;
 using ActorCodistill.Coordinator.Tests.Job;
 using ActorCodistill.Workers.Node;
 using CoordinatorJob = ActorCodistill.Coordinator.Job;
@@ -28,14 +29,13 @@ public class ClusterRunTests
         return path;
     }
 
-    /// <summary>Every group step a run recorded, in (group, step) order: the loss bits and whether distillation was on.</summary>
-    private static List<(int Group, long Step, double Loss, bool DistillOn)> TrainLosses(string runDirectory) =>
-        File.ReadLines(Path.Combine(runDirectory, "metrics.jsonl"))
-            .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement)
-            .Where(r => r.GetProperty("kind").GetString() == "train")
-            .Select(r => (r.GetProperty("group").GetInt32(), r.GetProperty("step").GetInt64(), r.GetProperty("loss").GetDouble(), r.GetProperty("distill_on").GetBoolean()))
-            .OrderBy(r => r.Item1).ThenBy(r => r.Item2)
-            .ToList();
+    /// <summary>Every group step a run recorded (the project's metrics reader), in (group, step) order.</summary>
+    private static List<TrainRecord> TrainRows(string runDirectory) =>
+        MetricsReader.Read(runDirectory).Train.OrderBy(r => r.Group).ThenBy(r => r.Step).ToList();
+
+    /// <summary>The loss bits of every group step and whether distillation was on.</summary>
+    private static List<(int Group, long Step, double Loss, bool DistillOn)> TrainLosses(IEnumerable<TrainRecord> rows) =>
+        rows.Select(r => (r.Group, r.Step, r.Loss, r.DistillOn)).ToList();
 
     internal static int FreePort()
     {
@@ -120,15 +120,18 @@ public class ClusterRunTests
             // (same shards, same allreduce sums, same optimizer, the same teacher copy at every boundary), burn-in
             // and distillation alike. From the switch on the cluster reloads every 2 steps and the embedded run every
             // 4, in every group from the same step: each copy's age says which it used.
-            var (embeddedLosses, clusterLosses) = (TrainLosses(embedded.RunDirectory), TrainLosses(cluster.RunDirectory));
+            var (embeddedRows, clusterRows) = (TrainRows(embedded.RunDirectory), TrainRows(cluster.RunDirectory));
+            var (embeddedLosses, clusterLosses) = (TrainLosses(embeddedRows), TrainLosses(clusterRows));
             Assert.Equal(96, embeddedLosses.Count);
             Assert.Equal(96, clusterLosses.Count);
             var before = embeddedLosses.Where(r => r.Step < switchStep).ToList();
             Assert.Contains(before, r => r.DistillOn);
             Assert.Equal(before, clusterLosses.Where(r => r.Step < switchStep));
-            foreach (var (group, step, age) in TeacherAges(cluster.RunDirectory).Where(r => r.Step > 4))
-                Assert.True(age == (step < switchStep ? TinyJobs.ExactAge(step, 4) : (step - switchStep) % 2 + 1), $"group {group} step {step}: teacher age {age}");
-            Assert.All(TeacherAges(embedded.RunDirectory).Where(r => r.Step > 4), r => Assert.Equal(TinyJobs.ExactAge(r.Step, 4), r.Age));
+            // The (single, pairwise) teacher copy's age, once there is one.
+            foreach (var r in clusterRows.Where(r => r.Step > 4 && r.TeacherAge.Count > 0))
+                Assert.True(r.TeacherAge[0] == (r.Step < switchStep ? TinyJobs.ExactAge(r.Step, 4) : (r.Step - switchStep) % 2 + 1),
+                    $"group {r.Group} step {r.Step}: teacher age {r.TeacherAge[0]}");
+            Assert.All(embeddedRows.Where(r => r.Step > 4 && r.TeacherAge.Count > 0), r => Assert.Equal(TinyJobs.ExactAge(r.Step, 4), r.TeacherAge[0]));
             Assert.Contains($"reload interval changes to 2 at step {switchStep}", console.ToString());
             // The final validation losses differ only through the change.
             foreach (var g in new[] { 0, 1 })
@@ -153,12 +156,6 @@ public class ClusterRunTests
         return true;
     }
 
-    /// <summary>The age of the (single, pairwise) teacher copy each train record used, once there is one.</summary>
-    private static IEnumerable<(int Group, long Step, long Age)> TeacherAges(string runDirectory) =>
-        File.ReadLines(Path.Combine(runDirectory, "metrics.jsonl"))
-            .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement)
-            .Where(r => r.GetProperty("kind").GetString() == "train" && r.GetProperty("teacher_age").GetArrayLength() > 0)
-            .Select(r => (r.GetProperty("group").GetInt32(), r.GetProperty("step").GetInt64(), r.GetProperty("teacher_age")[0].GetInt64()));
 }
 
 /// <summary>Draining a node through ctl: its workers move to a spare node at a step boundary and the job carries on whole.</summary>
