@@ -77,6 +77,10 @@ public sealed class GroupActor : ReceiveActor
     private long _resumedAt;
     private int _requestIds;
     private int _checkpointRequest = -1;
+    // The members asked for the checkpoint in progress (rank 0 first: it sends the weights) and the answers so far.
+    private int[] _checkpointSlots = [];
+    private long _checkpointStep;
+    private readonly Dictionary<int, WorkerState> _checkpointParts = new();
 
     // Reconciling.
     private readonly Dictionary<int, long> _alive = new();
@@ -499,15 +503,18 @@ public sealed class GroupActor : ReceiveActor
         else
         {
             _resumedFromCheckpoint = true;
-            RestoreFrom(new WorkerState(-1, _checkpoint!.Step, _checkpoint.Parameters, _checkpoint.OptimizerState));
+            RestoreFrom(new WorkerState(-1, _checkpoint!.Step, _checkpoint.Parameters, _checkpoint.OptimizerState), _checkpoint.Carried);
         }
     }
 
-    private void RestoreFrom(WorkerState state)
+    // Each slot gets its own carried state from a checkpoint; from a survivor it gets none (the survivor's belongs to
+    // the survivor's data streams), so it keeps what it carries.
+    private void RestoreFrom(WorkerState state, IReadOnlyDictionary<int, float[]>? carriedBySlot = null)
     {
         _stateRequest = -1;
         _stateSource = -1;
-        foreach (var s in _awaitRestore) _members[s]!.Tell(new RestoreState(state with { RequestId = 0 }), Self);
+        foreach (var s in _awaitRestore)
+            _members[s]!.Tell(new RestoreState(state with { RequestId = 0, Carried = carriedBySlot?.GetValueOrDefault(s) }), Self);
     }
 
     private void Complete()
@@ -778,10 +785,7 @@ public sealed class GroupActor : ReceiveActor
         _done.Clear();
 
         if (_failures.CheckpointInterval > 0 && plan.Step % _failures.CheckpointInterval == 0 && plan.Step < _spec.Steps)
-        {
-            _checkpointRequest = ++_requestIds;
-            _members[_ringSlots[0]]!.Tell(new ExportState(_checkpointRequest), Self);
-        }
+            RequestCheckpoint(plan.Step);
         if (_admitPending)
         {
             _admitPending = false;
@@ -791,11 +795,31 @@ public sealed class GroupActor : ReceiveActor
         NextStep();
     }
 
+    // Rank 0 exports its weights and optimizer state, every member (rank 0 too) the state its model carries: each
+    // member's data streams are its own. Asked between steps, before the next plan (a member's mailbox keeps the order).
+    private void RequestCheckpoint(long step)
+    {
+        if (_checkpointRequest >= 0)
+            Report($"the recovery checkpoint of step {_checkpointStep} was not saved: slot(s) " +
+                   $"[{string.Join(",", _checkpointSlots.Where(s => !_checkpointParts.ContainsKey(s)))}] did not answer before step {step}");
+        _checkpointRequest = ++_requestIds;
+        _checkpointStep = step;
+        _checkpointSlots = _ringSlots.Where(s => _members[s] is not null).ToArray();
+        _checkpointParts.Clear();
+        for (var i = 0; i < _checkpointSlots.Length; i++)
+            _members[_checkpointSlots[i]]!.Tell(new ExportState(_checkpointRequest, CarriedOnly: i > 0), Self);
+    }
+
     private void OnCheckpointState(WorkerState state)
     {
-        if (state.RequestId != _checkpointRequest) return;
+        if (state.RequestId != _checkpointRequest || !_checkpointSlots.Contains(state.Slot) || state.AppliedStep != _checkpointStep) return;
+        _checkpointParts[state.Slot] = state;
+        if (_checkpointSlots.Any(s => !_checkpointParts.ContainsKey(s))) return;
         _checkpointRequest = -1;
-        var checkpoint = new GroupCheckpoint(_group, state.AppliedStep, state.Parameters, state.OptimizerState);
+        var weights = _checkpointParts[_checkpointSlots[0]];
+        var carried = _checkpointParts.Where(kv => kv.Value.Carried is not null).ToDictionary(kv => kv.Key, kv => kv.Value.Carried!);
+        var checkpoint = new GroupCheckpoint(_group, weights.AppliedStep, weights.Parameters, weights.OptimizerState, carried);
+        _checkpointParts.Clear();
         try
         {
             _checkpoints.Save(checkpoint);

@@ -49,10 +49,18 @@ public sealed record LoadTeacher(TeacherCheckpoint Checkpoint) : TrainingMessage
 /// </summary>
 public sealed record ProbeWorker(int Epoch) : TrainingMessage;
 
-/// <summary>Asks a worker for its model and optimizer state (recovery checkpoints, restoring a member).</summary>
-public sealed record ExportState(int RequestId) : TrainingMessage;
+/// <summary>
+/// Asks a worker for its model and optimizer state (recovery checkpoints, restoring a member), with the state its model
+/// carries between batches. <paramref name="CarriedOnly"/>: just that and the applied step (a recovery checkpoint
+/// takes the weights from rank 0 and every member's own carried state).
+/// </summary>
+public sealed record ExportState(int RequestId, bool CarriedOnly = false) : TrainingMessage;
 
-/// <summary>Resets a worker to a group member's state: weights, optimizer state, applied step.</summary>
+/// <summary>
+/// Resets a worker to a group member's state: weights, optimizer state, applied step, and the next batch of its shard
+/// is the one after that step. With <c>State.Carried</c> its model's carried state is set to that (empty: dropped);
+/// without (null), it keeps its own.
+/// </summary>
 public sealed record RestoreState(WorkerState State) : TrainingMessage, IBulkTrainingMessage;
 
 /// <summary>The group gives this worker up (fenced after a hang, drained, or the job is over): it stops itself.</summary>
@@ -109,8 +117,12 @@ public sealed record StepDone(
 /// <summary>Rank 0's float16 weights after a reload-interval step, for the group's broadcaster.</summary>
 public sealed record CheckpointExported(TeacherCheckpoint Checkpoint) : TrainingMessage, IBulkTrainingMessage;
 
-/// <summary>A worker's full training state, as plain arrays so it can cross nodes.</summary>
-public sealed record WorkerState(int Slot, long AppliedStep, float[] Parameters, byte[] OptimizerState, int RequestId = 0)
+/// <summary>
+/// A worker's full training state, as plain arrays so it can cross nodes. <paramref name="Carried"/>: the state its
+/// model carries between batches (<c>ITaskModel.ExportCarriedState</c>), which belongs to its own slot's data streams;
+/// null when not given.
+/// </summary>
+public sealed record WorkerState(int Slot, long AppliedStep, float[] Parameters, byte[] OptimizerState, int RequestId = 0, float[]? Carried = null)
     : TrainingMessage, IBulkTrainingMessage;
 
 // ---- broadcast ----

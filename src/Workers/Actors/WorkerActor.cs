@@ -412,26 +412,52 @@ public sealed class WorkerActor : ReceiveActor
         return (loss, new PredictionSet(top1.ToArray(), truth.ToArray(), _spec.Task == "ctr"));
     }
 
+    // Between steps the model's carried state is that after the applied step's batch (the prefetch only draws the next
+    // batch; the teachers' forward on it does not touch the student).
     private void OnExportState(ExportState request)
     {
+        var carried = _model.ExportCarriedState();
+        if (request.CarriedOnly)
+        {
+            Sender.Tell(new WorkerState(_slot, _appliedStep, [], [], request.RequestId, carried), Self);
+            return;
+        }
         var parameters = new float[_flat.Count];
         _flat.ExportParameters(parameters);
-        Sender.Tell(new WorkerState(_slot, _appliedStep, parameters, OptimizerStateCodec.Save(_optimizer), request.RequestId), Self);
+        Sender.Tell(new WorkerState(_slot, _appliedStep, parameters, OptimizerStateCodec.Save(_optimizer), request.RequestId, carried), Self);
     }
 
     private void OnRestoreState(RestoreState restore)
     {
-        if (restore.State.Parameters.Length != _flat.Count)
-            throw new InvalidDataException($"worker {_group}/{_slot}: state of slot {restore.State.Slot} has {restore.State.Parameters.Length} parameters, the model has {_flat.Count}");
-        _flat.ImportParameters(restore.State.Parameters);
-        if (restore.State.OptimizerState.Length > 0)
-            OptimizerStateCodec.Load(_optimizer, restore.State.OptimizerState, $"state of worker {_group}/{restore.State.Slot}");
-        _appliedStep = restore.State.AppliedStep;
+        var state = restore.State;
+        if (state.Parameters.Length != _flat.Count)
+            throw new InvalidDataException($"worker {_group}/{_slot}: state of slot {state.Slot} has {state.Parameters.Length} parameters, the model has {_flat.Count}");
+        _flat.ImportParameters(state.Parameters);
+        if (state.OptimizerState.Length > 0)
+            OptimizerStateCodec.Load(_optimizer, state.OptimizerState, $"state of worker {_group}/{state.Slot}");
+        if (state.Carried is { } carried) _model.ImportCarriedState(carried);
+        _appliedStep = state.AppliedStep;
         _plan = null;
         _allreduce = null;
         _losses = null;
-        // Fast-forward the data stream so the shard continues where the group is.
-        while (_data.Consumed < _appliedStep) _data.Next();
+        // The next step takes the batch after the applied step. What this worker prefetched (the batch, and the teachers'
+        // prediction for it) is that batch when it had computed the restored step itself before its ring broke (a member
+        // that applied the step is the source): keep it, as the uninterrupted run would have. Otherwise (it was behind,
+        // or ahead: a rollback to a checkpoint) drop it, and draw the shard again from its start if it had gone past.
+        if (_nextBatch is null || _data.Consumed != _appliedStep + 1)
+        {
+            try
+            {
+                TakePrefetchedTarget()?.Dispose();
+            }
+            catch (Exception e)
+            {
+                Log.Warning($"worker {_group}/{_slot}: dropping a failed teacher prediction made before the restore: {e.Message}");
+            }
+            _nextBatch = null;
+            if (_data.Consumed > _appliedStep) _data = _task.CreateTrainSource(_group, _slot);
+            while (_data.Consumed < _appliedStep) _data.Next();
+        }
         Sender.Tell(new WorkerReady(_slot, _generation, _flat.Count, _appliedStep), Self);
     }
 

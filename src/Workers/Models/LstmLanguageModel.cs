@@ -132,6 +132,52 @@ public sealed class LstmLanguageModel : ITaskModel
         }
     }
 
+    /// <summary>
+    /// Every layer's h then c, each [1, streams, hidden], concatenated; empty before the first batch. The streams are
+    /// not stored: an import infers them from the length.
+    /// </summary>
+    public float[] ExportCarriedState()
+    {
+        if (_h[0] is null) return [];
+        var parts = new List<float[]>(2 * _spec.Layers);
+        for (var l = 0; l < _spec.Layers; l++)
+        {
+            parts.Add(_h[l]!.ToArray<float>());
+            parts.Add(_c[l]!.ToArray<float>());
+        }
+        var state = new float[parts.Sum(p => p.Length)];
+        var at = 0;
+        foreach (var part in parts)
+        {
+            part.CopyTo(state, at);
+            at += part.Length;
+        }
+        return state;
+    }
+
+    public void ImportCarriedState(ReadOnlySpan<float> state)
+    {
+        if (state.Length == 0)
+        {
+            ResetState();
+            return;
+        }
+        var perStream = 2L * _spec.Layers * _spec.Hidden;
+        if (state.Length % perStream != 0)
+            throw new ArgumentException(
+                $"a carried state of {state.Length} values does not fit this LSTM ({_spec.Layers} layers of hidden size {_spec.Hidden}: a multiple of {perStream})",
+                nameof(state));
+        var streams = state.Length / perStream;
+        var block = (int)(streams * _spec.Hidden);
+        ResetState();
+        for (var l = 0; l < _spec.Layers; l++)
+        {
+            // Outlives any dispose scope the caller is in, like the state a forward carries.
+            _h[l] = tensor(state.Slice(2 * l * block, block), [1, streams, _spec.Hidden]).DetachFromDisposeScope();
+            _c[l] = tensor(state.Slice((2 * l + 1) * block, block), [1, streams, _spec.Hidden]).DetachFromDisposeScope();
+        }
+    }
+
     public (float[] Top1OrProbability, float[] TrueLabelProbability) Predictions(Tensor logits, object batch)
     {
         var b = AsBatch(batch);

@@ -93,8 +93,10 @@ public static class TrainingSerializers
             (m, _) =>
             {
                 var s = unwrap(m);
-                var metadata = new MetadataWriter(32).Int(s.Slot).Long(s.AppliedStep).Int(s.RequestId).Int(s.Parameters.Length).Int(s.OptimizerState.Length);
-                return new BulkMessageParts(metadata.ToArray(), StatePayload.Pack(s.Parameters, s.OptimizerState));
+                // Carried: -1 for none given (null), else the count of values after the optimizer state.
+                var metadata = new MetadataWriter(36).Int(s.Slot).Long(s.AppliedStep).Int(s.RequestId).Int(s.Parameters.Length).Int(s.OptimizerState.Length)
+                    .Int(s.Carried?.Length ?? -1);
+                return new BulkMessageParts(metadata.ToArray(), StatePayload.Pack(s.Parameters, s.OptimizerState, s.Carried));
             },
             (metadata, payload, _) =>
             {
@@ -104,7 +106,11 @@ public static class TrainingSerializers
                 var request = r.Int();
                 var parameterCount = r.Int();
                 var optimizerBytes = r.Int();
+                var carriedCount = r.Int();
                 var (parameters, optimizer) = StatePayload.Unpack(payload.Span, parameterCount, optimizerBytes, manifest);
-                return wrap(new WorkerState(slot, applied, parameters, optimizer, request));
+                var carried = carriedCount < 0
+                    ? null
+                    : StatePayload.Carried(payload.Span, (long)parameterCount * sizeof(float) + optimizerBytes, carriedCount, manifest);
+                return wrap(new WorkerState(slot, applied, parameters, optimizer, request, carried));
             });
 }

@@ -1,7 +1,12 @@
 namespace ActorCodistill.Workers.Training;
 
-/// <summary>A group's recovery checkpoint: rank 0's weights and optimizer state after <paramref name="Step"/>.</summary>
-public sealed record GroupCheckpoint(int Group, long Step, float[] Parameters, byte[] OptimizerState);
+/// <summary>
+/// A group's recovery checkpoint: rank 0's weights and optimizer state after <paramref name="Step"/>, and by slot the
+/// state each member's model carried between batches then (a recurrent model's hidden state of its own data
+/// streams; empty arrays for a model that carries none). <paramref name="Carried"/> is null for a checkpoint written
+/// before 2026-12-06, and misses a slot that was not in the ring at that step.
+/// </summary>
+public sealed record GroupCheckpoint(int Group, long Step, float[] Parameters, byte[] OptimizerState, IReadOnlyDictionary<int, float[]>? Carried = null);
 
 /// <summary>
 /// Where groups keep recovery checkpoints. A group that lost every worker, or a job recovered after the seed

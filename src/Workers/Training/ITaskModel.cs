@@ -35,6 +35,23 @@ public interface ITaskModel : IDisposable
     /// <summary>Drops the carried state (evaluation starts every stream from zeros).</summary>
     void ResetState();
 
+    /// <summary>
+    /// The state carried from batch to batch (a recurrent model's hidden state of every stream) as one float array, for
+    /// recovery checkpoints; empty when the model carries none, or none yet.
+    /// </summary>
+    float[] ExportCarriedState() => [];
+
+    /// <summary>
+    /// Replaces the carried state with one <see cref="ExportCarriedState"/> of a replica of the same architecture
+    /// returned; empty drops it (as <see cref="ResetState"/>). A length this model cannot carry is an
+    /// <see cref="ArgumentException"/> naming both.
+    /// </summary>
+    void ImportCarriedState(ReadOnlySpan<float> state)
+    {
+        if (state.Length != 0)
+            throw new ArgumentException($"{GetType().Name} carries no state between batches; got {state.Length} values", nameof(state));
+    }
+
     /// <summary>Top-1 class (or probability for a logistic output) and the probability of the true label, for churn.</summary>
     (float[] Top1OrProbability, float[] TrueLabelProbability) Predictions(Tensor logits, object batch);
 }

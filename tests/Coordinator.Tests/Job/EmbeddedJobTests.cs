@@ -373,6 +373,47 @@ public class EmbeddedJobTests
         Assert.Single(observer.Events, e => e == "0@10: applied at step 10: distillation weight 0");
     }
 
+    // Every reported step of a run: group, step and the loss bits.
+    private static List<(int Group, long Step, long Loss, long Task)> Bits(CapturingObserver observer) =>
+        observer.Steps.Select(s => (s.Group, s.Step, BitConverter.DoubleToInt64Bits(s.Losses.Loss), BitConverter.DoubleToInt64Bits(s.Losses.TaskLoss)))
+            .OrderBy(s => (s.Group, s.Step)).ToList();
+
+    [Fact]
+    public void AResumedBaselineJob_GoesOnFromItsCheckpoints_WithTheBitsOfAnUninterruptedRun()
+    {
+        // Without teachers a run's state is every member's weights, optimizer state, data position and the LSTM state it
+        // carries between batches (its own streams': 2 workers per group). A first run ends after step 10 with
+        // checkpoints of step 8; a second one on the same checkpoints goes on from there.
+        var spec = TinyJobs.Spec(steps: 16, baseline: true) with { Failures = FailureSpec.Default with { CheckpointInterval = 4 } };
+        var (_, uninterrupted, _) = TinyJobs.Run(spec);
+        var checkpoints = new InMemoryGroupCheckpoints();
+        TinyJobs.Run(spec with { Steps = 10 }, checkpoints: checkpoints);
+
+        var (_, resumed, _) = TinyJobs.Run(spec, checkpoints: checkpoints);
+
+        Assert.Equal(2, resumed.Events.Count(e => e.EndsWith("resuming from the recovery checkpoint of step 8", StringComparison.Ordinal)));
+        var expected = Bits(uninterrupted).Where(s => s.Step > 8).ToList();
+        Assert.Equal(16, expected.Count);
+        Assert.Equal(expected, Bits(resumed));
+    }
+
+    [Fact]
+    public void ARolledBackGroup_ReRunsTheStepsAfterItsCheckpoint_WithTheBitsTheyFirstHad()
+    {
+        // Group 1's only worker fails in step 11: its replacement restores the checkpoint of step 8 (weights, optimizer
+        // state and the LSTM's carried state) and re-runs 9-14. No teachers, so every run of a step has the same bits as
+        // a run without the failure.
+        var spec = TinyJobs.Spec(steps: 14, workers: 1, baseline: true) with { Failures = FailureSpec.Default with { CheckpointInterval = 4 } };
+        var (_, clean, _) = TinyJobs.Run(spec);
+        var (_, failed, _) = TinyJobs.Run(spec, new FaultInjection(group: 1, rank: 0, step: 11), checkpoints: new InMemoryGroupCheckpoints());
+
+        var first = Bits(clean).ToDictionary(s => (s.Group, s.Step));
+        var runs = Bits(failed);
+        Assert.Equal(Enumerable.Range(1, 10).Concat(Enumerable.Range(9, 6)).Select(i => (long)i), failed.Steps.Where(s => s.Group == 1).Select(s => s.Step));
+        Assert.Equal(14 + 16, runs.Count);
+        Assert.All(runs, s => Assert.True(first[(s.Group, s.Step)] == s, $"group {s.Group} step {s.Step}: loss bits differ from the clean run's"));
+    }
+
     [Fact]
     public void Reconfiguration_AppliesInEveryGroupAtTheJournalledStep_AndIsVisibleInStatus()
     {

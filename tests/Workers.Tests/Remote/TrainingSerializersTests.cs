@@ -89,6 +89,7 @@ public sealed class TrainingSerializersTests : IDisposable
         Assert.Equal(lost, Json(lost));
         Assert.Equal(new ProbeWorker(7), Json(new ProbeWorker(7)));
         Assert.Equal(new ExportState(5), Json(new ExportState(5)));
+        Assert.Equal(new ExportState(6, CarriedOnly: true), Json(new ExportState(6, CarriedOnly: true)));
         Assert.Equal(new StopWorker("fenced"), Json(new StopWorker("fenced")));
         Assert.Equal(new WorkerStarted("cpu:1", 0, 1, 2), Json(new WorkerStarted("cpu:1", 0, 1, 2)));
         Assert.Equal(new WorkerStopped("cpu:1", 0, 1, 2), Json(new WorkerStopped("cpu:1", 0, 1, 2)));
@@ -139,9 +140,23 @@ public sealed class TrainingSerializersTests : IDisposable
         Assert.Equal((1, 40L, 9), (state.Slot, state.AppliedStep, state.RequestId));
         Assert.Equal(floats, state.Parameters);
         Assert.Equal(optimizer, state.OptimizerState);
+        Assert.Null(state.Carried);
         var restore = Bulk(new RestoreState(new WorkerState(0, 41, floats, [], 0)));
         Assert.Equal(floats, restore.State.Parameters);
         Assert.Empty(restore.State.OptimizerState);
+        Assert.Null(restore.State.Carried);
+
+        // Carried state after the optimizer state: given (bits kept, NaN included), given empty (drop it), or carried-only.
+        var carried = floats[..64];
+        var withCarried = Bulk(new WorkerState(1, 40, floats, optimizer, 9, carried));
+        Assert.Equal(floats, withCarried.Parameters);
+        Assert.Equal(optimizer, withCarried.OptimizerState);
+        Assert.Equal(carried, withCarried.Carried);
+        Assert.Equal(Array.Empty<float>(), Bulk(new RestoreState(new WorkerState(0, 41, floats, optimizer, 0, []))).State.Carried);
+        var carriedOnly = Bulk(new WorkerState(2, 44, [], [], 3, floats));
+        Assert.Equal((2, 44L, 3), (carriedOnly.Slot, carriedOnly.AppliedStep, carriedOnly.RequestId));
+        Assert.Equal((0, 0), (carriedOnly.Parameters.Length, carriedOnly.OptimizerState.Length));
+        Assert.Equal(floats, carriedOnly.Carried);
     }
 
     [Fact]
@@ -160,5 +175,11 @@ public sealed class TrainingSerializersTests : IDisposable
         var parts = serializer.ToBulk(new WorkerState(1, 40, new float[100], new byte[10], 0), _refs);
         var e = Assert.Throws<FormatException>(() => serializer.FromBulk(parts.Metadata, parts.Payload[..200], _refs));
         Assert.Contains("codistill.worker-state", e.Message);
+
+        // Weights and optimizer state whole, the carried state cut short.
+        parts = serializer.ToBulk(new WorkerState(1, 40, new float[100], new byte[10], 0, new float[8]), _refs);
+        e = Assert.Throws<FormatException>(() => serializer.FromBulk(parts.Metadata, parts.Payload[..(410 + 28)], _refs));
+        Assert.Contains("codistill.worker-state", e.Message);
+        Assert.Contains("8 carried values", e.Message);
     }
 }

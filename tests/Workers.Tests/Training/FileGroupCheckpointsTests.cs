@@ -41,6 +41,38 @@ public sealed class FileGroupCheckpointsTests : IDisposable
     }
 
     [Fact]
+    public void Save_ThenLoadLatest_KeepsEachSlotsCarriedState_AndAnOlderFileHasNone()
+    {
+        var store = new FileGroupCheckpoints(_directory);
+        var carried = new Dictionary<int, float[]> { [2] = [0.5f, float.NaN, -3], [0] = [1, 2], [1] = [] };
+        store.Save(new GroupCheckpoint(3, 16, [1.5f, 2.5f, 3.5f], [9, 8, 7, 6, 5], carried));
+
+        var loaded = store.LoadLatest(3)!;
+
+        Assert.Equal([1.5f, 2.5f, 3.5f], loaded.Parameters);
+        Assert.Equal(new byte[] { 9, 8, 7, 6, 5 }, loaded.OptimizerState);
+        Assert.Equal(carried.OrderBy(kv => kv.Key), loaded.Carried!.OrderBy(kv => kv.Key));
+        store.Save(new GroupCheckpoint(4, 16, [1f], [2]));
+        Assert.Null(store.LoadLatest(4)!.Carried);
+    }
+
+    [Theory]
+    [InlineData("0:2,x:1")]
+    [InlineData("0:2,0:1")]
+    [InlineData("0:-1")]
+    [InlineData("0:9999")]
+    public void LoadLatest_OfAFileWithABadCarriedEntry_NamesTheFile(string entry)
+    {
+        new FileCheckpointStore(_directory).Save("group-5", 12, new byte[4 * 2 + 3 + 4 * 3],
+            new Dictionary<string, string> { ["parameters"] = "2", ["carried"] = entry });
+
+        var e = Assert.Throws<InvalidDataException>(() => new FileGroupCheckpoints(_directory).LoadLatest(5));
+
+        Assert.Contains("group-5.", e.Message);
+        Assert.Contains("carried", e.Message);
+    }
+
+    [Fact]
     public void LoadLatest_OfAFileLaidOutByHand_GivesItsWeightsAndOptimizerState()
     {
         // What every version so far writes: float32 weights little-endian, then the optimizer bytes; 'parameters' in the header.
