@@ -62,6 +62,9 @@ public sealed class GroupActor : ReceiveActor
     private readonly Dictionary<int, SortedDictionary<long, TeacherCheckpoint>> _kept = new();
     private long _awaitingCopiesFor;
     private long _lastPublished;
+    // Every copy loaded since the newest recovery checkpoint (and the one loaded then), by teacher group and step: a
+    // rollback to the checkpoint re-loads them at the boundaries it re-runs.
+    private readonly Dictionary<int, SortedDictionary<long, TeacherCheckpoint>> _loadedSinceCheckpoint = new();
 
     private int _epoch;
     private long _step;
@@ -80,6 +83,7 @@ public sealed class GroupActor : ReceiveActor
     // The members asked for the checkpoint in progress (rank 0 first: it sends the weights) and the answers so far.
     private int[] _checkpointSlots = [];
     private long _checkpointStep;
+    private IReadOnlyList<TeacherCheckpoint> _checkpointCopies = [];
     private readonly Dictionary<int, WorkerState> _checkpointParts = new();
 
     // Reconciling.
@@ -503,18 +507,45 @@ public sealed class GroupActor : ReceiveActor
         else
         {
             _resumedFromCheckpoint = true;
-            RestoreFrom(new WorkerState(-1, _checkpoint!.Step, _checkpoint.Parameters, _checkpoint.OptimizerState), _checkpoint.Carried);
+            RestoreFrom(new WorkerState(-1, _checkpoint!.Step, _checkpoint.Parameters, _checkpoint.OptimizerState), _checkpoint);
         }
     }
 
-    // Each slot gets its own carried state from a checkpoint; from a survivor it gets none (the survivor's belongs to
-    // the survivor's data streams), so it keeps what it carries.
-    private void RestoreFrom(WorkerState state, IReadOnlyDictionary<int, float[]>? carriedBySlot = null)
+    // From a checkpoint each slot gets its own carried and teacher state, with the group's copies; from a survivor it
+    // gets neither (the survivor's belong to the survivor's data streams), so it keeps what it carries.
+    private void RestoreFrom(WorkerState state, GroupCheckpoint? checkpoint = null)
     {
         _stateRequest = -1;
         _stateSource = -1;
         foreach (var s in _awaitRestore)
-            _members[s]!.Tell(new RestoreState(state with { RequestId = 0, Carried = carriedBySlot?.GetValueOrDefault(s) }), Self);
+        {
+            var member = checkpoint?.Members?.GetValueOrDefault(s);
+            var copies = member?.Teachers is null ? null : checkpoint!.Copies;
+            _members[s]!.Tell(new RestoreState(state with { RequestId = 0, Carried = member?.Carried, Teachers = member?.Teachers }, copies), Self);
+        }
+    }
+
+    /// <summary>
+    /// After a restore from <paramref name="checkpoint"/>: the group holds the copies its members held at that step again,
+    /// and keeps the later ones it had (its own checkpoint's, and those loaded since) for the boundaries it re-runs.
+    /// False for a checkpoint that did not keep them (written before 2026-12-06).
+    /// </summary>
+    private bool RestoreTeacherCopies(GroupCheckpoint checkpoint)
+    {
+        var held = checkpoint.Members?.Values.Select(m => m.Teachers).FirstOrDefault(t => t is not null);
+        if (held is null || checkpoint.Copies is null) return false;
+        var later = checkpoint.Copies.Concat(_loadedSinceCheckpoint.Values.SelectMany(h => h.Values)).Concat(_loaded.Values).ToList();
+        _loaded.Clear();
+        foreach (var (g, carry) in held.ByGroup)
+            if (checkpoint.Copies.FirstOrDefault(c => c.Group == g && c.Step == carry.CopyStep) is { } copy)
+                _loaded[g] = copy;
+        foreach (var copy in later)
+            if (!_loaded.TryGetValue(copy.Group, out var loaded) || copy.Step > loaded.Step)
+            {
+                if (!_kept.TryGetValue(copy.Group, out var kept)) _kept[copy.Group] = kept = new SortedDictionary<long, TeacherCheckpoint>();
+                kept[copy.Step] = copy;
+            }
+        return true;
     }
 
     private void Complete()
@@ -531,7 +562,9 @@ public sealed class GroupActor : ReceiveActor
         if (_resumedFromCheckpoint && _checkpoint is not null)
         {
             _resumedFromCheckpoint = false;
-            _resumedAt = _checkpoint.Step;
+            // A checkpoint that kept the teacher copies gives them back, and the run goes on as it would have; one that
+            // did not leaves the members without copies until the first arrives (loaded as in reload-mode newest).
+            if (!RestoreTeacherCopies(_checkpoint)) _resumedAt = _checkpoint.Step;
             // Readers get a teacher copy at once rather than at the next reload (the copy they held is gone with the old run).
             if (!_spec.Baseline && _spec.Groups > 1)
                 _broadcaster.Tell(new PublishCheckpoint(new TeacherCheckpoint(_group, _checkpoint.Step, ToHalf(_checkpoint.Parameters))), Self);
@@ -659,6 +692,11 @@ public sealed class GroupActor : ReceiveActor
                 if (c is not null && (!_loaded.TryGetValue(g, out var held) || held.Step < c.Step))
                 {
                     _loaded[g] = c;
+                    if (_failures.CheckpointInterval > 0)
+                    {
+                        if (!_loadedSinceCheckpoint.TryGetValue(g, out var since)) _loadedSinceCheckpoint[g] = since = new SortedDictionary<long, TeacherCheckpoint>();
+                        since[c.Step] = c;
+                    }
                     foreach (var s in _ringSlots) _members[s]!.Tell(new LoadTeacher(c), Self);
                 }
                 if (kept is not null && _loaded.TryGetValue(g, out var now))
@@ -806,6 +844,8 @@ public sealed class GroupActor : ReceiveActor
         _checkpointStep = step;
         _checkpointSlots = _ringSlots.Where(s => _members[s] is not null).ToArray();
         _checkpointParts.Clear();
+        // The copies the members hold at this step, and any that came for later boundaries (reload-mode exact).
+        _checkpointCopies = _loaded.Values.Concat(_kept.Values.SelectMany(k => k.Values)).ToList();
         for (var i = 0; i < _checkpointSlots.Length; i++)
             _members[_checkpointSlots[i]]!.Tell(new ExportState(_checkpointRequest, CarriedOnly: i > 0), Self);
     }
@@ -817,13 +857,19 @@ public sealed class GroupActor : ReceiveActor
         if (_checkpointSlots.Any(s => !_checkpointParts.ContainsKey(s))) return;
         _checkpointRequest = -1;
         var weights = _checkpointParts[_checkpointSlots[0]];
-        var carried = _checkpointParts.Where(kv => kv.Value.Carried is not null).ToDictionary(kv => kv.Key, kv => kv.Value.Carried!);
-        var checkpoint = new GroupCheckpoint(_group, weights.AppliedStep, weights.Parameters, weights.OptimizerState, carried);
+        var members = _checkpointParts.ToDictionary(kv => kv.Key, kv => new MemberRecovery(kv.Value.Carried, kv.Value.Teachers));
+        var checkpoint = new GroupCheckpoint(_group, weights.AppliedStep, weights.Parameters, weights.OptimizerState, members, _checkpointCopies);
         _checkpointParts.Clear();
         try
         {
             _checkpoints.Save(checkpoint);
             _checkpoint = checkpoint;
+            // A rollback goes back to this step at most: copies loaded before the ones held now are not needed again.
+            foreach (var (g, since) in _loadedSinceCheckpoint)
+            {
+                var heldStep = _checkpointCopies.Where(c => c.Group == g).Select(c => c.Step).DefaultIfEmpty(long.MaxValue).Min();
+                foreach (var step in since.Keys.Where(s => s < heldStep).ToList()) since.Remove(step);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -59,9 +59,11 @@ public sealed record ExportState(int RequestId, bool CarriedOnly = false) : Trai
 /// <summary>
 /// Resets a worker to a group member's state: weights, optimizer state, applied step, and the next batch of its shard
 /// is the one after that step. With <c>State.Carried</c> its model's carried state is set to that (empty: dropped);
-/// without (null), it keeps its own.
+/// without (null), it keeps its own. With <c>State.Teachers</c> (from a recovery checkpoint) its teacher replicas are
+/// set to those copies (from <paramref name="TeacherCopies"/>) and carried states, and it repeats their prediction of
+/// the next batch if they had made it.
 /// </summary>
-public sealed record RestoreState(WorkerState State) : TrainingMessage, IBulkTrainingMessage;
+public sealed record RestoreState(WorkerState State, IReadOnlyList<TeacherCheckpoint>? TeacherCopies = null) : TrainingMessage, IBulkTrainingMessage;
 
 /// <summary>The group gives this worker up (fenced after a hang, drained, or the job is over): it stops itself.</summary>
 public sealed record StopWorker(string Reason) : TrainingMessage;
@@ -120,9 +122,11 @@ public sealed record CheckpointExported(TeacherCheckpoint Checkpoint) : Training
 /// <summary>
 /// A worker's full training state, as plain arrays so it can cross nodes. <paramref name="Carried"/>: the state its
 /// model carries between batches (<c>ITaskModel.ExportCarriedState</c>), which belongs to its own slot's data streams;
-/// null when not given.
+/// <paramref name="Teachers"/>: its teacher replicas at the applied step (taken at recovery-checkpoint steps only).
+/// Null when not given.
 /// </summary>
-public sealed record WorkerState(int Slot, long AppliedStep, float[] Parameters, byte[] OptimizerState, int RequestId = 0, float[]? Carried = null)
+public sealed record WorkerState(int Slot, long AppliedStep, float[] Parameters, byte[] OptimizerState, int RequestId = 0, float[]? Carried = null,
+    TeachersAtStep? Teachers = null)
     : TrainingMessage, IBulkTrainingMessage;
 
 // ---- broadcast ----

@@ -58,6 +58,11 @@ public sealed class WorkerActor : ReceiveActor
     // ring chunks keep being applied and forwarded meanwhile. Only it touches the teacher replicas until taken.
     private Task<Tensor?>? _nextTarget;
 
+    // At recovery-checkpoint steps, the teacher replicas as the step left them (taken before the prefetch advances them).
+    private (long Step, TeachersAtStep Teachers)? _teachersAtCheckpoint;
+    // Restored to a checkpoint whose teachers had predicted the next batch: the next step repeats that prediction first.
+    private bool _repeatPrefetch;
+
     // Chunks that arrived before this worker started the step they belong to.
     private readonly Dictionary<(long Step, int Epoch), Queue<RingChunk>> _early = new();
     // The step and epoch of the last lost chunk reported to the group.
@@ -226,6 +231,13 @@ public sealed class WorkerActor : ReceiveActor
             var target = TakePrefetchedTarget();
             try
             {
+                if (_repeatPrefetch)
+                {
+                    // As the run before the restore did during the last step's allreduce: with the copies held then.
+                    _repeatPrefetch = false;
+                    _nextBatch ??= _data.Next();
+                    target = _teachers.Predict(_nextBatch, plan.Distill);
+                }
                 foreach (var (group, step) in plan.TeacherSteps)
                     if (_pendingTeachers.Remove(group, out var checkpoint) && checkpoint.Step == step)
                         _teachers.Load(checkpoint);
@@ -266,6 +278,8 @@ public sealed class WorkerActor : ReceiveActor
     {
         _nextBatch = _data.Next();
         var distillNext = _spec.DistillActiveAt(plan.Step + 1) && plan.Distill.Weight != 0 && _teachers.Count > 0;
+        if (_spec.Failures.CheckpointInterval > 0 && plan.Step % _spec.Failures.CheckpointInterval == 0)
+            _teachersAtCheckpoint = (plan.Step, new TeachersAtStep(_teachers.ExportCarried(), distillNext));
         if (!distillNext) return;
         var (batch, teachers, distill, step, fault, group, slot) = (_nextBatch, _teachers, plan.Distill, plan.Step, _fault, _group, _slot);
         _nextTarget = Task.Factory.StartNew(() =>
@@ -417,14 +431,15 @@ public sealed class WorkerActor : ReceiveActor
     private void OnExportState(ExportState request)
     {
         var carried = _model.ExportCarriedState();
+        var teachers = _teachersAtCheckpoint is { } at && at.Step == _appliedStep ? at.Teachers : null;
         if (request.CarriedOnly)
         {
-            Sender.Tell(new WorkerState(_slot, _appliedStep, [], [], request.RequestId, carried), Self);
+            Sender.Tell(new WorkerState(_slot, _appliedStep, [], [], request.RequestId, carried, teachers), Self);
             return;
         }
         var parameters = new float[_flat.Count];
         _flat.ExportParameters(parameters);
-        Sender.Tell(new WorkerState(_slot, _appliedStep, parameters, OptimizerStateCodec.Save(_optimizer), request.RequestId, carried), Self);
+        Sender.Tell(new WorkerState(_slot, _appliedStep, parameters, OptimizerStateCodec.Save(_optimizer), request.RequestId, carried, teachers), Self);
     }
 
     private void OnRestoreState(RestoreState restore)
@@ -444,7 +459,8 @@ public sealed class WorkerActor : ReceiveActor
         // prediction for it) is that batch when it had computed the restored step itself before its ring broke (a member
         // that applied the step is the source): keep it, as the uninterrupted run would have. Otherwise (it was behind,
         // or ahead: a rollback to a checkpoint) drop it, and draw the shard again from its start if it had gone past.
-        if (_nextBatch is null || _data.Consumed != _appliedStep + 1)
+        // A checkpoint's state (with its teachers) never keeps the prefetch: the prediction is repeated from it below.
+        if (state.Teachers is not null || _nextBatch is null || _data.Consumed != _appliedStep + 1)
         {
             try
             {
@@ -457,6 +473,18 @@ public sealed class WorkerActor : ReceiveActor
             _nextBatch = null;
             if (_data.Consumed > _appliedStep) _data = _task.CreateTrainSource(_group, _slot);
             while (_data.Consumed < _appliedStep) _data.Next();
+        }
+        _repeatPrefetch = false;
+        if (state.Teachers is { } teachers)
+        {
+            // The teacher replicas as they were at the checkpoint's step; the copies the group sends from now on wait
+            // for the plans that name them.
+            _pendingTeachers.Clear();
+            if (_teachers.Restore(teachers.ByGroup, restore.TeacherCopies ?? []))
+                _repeatPrefetch = teachers.Prefetched;
+            else
+                Log.Warning($"worker {_group}/{_slot}: the restored state names teacher copies [{string.Join(",", teachers.ByGroup.Select(t => $"{t.Key}@{t.Value.CopyStep}"))}] " +
+                            "the restore did not bring; going on without teachers until the group sends copies (this run is no longer reproducible)");
         }
         Sender.Tell(new WorkerReady(_slot, _generation, _flat.Count, _appliedStep), Self);
     }

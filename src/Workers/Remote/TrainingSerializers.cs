@@ -44,8 +44,9 @@ public static class TrainingSerializers
         registry.AddBulk(Teacher("codistill.load-teacher", c => new LoadTeacher(c), m => ((LoadTeacher)m).Checkpoint, typeof(LoadTeacher)));
         registry.AddBulk(Teacher("codistill.checkpoint-exported", c => new CheckpointExported(c), m => ((CheckpointExported)m).Checkpoint, typeof(CheckpointExported)));
         registry.AddBulk(Teacher("codistill.teacher-arrived", c => new TeacherCheckpointArrived(c), m => ((TeacherCheckpointArrived)m).Checkpoint, typeof(TeacherCheckpointArrived)));
-        registry.AddBulk(State("codistill.worker-state", s => s, m => (WorkerState)m, typeof(WorkerState)));
-        registry.AddBulk(State("codistill.restore-state", s => new RestoreState(s), m => ((RestoreState)m).State, typeof(RestoreState)));
+        registry.AddBulk(State("codistill.worker-state", (s, _) => s, m => ((WorkerState)m, null), typeof(WorkerState)));
+        registry.AddBulk(State("codistill.restore-state", (s, copies) => new RestoreState(s, copies), m => (((RestoreState)m).State, ((RestoreState)m).TeacherCopies),
+            typeof(RestoreState)));
         return registry;
     }
 
@@ -88,15 +89,22 @@ public static class TrainingSerializers
                 return wrap(new TeacherCheckpoint(group, step, BulkArrays.Copy<Half>(payload, 0, count, manifest)));
             });
 
-    private static BulkMessageSerializer State(string manifest, Func<WorkerState, object> wrap, Func<object, WorkerState> unwrap, Type type) =>
+    // The payload: weights and optimizer state (StatePayload), then the rest of the recovery state (RecoveryState: carried
+    // state, teacher replicas, teacher copies), whose length the metadata ends with.
+    private static BulkMessageSerializer State(string manifest, Func<WorkerState, IReadOnlyList<TeacherCheckpoint>?, object> wrap,
+        Func<object, (WorkerState, IReadOnlyList<TeacherCheckpoint>?)> unwrap, Type type) =>
         new(type, manifest,
             (m, _) =>
             {
-                var s = unwrap(m);
-                // Carried: -1 for none given (null), else the count of values after the optimizer state.
+                var (s, copies) = unwrap(m);
+                var recovery = RecoveryState.Write(new MemberRecovery(s.Carried, s.Teachers), copies);
                 var metadata = new MetadataWriter(36).Int(s.Slot).Long(s.AppliedStep).Int(s.RequestId).Int(s.Parameters.Length).Int(s.OptimizerState.Length)
-                    .Int(s.Carried?.Length ?? -1);
-                return new BulkMessageParts(metadata.ToArray(), StatePayload.Pack(s.Parameters, s.OptimizerState, s.Carried));
+                    .Int(recovery.Length);
+                var stateLength = StatePayload.Length(s.Parameters.Length, s.OptimizerState.Length);
+                var payload = GC.AllocateUninitializedArray<byte>(checked(stateLength + recovery.Length));
+                StatePayload.Write(payload.AsSpan(0, stateLength), s.Parameters, s.OptimizerState);
+                recovery.CopyTo(payload.AsSpan(stateLength));
+                return new BulkMessageParts(metadata.ToArray(), payload);
             },
             (metadata, payload, _) =>
             {
@@ -106,11 +114,13 @@ public static class TrainingSerializers
                 var request = r.Int();
                 var parameterCount = r.Int();
                 var optimizerBytes = r.Int();
-                var carriedCount = r.Int();
+                var recoveryBytes = r.Int();
                 var (parameters, optimizer) = StatePayload.Unpack(payload.Span, parameterCount, optimizerBytes, manifest);
-                var carried = carriedCount < 0
-                    ? null
-                    : StatePayload.Carried(payload.Span, (long)parameterCount * sizeof(float) + optimizerBytes, carriedCount, manifest);
-                return wrap(new WorkerState(slot, applied, parameters, optimizer, request, carried));
+                var at = (long)parameterCount * sizeof(float) + optimizerBytes;
+                if (recoveryBytes < 0 || at + recoveryBytes != payload.Length)
+                    throw new FormatException($"{manifest}: payload of {payload.Length} bytes does not hold {parameterCount} weights, {optimizerBytes} bytes of " +
+                                              $"optimizer state and {recoveryBytes} bytes of recovery state");
+                var (member, copies) = RecoveryState.Read(payload.Span[(int)at..], manifest);
+                return wrap(new WorkerState(slot, applied, parameters, optimizer, request, member.Carried, member.Teachers), copies);
             });
 }

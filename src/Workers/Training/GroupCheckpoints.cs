@@ -1,12 +1,14 @@
 namespace ActorCodistill.Workers.Training;
 
 /// <summary>
-/// A group's recovery checkpoint: rank 0's weights and optimizer state after <paramref name="Step"/>, and by slot the
-/// state each member's model carried between batches then (a recurrent model's hidden state of its own data
-/// streams; empty arrays for a model that carries none). <paramref name="Carried"/> is null for a checkpoint written
-/// before 2026-12-06, and misses a slot that was not in the ring at that step.
+/// A group's recovery checkpoint: rank 0's weights and optimizer state after <paramref name="Step"/>; by slot, what each
+/// member needs besides to go on exactly from there (the state its model carried between batches, which belongs to its
+/// own data streams, and its teacher replicas); and the teacher copies the group held then, with those that had arrived
+/// for later boundaries. <paramref name="Members"/> and <paramref name="Copies"/> are null in a checkpoint written before
+/// 2026-12-06; a slot not in the ring at that step is missing.
 /// </summary>
-public sealed record GroupCheckpoint(int Group, long Step, float[] Parameters, byte[] OptimizerState, IReadOnlyDictionary<int, float[]>? Carried = null);
+public sealed record GroupCheckpoint(int Group, long Step, float[] Parameters, byte[] OptimizerState,
+    IReadOnlyDictionary<int, MemberRecovery>? Members = null, IReadOnlyList<TeacherCheckpoint>? Copies = null);
 
 /// <summary>
 /// Where groups keep recovery checkpoints. A group that lost every worker, or a job recovered after the seed

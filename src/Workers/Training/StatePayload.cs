@@ -4,8 +4,7 @@ namespace ActorCodistill.Workers.Training;
 
 /// <summary>
 /// A worker's full state as one byte payload: its float32 weights (little-endian, as they lie in memory), then its
-/// optimizer state, then any carried recurrent state (float32: one slot's on the bulk channel, every slot's in a
-/// checkpoint file). The one layout for the bulk channel (<c>WorkerState</c>, <c>RestoreState</c>) and for recovery
+/// optimizer state. The one layout for the bulk channel (<c>WorkerState</c>, <c>RestoreState</c>) and for recovery
 /// checkpoint files.
 /// </summary>
 /// <remarks>
@@ -17,49 +16,35 @@ public static class StatePayload
 {
     /// <summary>Bytes of the payload for <paramref name="parameterCount"/> weights and <paramref name="optimizerBytes"/> bytes of optimizer state.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A negative count, or a state too large for one array.</exception>
-    public static int Length(int parameterCount, int optimizerBytes, int carriedCount = 0)
+    public static int Length(int parameterCount, int optimizerBytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(parameterCount);
         ArgumentOutOfRangeException.ThrowIfNegative(optimizerBytes);
-        ArgumentOutOfRangeException.ThrowIfNegative(carriedCount);
-        var length = ((long)parameterCount + carriedCount) * sizeof(float) + optimizerBytes;
+        var length = (long)parameterCount * sizeof(float) + optimizerBytes;
         if (length > Array.MaxLength)
             throw new ArgumentOutOfRangeException(nameof(parameterCount),
-                $"{parameterCount} weights, {optimizerBytes} bytes of optimizer state and {carriedCount} carried values make {length} bytes, " +
-                $"over the {Array.MaxLength} bytes one payload can hold");
+                $"{parameterCount} weights and {optimizerBytes} bytes of optimizer state make {length} bytes, over the {Array.MaxLength} bytes one payload can hold");
         return (int)length;
     }
 
     /// <summary>Writes the payload into <paramref name="destination"/>, which must be exactly <see cref="Length"/> bytes.</summary>
-    public static void Write(Span<byte> destination, ReadOnlySpan<float> parameters, ReadOnlySpan<byte> optimizerState, ReadOnlySpan<float> carried = default)
+    public static void Write(Span<byte> destination, ReadOnlySpan<float> parameters, ReadOnlySpan<byte> optimizerState)
     {
-        var length = Length(parameters.Length, optimizerState.Length, carried.Length);
+        var length = Length(parameters.Length, optimizerState.Length);
         if (destination.Length != length)
             throw new ArgumentException($"the state payload is {length} bytes; the destination has {destination.Length}", nameof(destination));
         var weights = MemoryMarshal.AsBytes(parameters);
         weights.CopyTo(destination);
         optimizerState.CopyTo(destination[weights.Length..]);
-        MemoryMarshal.AsBytes(carried).CopyTo(destination[(weights.Length + optimizerState.Length)..]);
     }
 
-    public static byte[] Pack(float[] parameters, byte[] optimizerState, float[]? carried = null)
+    public static byte[] Pack(float[] parameters, byte[] optimizerState)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(optimizerState);
-        var payload = GC.AllocateUninitializedArray<byte>(Length(parameters.Length, optimizerState.Length, carried?.Length ?? 0));
-        Write(payload, parameters, optimizerState, carried);
+        var payload = GC.AllocateUninitializedArray<byte>(Length(parameters.Length, optimizerState.Length));
+        Write(payload, parameters, optimizerState);
         return payload;
-    }
-
-    /// <summary>
-    /// <paramref name="count"/> carried values starting <paramref name="offset"/> bytes into <paramref name="payload"/>;
-    /// past its end is a <see cref="FormatException"/> naming <paramref name="source"/>.
-    /// </summary>
-    public static float[] Carried(ReadOnlySpan<byte> payload, long offset, int count, string source)
-    {
-        if (count < 0 || offset < 0 || offset + (long)count * sizeof(float) > payload.Length)
-            throw new FormatException($"{source}: payload of {payload.Length} bytes does not hold {count} carried values at byte {offset}");
-        return MemoryMarshal.Cast<byte, float>(payload.Slice((int)offset, count * sizeof(float))).ToArray();
     }
 
     /// <summary>Copies weights and optimizer state out of <paramref name="payload"/>; a payload too short for them is a <see cref="FormatException"/> naming <paramref name="source"/> (a garbled message, dropped by remoting).</summary>

@@ -46,6 +46,31 @@ public sealed class TeacherSet : IDisposable
         Reloads++;
     }
 
+    /// <summary>Each replica's copy step and the state it carries now (for recovery checkpoints).</summary>
+    public IReadOnlyDictionary<int, TeacherCarry> ExportCarried() =>
+        _teachers.ToDictionary(t => t.Key, t => new TeacherCarry(t.Value.Step, t.Value.Model.ExportCarriedState()));
+
+    /// <summary>
+    /// Holds exactly the copies <paramref name="byGroup"/> names, taken from <paramref name="copies"/>, each replica
+    /// carrying the state given; false (holding none) when a copy is not among them.
+    /// </summary>
+    public bool Restore(IReadOnlyDictionary<int, TeacherCarry> byGroup, IReadOnlyList<TeacherCheckpoint> copies)
+    {
+        RetainOnly([]);
+        foreach (var (group, carry) in byGroup)
+        {
+            var copy = copies.FirstOrDefault(c => c.Group == group && c.Step == carry.CopyStep);
+            if (copy is null)
+            {
+                RetainOnly([]);
+                return false;
+            }
+            Load(copy);
+            _teachers[group].Model.ImportCarriedState(carry.Carried);
+        }
+        return true;
+    }
+
     /// <summary>Keeps only the listed teacher groups (after a topology change).</summary>
     public void RetainOnly(IReadOnlyCollection<int> groups)
     {

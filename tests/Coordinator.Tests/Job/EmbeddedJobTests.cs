@@ -378,13 +378,20 @@ public class EmbeddedJobTests
         observer.Steps.Select(s => (s.Group, s.Step, BitConverter.DoubleToInt64Bits(s.Losses.Loss), BitConverter.DoubleToInt64Bits(s.Losses.TaskLoss)))
             .OrderBy(s => (s.Group, s.Step)).ToList();
 
-    [Fact]
-    public void AResumedBaselineJob_GoesOnFromItsCheckpoints_WithTheBitsOfAnUninterruptedRun()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void AResumedJob_GoesOnFromItsCheckpoints_WithTheBitsOfAnUninterruptedRun(bool baseline)
     {
-        // Without teachers a run's state is every member's weights, optimizer state, data position and the LSTM state it
-        // carries between batches (its own streams': 2 workers per group). A first run ends after step 10 with
-        // checkpoints of step 8; a second one on the same checkpoints goes on from there.
-        var spec = TinyJobs.Spec(steps: 16, baseline: true) with { Failures = FailureSpec.Default with { CheckpointInterval = 4 } };
+        // A run's state is every member's weights, optimizer state, data position and the LSTM state it carries between
+        // batches (its own streams': 2 workers per group); with distillation also the teacher copies the group held, each
+        // member's teacher replicas' carried state, and whether they had predicted the next batch. A first run ends
+        // after step 10 with checkpoints of step 8; a second one on the same checkpoints goes on from there. Exact
+        // reloads, so which copy each step uses does not depend on the pace.
+        var spec = TinyJobs.Spec(steps: 16, baseline: baseline) with
+        {
+            Failures = FailureSpec.Default with { CheckpointInterval = 4 }, ReloadMode = ReloadMode.Exact,
+        };
         var (_, uninterrupted, _) = TinyJobs.Run(spec);
         var checkpoints = new InMemoryGroupCheckpoints();
         TinyJobs.Run(spec with { Steps = 10 }, checkpoints: checkpoints);
@@ -395,23 +402,31 @@ public class EmbeddedJobTests
         var expected = Bits(uninterrupted).Where(s => s.Step > 8).ToList();
         Assert.Equal(16, expected.Count);
         Assert.Equal(expected, Bits(resumed));
+        if (!baseline) Assert.All(resumed.Steps, s => Assert.True(s.DistillOn, $"group {s.Group} step {s.Step}: distillation off"));
     }
 
-    [Fact]
-    public void ARolledBackGroup_ReRunsTheStepsAfterItsCheckpoint_WithTheBitsTheyFirstHad()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ARolledBackGroup_ReRunsTheStepsAfterItsCheckpoint_WithTheBitsTheyFirstHad(bool baseline)
     {
-        // Group 1's only worker fails in step 11: its replacement restores the checkpoint of step 8 (weights, optimizer
-        // state and the LSTM's carried state) and re-runs 9-14. No teachers, so every run of a step has the same bits as
-        // a run without the failure.
-        var spec = TinyJobs.Spec(steps: 14, workers: 1, baseline: true) with { Failures = FailureSpec.Default with { CheckpointInterval = 4 } };
+        // Group 1's only worker fails in step 15: its replacement restores the checkpoint of step 8 (weights, optimizer
+        // state, the LSTM's carried state, and with distillation the teacher replicas) and re-runs 9-18. At boundaries 9
+        // and 13 it re-loads the copies it loaded the first time (group 0 has long sent them; the one of step 12 only the
+        // group's own history still holds). Every run of a step has the same bits as a run without the failure.
+        var spec = TinyJobs.Spec(steps: 18, workers: 1, baseline: baseline) with
+        {
+            Failures = FailureSpec.Default with { CheckpointInterval = 8 }, ReloadMode = ReloadMode.Exact,
+        };
         var (_, clean, _) = TinyJobs.Run(spec);
-        var (_, failed, _) = TinyJobs.Run(spec, new FaultInjection(group: 1, rank: 0, step: 11), checkpoints: new InMemoryGroupCheckpoints());
+        var (_, failed, _) = TinyJobs.Run(spec, new FaultInjection(group: 1, rank: 0, step: 15), checkpoints: new InMemoryGroupCheckpoints());
 
         var first = Bits(clean).ToDictionary(s => (s.Group, s.Step));
         var runs = Bits(failed);
-        Assert.Equal(Enumerable.Range(1, 10).Concat(Enumerable.Range(9, 6)).Select(i => (long)i), failed.Steps.Where(s => s.Group == 1).Select(s => s.Step));
-        Assert.Equal(14 + 16, runs.Count);
+        Assert.Equal(Enumerable.Range(1, 14).Concat(Enumerable.Range(9, 10)).Select(i => (long)i), failed.Steps.Where(s => s.Group == 1).Select(s => s.Step));
+        Assert.Equal(18 + 24, runs.Count);
         Assert.All(runs, s => Assert.True(first[(s.Group, s.Step)] == s, $"group {s.Group} step {s.Step}: loss bits differ from the clean run's"));
+        Assert.DoesNotContain(failed.Events, e => e.Contains("no longer reproducible", StringComparison.Ordinal));
     }
 
     [Fact]

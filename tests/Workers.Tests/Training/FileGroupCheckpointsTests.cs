@@ -41,35 +41,58 @@ public sealed class FileGroupCheckpointsTests : IDisposable
     }
 
     [Fact]
-    public void Save_ThenLoadLatest_KeepsEachSlotsCarriedState_AndAnOlderFileHasNone()
+    public void Save_ThenLoadLatest_KeepsEachSlotsRecoveryStateAndTheTeacherCopies_AndAnOlderFileHasNone()
     {
         var store = new FileGroupCheckpoints(_directory);
-        var carried = new Dictionary<int, float[]> { [2] = [0.5f, float.NaN, -3], [0] = [1, 2], [1] = [] };
-        store.Save(new GroupCheckpoint(3, 16, [1.5f, 2.5f, 3.5f], [9, 8, 7, 6, 5], carried));
+        var teachers = new TeachersAtStep(new Dictionary<int, TeacherCarry> { [0] = new(12, [0.25f, -1]), [2] = new(8, []) }, Prefetched: true);
+        var members = new Dictionary<int, MemberRecovery>
+        {
+            [2] = new([0.5f, float.NaN, -3], teachers),
+            [0] = new([1, 2], TeachersAtStep.None),
+            [1] = new(null, null),
+        };
+        Half[] copy = [(Half)1.5f, (Half)(-2f), Half.NaN];
+        store.Save(new GroupCheckpoint(3, 16, [1.5f, 2.5f, 3.5f], [9, 8, 7, 6, 5], members, [new TeacherCheckpoint(0, 12, copy), new TeacherCheckpoint(2, 8, Array.Empty<Half>())]));
 
         var loaded = store.LoadLatest(3)!;
 
         Assert.Equal([1.5f, 2.5f, 3.5f], loaded.Parameters);
         Assert.Equal(new byte[] { 9, 8, 7, 6, 5 }, loaded.OptimizerState);
-        Assert.Equal(carried.OrderBy(kv => kv.Key), loaded.Carried!.OrderBy(kv => kv.Key));
+        Assert.Equal([0, 1, 2], loaded.Members!.Keys.Order());
+        Assert.Equal(members[2].Carried, loaded.Members[2].Carried);
+        Assert.Equal(new[] { 1f, 2f }, loaded.Members[0].Carried);
+        Assert.Empty(loaded.Members[0].Teachers!.ByGroup);
+        Assert.Equal((null, null), (loaded.Members[1].Carried, loaded.Members[1].Teachers));
+        var back = loaded.Members[2].Teachers!;
+        Assert.True(back.Prefetched);
+        Assert.Equal(12L, back.ByGroup[0].CopyStep);
+        Assert.Equal([0.25f, -1], back.ByGroup[0].Carried);
+        Assert.Equal((8L, 0), (back.ByGroup[2].CopyStep, back.ByGroup[2].Carried.Length));
+        Assert.Equal([(0, 12L), (2, 8L)], loaded.Copies!.Select(c => (c.Group, c.Step)));
+        Assert.Equal(copy, loaded.Copies![0].Weights.ToArray());
+
         store.Save(new GroupCheckpoint(4, 16, [1f], [2]));
-        Assert.Null(store.LoadLatest(4)!.Carried);
+        Assert.Null(store.LoadLatest(4)!.Members);
+        Assert.Null(store.LoadLatest(4)!.Copies);
     }
 
     [Theory]
-    [InlineData("0:2,x:1")]
-    [InlineData("0:2,0:1")]
-    [InlineData("0:-1")]
-    [InlineData("0:9999")]
-    public void LoadLatest_OfAFileWithABadCarriedEntry_NamesTheFile(string entry)
+    [InlineData("x", 0)]
+    [InlineData("-1", 0)]
+    [InlineData("9999", 0)]
+    [InlineData("6", 0)]
+    [InlineData("6", 7)]
+    public void LoadLatest_OfAFileWithBadRecoveryState_NamesTheFile(string recoveryBytes, byte version)
     {
-        new FileCheckpointStore(_directory).Save("group-5", 12, new byte[4 * 2 + 3 + 4 * 3],
-            new Dictionary<string, string> { ["parameters"] = "2", ["carried"] = entry });
+        // Two weights, three optimizer bytes, then 6 bytes of recovery state: not a whole one of any version.
+        var payload = new byte[4 * 2 + 3 + 6];
+        payload[^6] = version;
+        new FileCheckpointStore(_directory).Save("group-5", 12, payload,
+            new Dictionary<string, string> { ["parameters"] = "2", ["recovery-bytes"] = recoveryBytes });
 
         var e = Assert.Throws<InvalidDataException>(() => new FileGroupCheckpoints(_directory).LoadLatest(5));
 
         Assert.Contains("group-5.", e.Message);
-        Assert.Contains("carried", e.Message);
     }
 
     [Fact]
