@@ -162,12 +162,16 @@ public class ClusterRunTests
 [Trait("Category", "MultiNode")]
 public class DrainTests
 {
+    private const int Steps = 1000;
+
     [Fact]
     public async Task DrainingANodeWithWorkers_MovesThemToTheSpareNode_AndTheGroupsFinishWithAllMembers()
     {
         var logDir = Path.Combine(Path.GetTempPath(), "codistill-drain-" + Guid.NewGuid().ToString("N")[..8]);
         var port = ClusterRunTests.FreePort();
-        var configPath = ClusterRunTests.TinyClusterConfig(logDir, port, "training.steps = 150\ncluster-job.min-workers = 4");
+        // Long enough for a spare node to join and the drain to take effect before the end on an idle machine too (150
+        // steps took 1 s of training on one on 2026-12-06, and the run ended before the spare node had joined).
+        var configPath = ClusterRunTests.TinyClusterConfig(logDir, port, $"training.steps = {Steps}\ncluster-job.min-workers = 4");
         var overrides = new Dictionary<string, string?>();
         var workers = new List<ClusterNode> { ClusterRunTests.StartWorkerNode(configPath, 2), ClusterRunTests.StartWorkerNode(configPath, 2) };
         try
@@ -178,10 +182,10 @@ public class DrainTests
                 new SeedHosting(port: port)));
 
             // Running on the first two nodes; then a spare node joins.
-            var status = await StatusWhen(configPath, port, s => s.Contains("group 0: step") && !s.Contains("group 0: step 0 "), run);
+            var status = await StatusWhen(configPath, port, s => s.Contains("group 0: step") && !s.Contains("group 0: step 0 "), run, console);
             workers.Add(ClusterRunTests.StartWorkerNode(configPath, 2));
             var spare = workers[2].Address.ToString();
-            await StatusWhen(configPath, port, s => s.Contains(spare + ":"), run);
+            await StatusWhen(configPath, port, s => s.Contains(spare + ":"), run, console);
 
             // Drain a node that runs workers.
             var busy = status.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("act://", StringComparison.Ordinal) && l.Contains("=g"));
@@ -192,14 +196,14 @@ public class DrainTests
 
             // The drained node ends up empty, the spare node takes its workers.
             var after = await StatusWhen(configPath, port, s => Line(s, drained) is { } l && l.Contains("DRAINING") && !l.Contains("=g")
-                                                                && Line(s, spare) is { } sp && sp.Contains("=g"), run);
+                                                                && Line(s, spare) is { } sp && sp.Contains("=g"), run, console);
             Assert.Contains("DRAINING", Line(after, drained));
 
             var finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromMinutes(4)));
             Assert.True(finished == run, "the run did not finish: " + console);
             var result = await run;
             Assert.True(result.Summary.Completed, console.ToString());
-            Assert.Equal(150, result.Summary.Steps);
+            Assert.Equal(Steps, result.Summary.Steps);
             Assert.All(result.Completed.Status.GroupMembers.Values, members => Assert.Equal(2, members));
             Assert.Contains(result.Completed.Status.RecentEvents, e => e.Contains("is drained", StringComparison.Ordinal));
         }
@@ -213,7 +217,7 @@ public class DrainTests
     private static string? Line(string status, string node) =>
         status.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith(node + ":", StringComparison.Ordinal) || l.StartsWith(node + " ", StringComparison.Ordinal));
 
-    private static async Task<string> StatusWhen(string configPath, int port, Func<string, bool> condition, Task run)
+    private static async Task<string> StatusWhen(string configPath, int port, Func<string, bool> condition, Task run, StringWriter console)
     {
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (true)
@@ -222,7 +226,8 @@ public class DrainTests
             CtlCommand.Run(configPath, new Dictionary<string, string?>(), $"127.0.0.1:{port}", null, new CoordinatorJob.GetStatus(), TimeSpan.FromSeconds(5), output);
             var text = output.ToString();
             if (condition(text)) return text;
-            Assert.False(run.IsCompleted, "the run ended before the condition held; last status:\n" + text);
+            Assert.False(run.IsCompleted, "the run ended before the condition held; last status:\n" + text + "\nthe run: " +
+                                          (run.IsFaulted ? run.Exception!.ToString() : "completed") + "\nits console:\n" + console);
             Assert.True(DateTime.UtcNow < deadline, "condition not reached; last status:\n" + text);
             await Task.Delay(300);
         }
