@@ -58,7 +58,8 @@ public sealed class DistributedTrainingChaosTests(ITestOutputHelper output)
     [Fact]
     public void Kill9Seed_MidRun_RestartedSeedResumesFromItsCheckpointsAndWorkerNodesRejoin()
     {
-        using var c = ChaosCluster.Create("kill-seed", output);
+        // 600 steps: an idle machine ran all 120 of the default in 2 s, before the kill landed (2026-12-06).
+        using var c = ChaosCluster.Create("kill-seed", output, steps: 600);
         var (seed, w1, w2) = c.StartSeedAndTwoWorkers();
         // Past step 20 in both groups: each has written its recovery checkpoint of step 20 (checkpoint-interval 10).
         ChaosCluster.AwaitIndex(seed, StepLine(0, @"2[3-9]"), 0, Long);
