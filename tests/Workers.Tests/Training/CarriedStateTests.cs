@@ -18,18 +18,9 @@ public class CarriedStateTests
     private const int Streams = 3;
     private const int Window = 5;
 
-    private static LstmLanguageModel Seeded()
-    {
-        manual_seed(23);
-        return new LstmLanguageModel(Spec);
-    }
+    private static LstmLanguageModel Seeded() => TinyLm.Seeded(Spec, 23);
 
-    private static LmBatch RandomBatch(Random random)
-    {
-        var n = Streams * Window;
-        return new LmBatch(Enumerable.Range(0, n).Select(_ => random.Next(Spec.VocabSize)).ToArray(),
-            Enumerable.Range(0, n).Select(_ => random.Next(Spec.VocabSize)).ToArray(), Streams, Window);
-    }
+    private static LmBatch RandomBatch(Random random) => TinyLm.RandomBatch(random, Spec, Streams, Window);
 
     private static float[] Logits(ITaskModel model, object batch)
     {

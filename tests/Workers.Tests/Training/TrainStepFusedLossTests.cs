@@ -28,18 +28,9 @@ public class TrainStepFusedLossTests
     private const int Streams = 3;
     private const int Window = 5;
 
-    private static LstmLanguageModel Seeded()
-    {
-        manual_seed(17);
-        return new LstmLanguageModel(Spec);
-    }
+    private static LstmLanguageModel Seeded() => TinyLm.Seeded(Spec, 17);
 
-    private static LmBatch RandomBatch(Random random)
-    {
-        var n = Streams * Window;
-        return new LmBatch(Enumerable.Range(0, n).Select(_ => random.Next(Spec.VocabSize)).ToArray(),
-            Enumerable.Range(0, n).Select(_ => random.Next(Spec.VocabSize)).ToArray(), Streams, Window);
-    }
+    private static LmBatch RandomBatch(Random random) => TinyLm.RandomBatch(random, Spec, Streams, Window);
 
     /// <summary>The step as it was before the fused op: task loss, psi, weighted sum, backward.</summary>
     private static StepLosses UnfusedStep(ITaskModel student, object batch, Tensor? teacherTarget, DistillSpec distill)

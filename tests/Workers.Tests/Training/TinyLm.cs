@@ -1,0 +1,24 @@
+using ActorCodistill.Workers.Data;
+using ActorCodistill.Workers.Models;
+using ActorCodistill.Workers.Training;
+using static ActorCodistill.Torch.torch;
+
+namespace ActorCodistill.Workers.Tests.Training;
+
+/// <summary>Small LSTM language models and random token batches for the model-level tests.</summary>
+internal static class TinyLm
+{
+    /// <summary>A model initialised from libtorch's global generator seeded with <paramref name="seed"/> (callers run in the generator's collection).</summary>
+    public static LstmLanguageModel Seeded(LmModelSpec spec, long seed)
+    {
+        manual_seed(seed);
+        return new LstmLanguageModel(spec);
+    }
+
+    public static LmBatch RandomBatch(Random random, LmModelSpec spec, int streams, int window)
+    {
+        var n = streams * window;
+        return new LmBatch(Enumerable.Range(0, n).Select(_ => random.Next(spec.VocabSize)).ToArray(),
+            Enumerable.Range(0, n).Select(_ => random.Next(spec.VocabSize)).ToArray(), streams, window);
+    }
+}
