@@ -450,7 +450,19 @@ public sealed class WorkerActor : ReceiveActor
         _flat.ImportParameters(state.Parameters);
         if (state.OptimizerState.Length > 0)
             OptimizerStateCodec.Load(_optimizer, state.OptimizerState, $"state of worker {_group}/{state.Slot}");
-        if (state.Carried is { } carried) _model.ImportCarriedState(carried);
+        if (state.Carried is { } carried)
+        {
+            var expected = _model.CarriedStateLength(_spec.Data.BatchSize);
+            if (carried.Length == 0 || carried.Length == expected)
+                _model.ImportCarriedState(carried);
+            else
+            {
+                // A checkpoint of another configuration (a resumed run folder whose batch size or model changed).
+                Log.Warning($"worker {_group}/{_slot}: the restored carried state has {carried.Length} values, this configuration carries {expected}; " +
+                            "starting the streams' state from zeros");
+                _model.ResetState();
+            }
+        }
         _appliedStep = state.AppliedStep;
         _plan = null;
         _allreduce = null;
@@ -480,11 +492,11 @@ public sealed class WorkerActor : ReceiveActor
             // The teacher replicas as they were at the checkpoint's step; the copies the group sends from now on wait
             // for the plans that name them.
             _pendingTeachers.Clear();
-            if (_teachers.Restore(teachers.ByGroup, restore.TeacherCopies ?? []))
-                _repeatPrefetch = teachers.Prefetched;
+            if (_teachers.Restore(teachers.ByGroup, restore.TeacherCopies ?? [], _model.CarriedStateLength(_spec.Data.BatchSize)) is { } why)
+                Log.Warning($"worker {_group}/{_slot}: cannot restore the teacher replicas ({why}); going on without them until the group " +
+                            "sends copies (this run is no longer reproducible)");
             else
-                Log.Warning($"worker {_group}/{_slot}: the restored state names teacher copies [{string.Join(",", teachers.ByGroup.Select(t => $"{t.Key}@{t.Value.CopyStep}"))}] " +
-                            "the restore did not bring; going on without teachers until the group sends copies (this run is no longer reproducible)");
+                _repeatPrefetch = teachers.Prefetched;
         }
         Sender.Tell(new WorkerReady(_slot, _generation, _flat.Count, _appliedStep), Self);
     }

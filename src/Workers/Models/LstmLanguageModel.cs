@@ -155,6 +155,8 @@ public sealed class LstmLanguageModel : ITaskModel
         return state;
     }
 
+    public int CarriedStateLength(int streams) => 2 * _spec.Layers * _spec.Hidden * streams;
+
     public void ImportCarriedState(ReadOnlySpan<float> state)
     {
         if (state.Length == 0)

@@ -42,6 +42,12 @@ public interface ITaskModel : IDisposable
     float[] ExportCarriedState() => [];
 
     /// <summary>
+    /// The length of <see cref="ExportCarriedState"/> once the model has run batches of <paramref name="streams"/> rows
+    /// (0 for a model that carries nothing): a restored state of another length came from another configuration.
+    /// </summary>
+    int CarriedStateLength(int streams) => 0;
+
+    /// <summary>
     /// Replaces the carried state with one <see cref="ExportCarriedState"/> of a replica of the same architecture
     /// returned; empty drops it (as <see cref="ResetState"/>). A length this model cannot carry is an
     /// <see cref="ArgumentException"/> naming both.

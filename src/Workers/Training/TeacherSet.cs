@@ -52,23 +52,38 @@ public sealed class TeacherSet : IDisposable
 
     /// <summary>
     /// Holds exactly the copies <paramref name="byGroup"/> names, taken from <paramref name="copies"/>, each replica
-    /// carrying the state given; false (holding none) when a copy is not among them.
+    /// carrying the state given, which must be empty or <paramref name="carriedLength"/> long. Otherwise it holds none
+    /// and returns why.
     /// </summary>
-    public bool Restore(IReadOnlyDictionary<int, TeacherCarry> byGroup, IReadOnlyList<TeacherCheckpoint> copies)
+    public string? Restore(IReadOnlyDictionary<int, TeacherCarry> byGroup, IReadOnlyList<TeacherCheckpoint> copies, int carriedLength)
     {
         RetainOnly([]);
         foreach (var (group, carry) in byGroup)
         {
             var copy = copies.FirstOrDefault(c => c.Group == group && c.Step == carry.CopyStep);
-            if (copy is null)
+            var why = copy is null ? $"the copy of group {group} at step {carry.CopyStep} did not come with it"
+                : carry.Carried.Length != 0 && carry.Carried.Length != carriedLength
+                    ? $"the state of group {group}'s replica has {carry.Carried.Length} values, this configuration carries {carriedLength}"
+                    : null;
+            if (why is null)
+            {
+                try
+                {
+                    Load(copy!);
+                }
+                catch (ArgumentException e)
+                {
+                    why = e.Message;
+                }
+            }
+            if (why is not null)
             {
                 RetainOnly([]);
-                return false;
+                return why;
             }
-            Load(copy);
             _teachers[group].Model.ImportCarriedState(carry.Carried);
         }
-        return true;
+        return null;
     }
 
     /// <summary>Keeps only the listed teacher groups (after a topology change).</summary>

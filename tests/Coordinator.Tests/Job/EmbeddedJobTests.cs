@@ -405,6 +405,23 @@ public class EmbeddedJobTests
         if (!baseline) Assert.All(resumed.Steps, s => Assert.True(s.DistillOn, $"group {s.Group} step {s.Step}: distillation off"));
     }
 
+    [Fact]
+    public void AResumeWithAnotherBatchSize_StartsTheCarriedStatesFromZeros_InsteadOfFailingItsWorkers()
+    {
+        // The checkpoints of step 8 carry LSTM states of 4 streams; the resumed job draws batches of 6.
+        var spec = TinyJobs.Spec(steps: 16) with { Failures = FailureSpec.Default with { CheckpointInterval = 4 }, ReloadMode = ReloadMode.Exact };
+        var checkpoints = new InMemoryGroupCheckpoints();
+        TinyJobs.Run(spec with { Steps = 10 }, checkpoints: checkpoints);
+        Assert.Equal(2 * 2 * 32 * 4, checkpoints.LoadLatest(0)!.Members![0].Carried!.Length);
+
+        var (_, resumed, _) = TinyJobs.Run(spec with { Data = spec.Data with { BatchSize = 6 } }, checkpoints: checkpoints);
+
+        Assert.DoesNotContain(resumed.Events, e => e.Contains("failed", StringComparison.Ordinal));
+        foreach (var g in new[] { 0, 1 })
+            Assert.Equal(Enumerable.Range(9, 8).Select(i => (long)i), resumed.Steps.Where(s => s.Group == g).Select(s => s.Step));
+        Assert.All(resumed.Steps, s => Assert.True(double.IsFinite(s.Losses.Loss) && s.DistillOn));
+    }
+
     [Theory]
     [InlineData(true, 15)]
     [InlineData(false, 15)]
