@@ -100,16 +100,17 @@ public sealed partial class FileCheckpointStore
     }
 
     /// <summary>
-    /// The newest checkpoint of <paramref name="key"/> that verifies, or null. Each newer one that does not (truncated,
-    /// wrong magic or version, checksum mismatch, unreadable) is skipped and reported to <paramref name="onSkipped"/>
-    /// as "path: reason" (default: a line on stderr).
+    /// The newest checkpoint of <paramref name="key"/> that verifies (of a step at most <paramref name="atMost"/> when
+    /// given), or null. Each newer one that does not (truncated, wrong magic or version, checksum mismatch, unreadable)
+    /// is skipped and reported to <paramref name="onSkipped"/> as "path: reason" (default: a line on stderr).
     /// </summary>
-    public LoadedCheckpoint? LoadLatest(string key, Action<string>? onSkipped = null)
+    public LoadedCheckpoint? LoadLatest(string key, Action<string>? onSkipped = null, long? atMost = null)
     {
         ValidateKey(key);
         onSkipped ??= reason => Console.Error.WriteLine("checkpoint skipped: " + reason);
         foreach (var (step, path) in Candidates(key))
         {
+            if (step > atMost) continue;
             var (loaded, problem) = TryLoad(key, step, path);
             if (loaded is not null)
                 return loaded;

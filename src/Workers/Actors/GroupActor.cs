@@ -127,8 +127,22 @@ public sealed class GroupActor : ReceiveActor
 
     protected override void PreStart()
     {
-        _checkpoint = _checkpoints.LoadLatest(_group, skipped => Report($"skipped a damaged recovery checkpoint: {skipped}"));
-        if (_checkpoint is not null) Report($"resuming from the recovery checkpoint of step {_checkpoint.Step}", GroupEventKind.RolledBack);
+        // Reload-mode exact: every group resumes from the newest step all groups have a checkpoint of, so that each
+        // re-runs its boundaries with the copies the others take again (a group resumed further on would not send the
+        // copies of the steps in between again, and the one behind would wait for them and load the newest).
+        var newest = _checkpoints.Steps(_group).DefaultIfEmpty(0).Max();
+        long? atMost = null;
+        if (_spec.ReloadMode == ReloadMode.Exact && !_spec.Baseline && _spec.Groups > 1 && newest > 0)
+        {
+            var common = Enumerable.Range(0, _spec.Groups).Min(g => _checkpoints.Steps(g).DefaultIfEmpty(0).Max());
+            if (common < newest) atMost = common;
+        }
+        _checkpoint = atMost == 0 ? null : _checkpoints.LoadLatest(_group, skipped => Report($"skipped a damaged recovery checkpoint: {skipped}"), atMost);
+        if (_checkpoint is not null)
+            Report($"resuming from the recovery checkpoint of step {_checkpoint.Step}" +
+                   (atMost is not null ? $" (the newest step every group has one of; its own newest is of step {newest})" : ""), GroupEventKind.RolledBack);
+        else if (atMost is not null)
+            Report($"starting from scratch although it has a checkpoint of step {newest}: another group has none (reload-mode exact)", GroupEventKind.RolledBack);
         for (var slot = 0; slot < _members.Length; slot++) _placement.Place(Context, _spec, _group, slot, _generation[slot]);
     }
 

@@ -48,9 +48,11 @@ public sealed class FileGroupCheckpoints(string directory, int keep = 3) : IGrou
         }
     }
 
-    public GroupCheckpoint? LoadLatest(int group, Action<string>? onSkipped = null)
+    public IReadOnlyList<long> Steps(int group) => _store.List(Key(group)).Select(c => c.Step).ToList();
+
+    public GroupCheckpoint? LoadLatest(int group, Action<string>? onSkipped = null, long? atMost = null)
     {
-        var loaded = _store.LoadLatest(Key(group), onSkipped);
+        var loaded = _store.LoadLatest(Key(group), onSkipped, atMost);
         if (loaded is null) return null;
         var source = loaded.Info.Path;
         if (!loaded.Info.Metadata.TryGetValue("parameters", out var text) || !int.TryParse(text, CultureInfo.InvariantCulture, out var count) ||

@@ -18,23 +18,40 @@ public interface IGroupCheckpoints
 {
     void Save(GroupCheckpoint checkpoint);
 
-    /// <summary>The newest intact checkpoint of the group, or null; damaged ones are skipped and reported through <paramref name="onSkipped"/>.</summary>
-    GroupCheckpoint? LoadLatest(int group, Action<string>? onSkipped = null);
+    /// <summary>
+    /// The newest intact checkpoint of the group (of a step at most <paramref name="atMost"/> when given), or null; damaged
+    /// ones are skipped and reported through <paramref name="onSkipped"/>.
+    /// </summary>
+    GroupCheckpoint? LoadLatest(int group, Action<string>? onSkipped = null, long? atMost = null);
+
+    /// <summary>The steps of the group's checkpoints kept, newest first (damaged ones included: only a load checks them).</summary>
+    IReadOnlyList<long> Steps(int group);
 }
 
-/// <summary>Keeps the newest checkpoint per group in memory (tests; runs that need no restart of the process).</summary>
-public sealed class InMemoryGroupCheckpoints : IGroupCheckpoints
+/// <summary>Keeps the newest <paramref name="keep"/> checkpoints per group in memory (tests; runs that need no restart of the process).</summary>
+public sealed class InMemoryGroupCheckpoints(int keep = 3) : IGroupCheckpoints
 {
-    private readonly Dictionary<int, GroupCheckpoint> _latest = new();
+    private readonly Dictionary<int, SortedDictionary<long, GroupCheckpoint>> _kept = new();
     private readonly Lock _lock = new();
 
     public void Save(GroupCheckpoint checkpoint)
     {
-        lock (_lock) _latest[checkpoint.Group] = checkpoint;
+        lock (_lock)
+        {
+            if (!_kept.TryGetValue(checkpoint.Group, out var kept)) _kept[checkpoint.Group] = kept = new SortedDictionary<long, GroupCheckpoint>();
+            kept[checkpoint.Step] = checkpoint;
+            while (kept.Count > Math.Max(1, keep)) kept.Remove(kept.Keys.First());
+        }
     }
 
-    public GroupCheckpoint? LoadLatest(int group, Action<string>? onSkipped = null)
+    public GroupCheckpoint? LoadLatest(int group, Action<string>? onSkipped = null, long? atMost = null)
     {
-        lock (_lock) return _latest.GetValueOrDefault(group);
+        lock (_lock)
+            return _kept.TryGetValue(group, out var kept) ? kept.Values.LastOrDefault(c => !(c.Step > atMost)) : null;
+    }
+
+    public IReadOnlyList<long> Steps(int group)
+    {
+        lock (_lock) return _kept.TryGetValue(group, out var kept) ? kept.Keys.Reverse().ToList() : [];
     }
 }

@@ -406,6 +406,26 @@ public class EmbeddedJobTests
     }
 
     [Fact]
+    public void AResumedExactJob_WhoseGroupsCheckpointedDifferentSteps_ResumesEveryGroupFromTheNewestStepAllHave()
+    {
+        // Group 0 also holds a checkpoint "of step 12" (its step-8 state under another step, so loading it would change
+        // the bits): in reload-mode exact both groups resume from step 8, the newest step both have, and the run has the
+        // bits of an uninterrupted one. Resumed from 12, group 0 would not send its copies of steps 8 again.
+        var spec = TinyJobs.Spec(steps: 16) with { Failures = FailureSpec.Default with { CheckpointInterval = 4 }, ReloadMode = ReloadMode.Exact };
+        var (_, uninterrupted, _) = TinyJobs.Run(spec);
+        var checkpoints = new InMemoryGroupCheckpoints();
+        TinyJobs.Run(spec with { Steps = 10 }, checkpoints: checkpoints);
+        checkpoints.Save(checkpoints.LoadLatest(0)! with { Step = 12 });
+
+        var (_, resumed, _) = TinyJobs.Run(spec, checkpoints: checkpoints);
+
+        Assert.Contains("0@0: resuming from the recovery checkpoint of step 8 (the newest step every group has one of; its own newest is of step 12)",
+            resumed.Events);
+        Assert.Contains("1@0: resuming from the recovery checkpoint of step 8", resumed.Events);
+        Assert.Equal(Bits(uninterrupted).Where(s => s.Step > 8), Bits(resumed));
+    }
+
+    [Fact]
     public void AResumeWithAnotherBatchSize_StartsTheCarriedStatesFromZeros_InsteadOfFailingItsWorkers()
     {
         // The checkpoints of step 8 carry LSTM states of 4 streams; the resumed job draws batches of 6.

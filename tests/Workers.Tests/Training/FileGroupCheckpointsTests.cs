@@ -96,6 +96,22 @@ public sealed class FileGroupCheckpointsTests : IDisposable
     }
 
     [Fact]
+    public void Steps_ListsNewestFirst_AndLoadLatestAtMost_TakesTheNewestNotAfterIt_InBothStores()
+    {
+        foreach (IGroupCheckpoints store in new IGroupCheckpoints[] { new FileGroupCheckpoints(_directory), new InMemoryGroupCheckpoints() })
+        {
+            foreach (var step in new long[] { 10, 20, 30, 40 }) store.Save(new GroupCheckpoint(0, step, [step], []));
+
+            Assert.Equal([40L, 30, 20], store.Steps(0));
+            Assert.Empty(store.Steps(1));
+            Assert.Equal(40, store.LoadLatest(0)!.Step);
+            Assert.Equal(30, store.LoadLatest(0, atMost: 35)!.Step);
+            Assert.Equal([20f], store.LoadLatest(0, atMost: 20)!.Parameters);
+            Assert.Null(store.LoadLatest(0, atMost: 15));
+        }
+    }
+
+    [Fact]
     public void LoadLatest_OfAFileLaidOutByHand_GivesItsWeightsAndOptimizerState()
     {
         // What every version so far writes: float32 weights little-endian, then the optimizer bytes; 'parameters' in the header.
