@@ -8,7 +8,9 @@ namespace ActorCodistill.Coordinator.Reporting;
 /// actors at once. Each line is handed to the OS as soon as it is written (no fsync): a run killed
 /// with -9 keeps every line it wrote, a machine that loses power may lose the last few.
 /// The file is opened for append, so a run resumed after a crash continues the same file;
-/// readers let the later record win where a step repeats.
+/// readers let the later record win where a step repeats. A file whose last line was cut short (the power went
+/// mid-write) gets its newline first, so the torn line stays one malformed line (reported by the reader) and the
+/// first new record is not glued to it.
 /// </summary>
 public sealed class MetricsWriter : IDisposable
 {
@@ -22,6 +24,18 @@ public sealed class MetricsWriter : IDisposable
     {
         Path = path;
         _stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 4096);
+        if (_stream.Length > 0 && !EndsWithNewLine(path))
+        {
+            _stream.Write(NewLine);
+            _stream.Flush(flushToDisk: false);
+        }
+    }
+
+    private static bool EndsWithNewLine(string path)
+    {
+        using var read = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        read.Seek(-1, SeekOrigin.End);
+        return read.ReadByte() == '\n';
     }
 
     /// <summary>Full path of the metrics file being written.</summary>
@@ -57,12 +71,16 @@ public sealed class MetricsWriter : IDisposable
     {
         ArgumentNullException.ThrowIfNull(record);
         // Serialise outside the lock: only the write itself must not interleave with other threads.
-        var line = JsonSerializer.SerializeToUtf8Bytes(record, ReportingJson.Line);
+        var json = JsonSerializer.SerializeToUtf8Bytes(record, ReportingJson.Line);
+        // Line and newline in one buffer, so they reach the file in one write: a kill between two writes would leave a
+        // line without its end.
+        var line = new byte[json.Length + 1];
+        json.CopyTo(line, 0);
+        line[^1] = (byte)'\n';
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             _stream.Write(line);
-            _stream.Write(NewLine);
             _stream.Flush(flushToDisk: false);
         }
     }

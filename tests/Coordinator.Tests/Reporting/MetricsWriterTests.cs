@@ -40,6 +40,24 @@ public sealed class MetricsWriterTests
     }
 
     [Fact]
+    public void Open_OfAFileWithATornLastLine_KeepsItOneMalformedLine_AndTheNewRecordsIntact()
+    {
+        using var dir = new TempDirectory();
+        var train = new TrainRecord(12, 0, 5.1, 5.0, 0.1, true, 812.3, [12], 3.2);
+        using (var writer = MetricsWriter.Create(dir.Path, Runs.Info()))
+            writer.Append(train);
+        File.AppendAllText(dir.File(RunFiles.Metrics), """{"kind":"train","step":13,"gro""");
+
+        using (var writer = MetricsWriter.Open(dir.Path))
+            writer.Append(train with { Step = 13 });
+        var run = MetricsReader.Read(dir.Path);
+
+        Assert.Equal([12L, 13L], run.Train.Select(t => t.Step));
+        var torn = Assert.Single(run.Malformed);
+        Assert.Equal(2, torn.LineNumber);
+    }
+
+    [Fact]
     public void Append_Line_UsesTheDocumentedFieldNamesWithKindFirst()
     {
         using var dir = new TempDirectory();
