@@ -61,16 +61,18 @@ internal sealed class ChaosCluster : IDisposable
 
     /// <param name="failures">The body of <c>training.failures { }</c>.</param>
     /// <param name="cluster">Extra keys inside <c>cluster { }</c> (downing, failure detector).</param>
+    /// <param name="extra">More HOCON at the end of the config (e.g. <c>training.reload-mode = exact</c>).</param>
     public static ChaosCluster Create(string name, ITestOutputHelper output, int steps = 120, int reloadInterval = 4,
         string failures = "checkpoint-interval = 10, step-timeout = 5s, probe-timeout = 2s",
-        string cluster = "downing.stable-after = 2s, failure-detector { heartbeat-interval = 500ms, acceptable-heartbeat-pause = 2s }")
+        string cluster = "downing.stable-after = 2s, failure-detector { heartbeat-interval = 500ms, acceptable-heartbeat-pause = 2s }",
+        string extra = "")
     {
         var folder = Path.Combine(Path.GetTempPath(), "codistill-chaos", $"{name}-{Guid.NewGuid().ToString("N")[..8]}");
         Directory.CreateDirectory(folder);
         var port = ClusterRunTests.FreePort();
         var config = Path.Combine(folder, "chaos.conf");
         File.WriteAllText(config, TinyJobs.ClusterConfig(Path.Combine(folder, "runs"), port, Secret, steps, reloadInterval,
-            evalInterval: 20, printEvery: 1, failures: failures, cluster: cluster));
+            evalInterval: 20, printEvery: 1, failures: failures, cluster: cluster, extra: extra));
         output.WriteLine($"chaos cluster {name}: folder {folder}, seed port {port}");
         return new ChaosCluster(folder, port, config, steps, output);
     }

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using ActorCodistill.Coordinator.Embedded;
 using ActorCodistill.Coordinator.Job;
+using ActorCodistill.Coordinator.Reporting;
 using ActorCodistill.TestKit.Process;
 using Xunit.Abstractions;
 
@@ -58,8 +60,9 @@ public sealed class DistributedTrainingChaosTests(ITestOutputHelper output)
     [Fact]
     public void Kill9Seed_MidRun_RestartedSeedResumesFromItsCheckpointsAndWorkerNodesRejoin()
     {
-        // 600 steps: an idle machine ran all 120 of the default in 2 s, before the kill landed (2026-12-06).
-        using var c = ChaosCluster.Create("kill-seed", output, steps: 600);
+        // 600 steps: an idle machine ran all 120 of the default in 2 s, before the kill landed (2026-12-06). Exact reloads,
+        // so the resumed run can be held to the bits of the same job run whole in one process.
+        using var c = ChaosCluster.Create("kill-seed", output, steps: 600, extra: "training.reload-mode = exact");
         var (seed, w1, w2) = c.StartSeedAndTwoWorkers();
         // Past step 20 in both groups: each has written its recovery checkpoint of step 20 (checkpoint-interval 10).
         ChaosCluster.AwaitIndex(seed, StepLine(0, @"2[3-9]"), 0, Long);
@@ -96,8 +99,23 @@ public sealed class DistributedTrainingChaosTests(ITestOutputHelper output)
         SeedLog.AssertStepsReportedOnceInOrder(lines, Groups, c.Steps);
         Assert.IsType<JobFinished>(SeedLog.Journal(c.RunDirectory)[^1]);
         output.WriteLine($"{SeedLog.AssertEveryCheckpointLoads(c.RunDirectory, Groups)} recovery checkpoints verified");
+
+        // Nothing of the kill shows in the numbers: every step's losses, switch and teacher ages (the later record where
+        // the resumed seed redid a step) are those of the job run whole in one process, to the bit.
+        var whole = TrainCommand.Run(new TrainCommand.Options(c.ConfigPath, false, new Dictionary<string, string?>(), "whole"), TextWriter.Null);
+        var expected = Rows(whole.RunDirectory);
+        Assert.Equal(Groups * c.Steps, expected.Count);
+        Assert.Equal(expected, Rows(c.RunDirectory));
         c.Passed();
     }
+
+    // The last record of each group and step, in order: the fields a run's arithmetic decides.
+    private static List<string> Rows(string runDirectory) =>
+        MetricsReader.Read(runDirectory).Train
+            .GroupBy(r => (r.Group, r.Step)).Select(g => g.Last()).OrderBy(r => (r.Group, r.Step))
+            .Select(r => string.Create(CultureInfo.InvariantCulture,
+                $"{r.Group}/{r.Step}: {BitConverter.DoubleToInt64Bits(r.Loss):X} {BitConverter.DoubleToInt64Bits(r.TaskLoss):X} {BitConverter.DoubleToInt64Bits(r.DistillLoss):X} {r.DistillOn} [{string.Join(",", r.TeacherAge ?? [])}]"))
+            .ToList();
 
     [Fact]
     public void SigstopWorkerNode_UntilFenced_ThenSigcont_StaleWorkersChangeNothingAndTheRunFinishes()
