@@ -60,7 +60,11 @@ public class ClusterRunTests
         var port = FreePort();
         var configPath = TinyClusterConfig(logDir, port);
         // Exact reloads make both runs deterministic, so the cluster must compute the embedded run's bits.
-        var overrides = new Dictionary<string, string?> { ["training.steps"] = "48", ["training.reload-mode"] = "exact" };
+        // 400 steps and the switch at 201: on an idle machine the tiny job runs ~150 steps a second, so a change at step
+        // 25 could come after the step had begun (2026-12-06); 201 leaves over a second for ctl to connect.
+        const int steps = 400;
+        const long atStep = 201;
+        var overrides = new Dictionary<string, string?> { ["training.steps"] = $"{steps}", ["training.reload-mode"] = "exact" };
 
         var embedded = TrainCommand.Run(new TrainCommand.Options(configPath, false, overrides, "embedded"), TextWriter.Null);
 
@@ -91,20 +95,20 @@ public class ClusterRunTests
 
             workers.Add(StartWorkerNode(configPath, 2));
 
-            // An operator's change while the job runs (`ctl reload-interval 2 --at-step 25`), sent as soon as the job
-            // has started (step 3 or so): the coordinator journals it and every group switches to 2 at step 25, a
-            // boundary of the old interval (4).
+            // An operator's change while the job runs (`ctl reload-interval 2 --at-step 201`), sent as soon as the job
+            // has started: the coordinator journals it and every group switches to 2 at step 201, a boundary of the old
+            // interval (4).
             var change = new StringWriter();
             do
             {
                 change.GetStringBuilder().Clear();
-                code = CtlCommand.Run(configPath, overrides, $"127.0.0.1:{port}", null, new CoordinatorJob.ChangeReloadInterval(2, AtStep: 25), TimeSpan.FromSeconds(5), change);
+                code = CtlCommand.Run(configPath, overrides, $"127.0.0.1:{port}", null, new CoordinatorJob.ChangeReloadInterval(2, AtStep: atStep), TimeSpan.FromSeconds(5), change);
             } while (change.ToString().Contains("the job has not started") && DateTime.UtcNow < deadline.AddMinutes(1) && Sleep(100));
             Assert.True(code == 0, change.ToString());
             var accepted = Regex.Match(change.ToString(), @"^accepted: reload interval changes to 2 at step (\d+)", RegexOptions.Multiline);
             Assert.True(accepted.Success, change.ToString());
             var switchStep = long.Parse(accepted.Groups[1].Value, CultureInfo.InvariantCulture);
-            Assert.Equal(25, switchStep);
+            Assert.Equal(atStep, switchStep);
 
             var stranger = new StringWriter();
             Assert.Equal(2, CtlCommand.Run(configPath, new Dictionary<string, string?> { ["remote.secret"] = "not-the-cluster-secret-at-all" },
@@ -115,15 +119,15 @@ public class ClusterRunTests
             var cluster = await run;
 
             Assert.True(cluster.Summary.Completed, console.ToString());
-            Assert.Equal(48, cluster.Summary.Steps);
+            Assert.Equal(steps, cluster.Summary.Steps);
             // One code path, and exact reloads: every step before the switch has the same loss bits in both runs
             // (same shards, same allreduce sums, same optimizer, the same teacher copy at every boundary), burn-in
             // and distillation alike. From the switch on the cluster reloads every 2 steps and the embedded run every
             // 4, in every group from the same step: each copy's age says which it used.
             var (embeddedRows, clusterRows) = (TrainRows(embedded.RunDirectory), TrainRows(cluster.RunDirectory));
             var (embeddedLosses, clusterLosses) = (TrainLosses(embeddedRows), TrainLosses(clusterRows));
-            Assert.Equal(96, embeddedLosses.Count);
-            Assert.Equal(96, clusterLosses.Count);
+            Assert.Equal(2 * steps, embeddedLosses.Count);
+            Assert.Equal(2 * steps, clusterLosses.Count);
             var before = embeddedLosses.Where(r => r.Step < switchStep).ToList();
             Assert.Contains(before, r => r.DistillOn);
             Assert.Equal(before, clusterLosses.Where(r => r.Step < switchStep));
