@@ -65,6 +65,10 @@ public sealed class GroupActor : ReceiveActor
     // Every copy loaded since the newest recovery checkpoint (and the one loaded then), by teacher group and step: a
     // rollback to the checkpoint re-loads them at the boundaries it re-runs.
     private readonly Dictionary<int, SortedDictionary<long, TeacherCheckpoint>> _loadedSinceCheckpoint = new();
+    // With min-workers-per-group = workers-per-group: each slot's StepRecovery of its last step, and the copies the
+    // members held in the last completed step, so that a replacement is restored where the lost member was.
+    private readonly Dictionary<int, StepRecovery> _stepRecovery = new();
+    private (long Step, IReadOnlyList<TeacherCheckpoint> Copies) _copiesAtLastStep = (0, []);
 
     private int _epoch;
     private long _step;
@@ -309,6 +313,10 @@ public sealed class GroupActor : ReceiveActor
             _broadcaster.Tell(new PublishCheckpoint(exported.Checkpoint), Self);
         });
         Receive<WorkerState>(OnCheckpointState);
+        Receive<StepRecovery>(recovery =>
+        {
+            if (IsMember(recovery.Slot) && recovery.Generation == _generation[recovery.Slot]) _stepRecovery[recovery.Slot] = recovery;
+        });
         Receive<GroupReconfigure>(OnReconfigure);
         Receive<ReleaseMembersOn>(release =>
         {
@@ -525,17 +533,23 @@ public sealed class GroupActor : ReceiveActor
         }
     }
 
-    // From a checkpoint each slot gets its own carried and teacher state, with the group's copies; from a survivor it
-    // gets neither (the survivor's belong to the survivor's data streams), so it keeps what it carries.
+    // From a checkpoint each slot gets its own carried and teacher state, with the group's copies. From a survivor it
+    // gets neither (the survivor's belong to the survivor's data streams), so it keeps what it carries; except a
+    // replacement, which gets what its lost predecessor reported after that very step (StepRecovery), when there is one.
     private void RestoreFrom(WorkerState state, GroupCheckpoint? checkpoint = null)
     {
         _stateRequest = -1;
         _stateSource = -1;
         foreach (var s in _awaitRestore)
         {
-            var member = checkpoint?.Members?.GetValueOrDefault(s);
-            var copies = member?.Teachers is null ? null : checkpoint!.Copies;
-            _members[s]!.Tell(new RestoreState(state with { RequestId = 0, Carried = member?.Carried, Teachers = member?.Teachers }, copies), Self);
+            var (member, copies) = checkpoint is not null
+                ? (checkpoint.Members?.GetValueOrDefault(s), checkpoint.Copies)
+                : _stepRecovery.TryGetValue(s, out var r) && r.Step == state.AppliedStep && r.Generation != _generation[s] &&
+                  _copiesAtLastStep.Step == state.AppliedStep
+                    ? (r.Recovery, _copiesAtLastStep.Copies)
+                    : (null, null);
+            _members[s]!.Tell(new RestoreState(state with { RequestId = 0, Carried = member?.Carried, Teachers = member?.Teachers },
+                member?.Teachers is null ? null : copies), Self);
         }
     }
 
@@ -839,6 +853,7 @@ public sealed class GroupActor : ReceiveActor
             lead?.TeacherAges ?? new Dictionary<int, long>(), lead?.ValidationLoss, lead?.Predictions, _ringSlots.Length), Self);
         _inFlight = null;
         _done.Clear();
+        _copiesAtLastStep = (plan.Step, _loaded.Values.ToList());
 
         if (_failures.CheckpointInterval > 0 && plan.Step % _failures.CheckpointInterval == 0 && plan.Step < _spec.Steps)
             RequestCheckpoint(plan.Step);

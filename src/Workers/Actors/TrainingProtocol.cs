@@ -116,6 +116,14 @@ public sealed record StepDone(
     IReadOnlyDictionary<int, long> TeacherAges,
     PredictionSet? Predictions) : TrainingMessage;
 
+/// <summary>
+/// Worker -> group, after each step when the group pauses for replacements (min-workers-per-group = workers-per-group):
+/// what the member carries after <paramref name="Step"/> besides weights and optimizer state (its streams' model state,
+/// its teacher replicas). A replacement of this slot restored at that step gets it, so the retried step has the bits the
+/// lost member would have produced.
+/// </summary>
+public sealed record StepRecovery(int Slot, int Generation, long Step, MemberRecovery Recovery) : TrainingMessage, IBulkTrainingMessage;
+
 /// <summary>Rank 0's float16 weights after a reload-interval step, for the group's broadcaster.</summary>
 public sealed record CheckpointExported(TeacherCheckpoint Checkpoint) : TrainingMessage, IBulkTrainingMessage;
 

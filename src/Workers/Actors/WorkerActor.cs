@@ -58,8 +58,9 @@ public sealed class WorkerActor : ReceiveActor
     // ring chunks keep being applied and forwarded meanwhile. Only it touches the teacher replicas until taken.
     private Task<Tensor?>? _nextTarget;
 
-    // At recovery-checkpoint steps, the teacher replicas as the step left them (taken before the prefetch advances them).
-    private (long Step, TeachersAtStep Teachers)? _teachersAtCheckpoint;
+    // At recovery-checkpoint steps (every step when the group sends StepRecovery), the teacher replicas as the step left
+    // them (taken before the prefetch advances them).
+    private (long Step, TeachersAtStep Teachers)? _teachersAtStep;
     // Restored to a checkpoint whose teachers had predicted the next batch: the next step repeats that prediction first.
     private bool _repeatPrefetch;
 
@@ -278,8 +279,8 @@ public sealed class WorkerActor : ReceiveActor
     {
         _nextBatch = _data.Next();
         var distillNext = _spec.DistillActiveAt(plan.Step + 1) && plan.Distill.Weight != 0 && _teachers.Count > 0;
-        if (_spec.Failures.CheckpointInterval > 0 && plan.Step % _spec.Failures.CheckpointInterval == 0)
-            _teachersAtCheckpoint = (plan.Step, new TeachersAtStep(_teachers.ExportCarried(), distillNext));
+        if (SendsStepRecovery || (_spec.Failures.CheckpointInterval > 0 && plan.Step % _spec.Failures.CheckpointInterval == 0))
+            _teachersAtStep = (plan.Step, new TeachersAtStep(_teachers.ExportCarried(), distillNext));
         if (!distillNext) return;
         var (batch, teachers, distill, step, fault, group, slot) = (_nextBatch, _teachers, plan.Distill, plan.Step, _fault, _group, _slot);
         _nextTarget = Task.Factory.StartNew(() =>
@@ -382,6 +383,9 @@ public sealed class WorkerActor : ReceiveActor
             // Sent before the step report; across nodes it travels on the bulk channel.
             Group.Tell(new CheckpointExported(new TeacherCheckpoint(_group, plan.Step, weights)), Self);
         }
+        // Before the step report: the group holds it when this member is lost in the next step.
+        if (SendsStepRecovery)
+            Group.Tell(new StepRecovery(_slot, _generation, plan.Step, new MemberRecovery(_model.ExportCarriedState(), TeachersAtApplied)), Self);
         double? validation = null;
         PredictionSet? predictions = null;
         if (plan.Evaluate || plan.CollectPredictions) (validation, predictions) = Evaluate(plan.CollectPredictions);
@@ -426,12 +430,18 @@ public sealed class WorkerActor : ReceiveActor
         return (loss, new PredictionSet(top1.ToArray(), truth.ToArray(), _spec.Task == "ctr"));
     }
 
+    // A group that pauses for replacements can restore one exactly where the lost member was: it keeps each member's
+    // StepRecovery of the last step.
+    private bool SendsStepRecovery => _spec.WorkersPerGroup > 1 && _spec.Failures.MinWorkersPerGroup >= _spec.WorkersPerGroup;
+
+    private TeachersAtStep? TeachersAtApplied => _teachersAtStep is { } at && at.Step == _appliedStep ? at.Teachers : null;
+
     // Between steps the model's carried state is that after the applied step's batch (the prefetch only draws the next
     // batch; the teachers' forward on it does not touch the student).
     private void OnExportState(ExportState request)
     {
         var carried = _model.ExportCarriedState();
-        var teachers = _teachersAtCheckpoint is { } at && at.Step == _appliedStep ? at.Teachers : null;
+        var teachers = TeachersAtApplied;
         if (request.CarriedOnly)
         {
             Sender.Tell(new WorkerState(_slot, _appliedStep, [], [], request.RequestId, carried, teachers), Self);

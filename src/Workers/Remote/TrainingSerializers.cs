@@ -44,6 +44,7 @@ public static class TrainingSerializers
         registry.AddBulk(Teacher("codistill.load-teacher", c => new LoadTeacher(c), m => ((LoadTeacher)m).Checkpoint, typeof(LoadTeacher)));
         registry.AddBulk(Teacher("codistill.checkpoint-exported", c => new CheckpointExported(c), m => ((CheckpointExported)m).Checkpoint, typeof(CheckpointExported)));
         registry.AddBulk(Teacher("codistill.teacher-arrived", c => new TeacherCheckpointArrived(c), m => ((TeacherCheckpointArrived)m).Checkpoint, typeof(TeacherCheckpointArrived)));
+        registry.AddBulk(Recovery());
         registry.AddBulk(State("codistill.worker-state", (s, _) => s, m => ((WorkerState)m, null), typeof(WorkerState)));
         registry.AddBulk(State("codistill.restore-state", (s, copies) => new RestoreState(s, copies), m => (((RestoreState)m).State, ((RestoreState)m).TeacherCopies),
             typeof(RestoreState)));
@@ -88,6 +89,22 @@ public static class TrainingSerializers
                 var count = r.Int();
                 return wrap(new TeacherCheckpoint(group, step, BulkArrays.Copy<Half>(payload, 0, count, manifest)));
             });
+
+    private static BulkMessageSerializer Recovery() => new(typeof(StepRecovery), "codistill.step-recovery",
+        (m, _) =>
+        {
+            var r = (StepRecovery)m;
+            var metadata = new MetadataWriter(16).Int(r.Slot).Int(r.Generation).Long(r.Step);
+            return new BulkMessageParts(metadata.ToArray(), RecoveryState.Write(r.Recovery, null));
+        },
+        (metadata, payload, _) =>
+        {
+            var r = new MetadataReader(metadata.Span, "codistill.step-recovery");
+            var slot = r.Int();
+            var generation = r.Int();
+            var step = r.Long();
+            return new StepRecovery(slot, generation, step, RecoveryState.Read(payload.Span, "codistill.step-recovery").Member);
+        });
 
     // The payload: weights and optimizer state (StatePayload), then the rest of the recovery state (RecoveryState: carried
     // state, teacher replicas, teacher copies), whose length the metadata ends with.

@@ -425,6 +425,26 @@ public class EmbeddedJobTests
         Assert.Equal(Bits(uninterrupted).Where(s => s.Step > 8), Bits(resumed));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void AReplacementInAGroupThatPausesForIt_IsRestoredWhereTheLostMemberWas_AndTheRunKeepsItsBits(bool baseline)
+    {
+        // min-workers-per-group = 2 of 2: slot 1 of group 1 fails at the start of step 11, the group pauses, and the
+        // replacement is restored from slot 0 (weights, optimizer state) plus what slot 1 reported after step 10 (its
+        // streams' LSTM state and its teacher replicas, StepRecovery). The retried step 11 and every later one have the
+        // bits of the run without the failure.
+        var spec = TinyJobs.Spec(steps: 16, baseline: baseline) with
+        {
+            Failures = FailureSpec.Default with { MinWorkersPerGroup = 2 }, ReloadMode = ReloadMode.Exact,
+        };
+        var (_, clean, _) = TinyJobs.Run(spec);
+        var (_, failed, _) = TinyJobs.Run(spec, new FaultInjection(group: 1, rank: 1, step: 11));
+
+        Assert.Contains(failed.Events, e => e.StartsWith("1@11: regrouped with slots [0,1] (1 restored); step 11 is retried", StringComparison.Ordinal));
+        Assert.Equal(Bits(clean), Bits(failed));
+    }
+
     [Fact]
     public void AResumeWithAnotherBatchSize_StartsTheCarriedStatesFromZeros_InsteadOfFailingItsWorkers()
     {

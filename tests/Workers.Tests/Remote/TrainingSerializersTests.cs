@@ -161,6 +161,10 @@ public sealed class TrainingSerializersTests : IDisposable
         Assert.Equal(floats[..10], restored.State.Teachers.ByGroup[1].Carried);
         Assert.Equal(halves, Assert.Single(restored.TeacherCopies!).Weights.ToArray());
         Assert.Null(restore.TeacherCopies);
+        var recovery = Bulk(new StepRecovery(1, 3, 36, new MemberRecovery(carried, teachers)));
+        Assert.Equal((1, 3, 36L), (recovery.Slot, recovery.Generation, recovery.Step));
+        Assert.Equal(carried, recovery.Recovery.Carried);
+        Assert.Equal(floats[..10], recovery.Recovery.Teachers!.ByGroup[1].Carried);
         var carriedOnly = Bulk(new WorkerState(2, 44, [], [], 3, floats));
         Assert.Equal((2, 44L, 3), (carriedOnly.Slot, carriedOnly.AppliedStep, carriedOnly.RequestId));
         Assert.Equal((0, 0), (carriedOnly.Parameters.Length, carriedOnly.OptimizerState.Length));
