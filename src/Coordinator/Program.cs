@@ -52,6 +52,15 @@ public static class Program
             return 0;
         }));
 
+        var checkpointRun = new Argument<string>("run") { Description = "run folder (training.log-dir/<run name>)" };
+        var checkpoints = new Command("checkpoints", "what a run's recovery checkpoints hold, and whether each verifies (exit 1 if one does not)") { checkpointRun };
+        checkpoints.SetAction(parse => Guard(() =>
+        {
+            var (text, allIntact) = CheckpointReport.Describe(parse.GetValue(checkpointRun)!);
+            Console.Write(text);
+            return allIntact ? 0 : 1;
+        }));
+
         var host = new Option<string?>("--host") { Description = "address to bind and advertise (default remote.hostname)" };
         var port = new Option<int?>("--port") { Description = "port to listen on (default remote.port)" };
         var seedNodes = new Option<string[]>("--seed-node") { Description = "HOST:PORT of the seed nodes (default cluster.seed-nodes, or this node alone)" };
@@ -96,7 +105,7 @@ public static class Program
         Verb("drain", "move the job's workers off a node and place nothing more there", p => new Job.DrainNode(p.GetValue(nodeArg)!), nodeArg);
         Verb("stop", "stop the job at the next step boundary", p => new Job.StopJob(p.GetValue(reasonArg)!), reasonArg);
 
-        var root = new RootCommand("ActorCodistill: codistillation (Anil et al. 2018) on an actor cluster") { train, compare, churn, seed, ctl };
+        var root = new RootCommand("ActorCodistill: codistillation (Anil et al. 2018) on an actor cluster") { train, compare, churn, checkpoints, seed, ctl };
         return root.Parse(args).Invoke();
     }
 
