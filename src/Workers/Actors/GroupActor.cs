@@ -61,6 +61,8 @@ public sealed class GroupActor : ReceiveActor
     private readonly Dictionary<int, TeacherCheckpoint> _loaded = new();
     private readonly Dictionary<int, SortedDictionary<long, TeacherCheckpoint>> _kept = new();
     private long _awaitingCopiesFor;
+    // reload-mode exact: the step whose awaited copies timed out, so its boundary loads the newest instead.
+    private long _exactFallbackAt;
     private long _lastPublished;
     // Every copy loaded since the newest recovery checkpoint (and the one loaded then), by teacher group and step: a
     // rollback to the checkpoint re-loads them at the boundaries it re-runs.
@@ -204,6 +206,7 @@ public sealed class GroupActor : ReceiveActor
                        $"within step-timeout {_failures.StepTimeout.TotalSeconds:0.#}s; loading the newest copies instead " +
                        "(reload-mode exact: this run is no longer reproducible)");
                 _awaitingCopiesFor = 0;
+                _exactFallbackAt = _step;
                 BeginStep();
             });
             CommonHandlers();
@@ -716,11 +719,15 @@ public sealed class GroupActor : ReceiveActor
         // the copies of the step before the boundary, or the newest when they did not come in time).
         // After a resume the members hold no copies: load at the first step one has arrived, not at the next boundary.
         var boundary = (_step - 1) % _reloadInterval == 0 || (_loaded.Count == 0 && _resumedAt > 0);
+        // reload-mode exact takes only the copy of the step before the boundary: at step 1 there is none, however far a
+        // teacher group has got (a group that started late used to load whatever copy had come, so its first steps
+        // depended on the pace). The newest serves after an awaited copy timed out, and after a resume without copies.
+        var newestServes = _spec.ReloadMode != ReloadMode.Exact || _exactFallbackAt == _step || _resumedAt > 0;
         if (boundary)
             foreach (var g in _teacherGroups)
             {
                 var c = _kept.TryGetValue(g, out var kept) && kept.TryGetValue(_step - 1, out var exact) ? exact
-                    : _arrived.GetValueOrDefault(g);
+                    : newestServes ? _arrived.GetValueOrDefault(g) : null;
                 if (c is not null && (!_loaded.TryGetValue(g, out var held) || held.Step < c.Step))
                 {
                     _loaded[g] = c;

@@ -91,6 +91,35 @@ public class EmbeddedJobTests
     private static long ExactAge(long step, long reloadInterval) => TinyJobs.ExactAge(step, reloadInterval);
 
     [Fact]
+    public void ExactReloads_AGroupThatStartsLate_LoadsNoCopyAtItsFirstBoundary_AndGivesTheSameBits()
+    {
+        // Group 1's workers are placed 1.5 s late: group 0 has run to its boundary of step 5 and sent its copy of step 4
+        // by the time group 1 begins step 1. Boundary 1 has no copy of step 0 to load, so group 1 loads nothing there
+        // (it used to load the newest that had come, reporting ages of -3, -2, -1 for steps 1-3: found in CI when the
+        // test classes ran side by side on a fast host).
+        var spec = TinyJobs.Spec(steps: 16, reload: 4) with { ReloadMode = ReloadMode.Exact };
+        var steady = TinyJobs.Run(spec).Observer;
+        var late = TinyJobs.Run(spec, placement: new LateStart(new ChildPlacement(), group: 1, TimeSpan.FromSeconds(1.5))).Observer;
+
+        Assert.Equal(TinyJobs.Trace(steady), TinyJobs.Trace(late));
+        Assert.All(late.Steps.Where(s => s.Step <= spec.ReloadInterval), s => Assert.Empty(s.TeacherAges));
+    }
+
+    /// <summary>Places the first incarnation of one group's workers only after a delay (a slow node).</summary>
+    private sealed class LateStart(IWorkerPlacement inner, int group, TimeSpan delay) : IWorkerPlacement
+    {
+        public void Place(IActorContext groupContext, JobSpec spec, int atGroup, int slot, int generation)
+        {
+            if (atGroup == group && generation == 0) Thread.Sleep(delay);
+            inner.Place(groupContext, spec, atGroup, slot, generation);
+        }
+
+        public void Release(IActorContext groupContext, IActorRef worker, int atGroup, int slot, string reason) =>
+            inner.Release(groupContext, worker, atGroup, slot, reason);
+    }
+
+
+    [Fact]
     public void ExactReloads_ACopyThatDoesNotCome_FallsBackToTheNewestAfterTheStepTimeout_WithAWarning()
     {
         // A worker of group 0 hangs in step 7 for 6 s: group 0 regroups without it after the step and probe timeouts
