@@ -35,16 +35,40 @@ public sealed class TrainingTask
     public string Description { get; }
     public int VocabSize { get; }
 
+    /// <summary>
+    /// The task of <paramref name="spec"/>. Only the prepared data is shared (keyed by what it depends on); the models and
+    /// optimizer follow this spec. Until 2026-12-06 the whole task was shared, so a process that ran a second job on the
+    /// same data (a worker node serving successive jobs, or tests) built that job's models and optimizer from the first
+    /// job's settings (its learning rate, its layer sizes).
+    /// </summary>
     public static TrainingTask For(JobSpec spec)
     {
-        var key = $"{spec.Task}|{spec.Data}|{spec.Groups}|{spec.WorkersPerGroup}|{spec.Seed}";
+        var key = $"{spec.Task}|{spec.Data}|{spec.Groups}|{spec.WorkersPerGroup}|{spec.Seed}|{spec.Ctr.HashBuckets}";
         Lazy<TrainingTask> lazy;
         lock (Cache)
         {
             if (!Cache.TryGetValue(key, out lazy!))
                 Cache[key] = lazy = new Lazy<TrainingTask>(() => new TrainingTask(spec), LazyThreadSafetyMode.ExecutionAndPublication);
         }
-        return lazy.Value;
+        var data = lazy.Value;
+        if (ReferenceEquals(data._spec, spec)) return data;
+        if (spec.Task == "lstm-lm" && data.VocabSize > spec.Lm.VocabSize)
+            throw new ArgumentException($"model.lstm-lm.vocab-size ({spec.Lm.VocabSize}) is smaller than the tokenizer's vocabulary ({data.VocabSize})");
+        return new TrainingTask(data, spec);
+    }
+
+    // The prepared data of another task, with this job's settings.
+    private TrainingTask(TrainingTask data, JobSpec spec)
+    {
+        _spec = spec;
+        _plan = data._plan;
+        _lmTrain = data._lmTrain;
+        _eodHolder = data._eodHolder;
+        _ctr = data._ctr;
+        _images = data._images;
+        ValidationBatches = data.ValidationBatches;
+        Description = data.Description;
+        VocabSize = data.VocabSize;
     }
 
     private TrainingTask(JobSpec spec)
@@ -177,13 +201,22 @@ public sealed class TrainingTask
         }
     }
 
-    /// <summary>A model of the same architecture whose weights will be overwritten (teacher copies, eval replicas).</summary>
-    public ITaskModel CreateReplica() => _spec.Task switch
+    /// <summary>
+    /// A model of the same architecture whose weights will be overwritten (teacher copies, eval replicas). Its
+    /// initialisation draws from the process-wide generator too, so it takes the same lock: drawn between another
+    /// model's seed and initialisation (a teacher replica of one job while another job builds its workers), it changed
+    /// that model's starting weights.
+    /// </summary>
+    public ITaskModel CreateReplica()
     {
-        "lstm-lm" => new LstmLanguageModel(_spec.Lm),
-        "ctr" => new CtrModel(_spec.Ctr),
-        _ => new FashionCnn(),
-    };
+        lock (InitLock)
+            return _spec.Task switch
+            {
+                "lstm-lm" => new LstmLanguageModel(_spec.Lm),
+                "ctr" => new CtrModel(_spec.Ctr),
+                _ => new FashionCnn(),
+            };
+    }
 
     public optim.Optimizer CreateOptimizer(ITaskModel model)
     {
