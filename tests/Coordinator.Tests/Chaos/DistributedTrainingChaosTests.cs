@@ -27,7 +27,8 @@ public sealed class DistributedTrainingChaosTests(ITestOutputHelper output)
     [Fact]
     public void Kill9WorkerNode_MidRun_GroupsRegroupWithSurvivorsAndTheRunFinishes()
     {
-        using var c = ChaosCluster.Create("kill-worker", output, cluster: ChaosCluster.PatientDowning);
+        // 400 steps: an idle machine ran 120 in 2.5 s, and the kill after step 20 landed after the end (2026-12-06).
+        using var c = ChaosCluster.Create("kill-worker", output, steps: 400, cluster: ChaosCluster.PatientDowning);
         var (seed, w1, _) = c.StartSeedAndTwoWorkers();
         var affected = AffectedGroupsOnceRunning(seed, w1);
         ChaosCluster.AwaitIndex(seed, StepLine(0, @"2\d"), 0, Long);
@@ -123,7 +124,7 @@ public sealed class DistributedTrainingChaosTests(ITestOutputHelper output)
         // The group must give the frozen node up before anything else does: downing waits 60 s, and step-timeout +
         // probe-timeout (3 s) end before the seed's remote watcher declares the node gone (about 5 s after the freeze;
         // with step-timeout 5s the watcher wins and the log says "failed", not "fenced": docs/chaos.md).
-        using var c = ChaosCluster.Create("sigstop-worker", output,
+        using var c = ChaosCluster.Create("sigstop-worker", output, steps: 400,
             failures: "checkpoint-interval = 10, step-timeout = 2s, probe-timeout = 1s",
             cluster: "downing.stable-after = 60s, failure-detector { heartbeat-interval = 500ms, acceptable-heartbeat-pause = 2s }");
         var (seed, w1, _) = c.StartSeedAndTwoWorkers();
@@ -161,7 +162,7 @@ public sealed class DistributedTrainingChaosTests(ITestOutputHelper output)
     public void Kill9WorkerNode_RightAfterACheckpointExport_BroadcastsGoOnAndTheRunFinishes()
     {
         const int reload = 3;
-        using var c = ChaosCluster.Create("kill-during-broadcast", output, reloadInterval: reload, cluster: ChaosCluster.PatientDowning);
+        using var c = ChaosCluster.Create("kill-during-broadcast", output, steps: 400, reloadInterval: reload, cluster: ChaosCluster.PatientDowning);
         var (seed, w1, _) = c.StartSeedAndTwoWorkers();
         AffectedGroupsOnceRunning(seed, w1);
         // Step 21, 24 or 27 completed: rank 0 has just exported its float16 weights and the broadcaster is pushing them.

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using ActorCodistill.Cluster.Actors;
 using ActorCodistill.Coordinator.Job;
+using ActorCodistill.Torch;
 using ActorCodistill.Workers.Actors;
 using ActorCodistill.Workers.Training;
 
@@ -23,6 +24,11 @@ internal static class TinyJobs
         JobSpec spec, FaultInjection? fault = null, Action<IActorRef, GroupStepCompleted>? during = null, IGroupCheckpoints? checkpoints = null,
         InMemoryJobJournal? journal = null, IWorkerPlacement? placement = null)
     {
+        // As the embedded run's start-up does (TrainCommand): libtorch's intra-op and OpenBLAS thread counts are
+        // process-wide, and left at their defaults (every core) a run's reductions were split differently from those of
+        // a run after another test (an in-process worker node) had set them: a loss one ulp off, failing an exact-mode
+        // comparison in CI (2026-12-06).
+        torch.InitializeAndDescribe(spec.TorchThreads, spec.BlasThreads, spec.HostCacheBytes);
         var observer = new CapturingObserver();
         journal ??= new InMemoryJobJournal();
         var system = ActorSystem.Create("test");
