@@ -32,7 +32,9 @@ public class ExactRecoveryTests
         };
         var (_, uninterrupted, _) = TinyJobs.Run(spec);
         var checkpoints = new InMemoryGroupCheckpoints();
-        TinyJobs.Run(spec with { Steps = 10 }, checkpoints: checkpoints);
+        var (_, first, _) = TinyJobs.Run(spec with { Steps = 10 }, checkpoints: checkpoints);
+        // The first run is the uninterrupted one up to its end: the checkpoints come from the same states.
+        Assert.Equal(Bits(uninterrupted).Where(s => s.Step <= 10), Bits(first));
 
         var (_, resumed, _) = TinyJobs.Run(spec, checkpoints: checkpoints);
 
@@ -52,7 +54,9 @@ public class ExactRecoveryTests
         var spec = TinyJobs.Spec(steps: 16) with { Failures = FailureSpec.Default with { CheckpointInterval = 4 }, ReloadMode = ReloadMode.Exact };
         var (_, uninterrupted, _) = TinyJobs.Run(spec);
         var checkpoints = new InMemoryGroupCheckpoints();
-        TinyJobs.Run(spec with { Steps = 10 }, checkpoints: checkpoints);
+        var (_, first, _) = TinyJobs.Run(spec with { Steps = 10 }, checkpoints: checkpoints);
+        // The first run is the uninterrupted one up to its end: the checkpoints come from the same states.
+        Assert.Equal(Bits(uninterrupted).Where(s => s.Step <= 10), Bits(first));
         checkpoints.Save(checkpoints.LoadLatest(0)! with { Step = 12 });
 
         var (_, resumed, _) = TinyJobs.Run(spec, checkpoints: checkpoints);
