@@ -10,15 +10,18 @@ public static class ReconfigureSchedule
     /// <summary>The step for <paramref name="change"/>, or the reason it cannot be scheduled.</summary>
     /// <param name="frontier">The highest step any group is known to have completed.</param>
     /// <remarks>
-    /// A group plans its next step as soon as it has completed one, so step <c>frontier + 1</c> may have begun; the
-    /// first step no group can have begun is <c>frontier + 2</c>. Changes are applied in order, so a step is never
+    /// A group plans its next step as soon as it has completed one, so step <c>frontier + 1</c> may have begun; by the
+    /// coordinator's count the first step no group can have begun is <c>frontier + 2</c>, the earliest an operator may
+    /// ask for. The default goes <see cref="DefaultLead"/> steps further: the count lags while reports queue in the
+    /// coordinator's mailbox, and on a fast host (a tiny job at ~3 ms a step) a group had begun <c>frontier + 2</c> by the
+    /// time the change reached it, so it switched a step later than the others. Changes are applied in order, so a step is never
     /// before the last one scheduled. A reload-interval change applies at a reload boundary of the interval it
     /// replaces (a step s with (s - 1) % K == 0): the copies taken after step s - 1 were exported under the old interval,
     /// and every boundary from s on needs copies exported under the new one.
     /// </remarks>
     public static (long Step, string? Error) At(JobState state, ScheduledChange change, long frontier)
     {
-        var first = Math.Max(frontier + 2, Math.Max(state.LastScheduledStep, 1));
+        var first = Math.Max(frontier + 2 + (change.AtStep is null ? DefaultLead : 0), Math.Max(state.LastScheduledStep, 1));
         var interval = state.ReloadInterval;
         if (change.AtStep is not { } at)
         {
@@ -40,6 +43,9 @@ public static class ReconfigureSchedule
         }
         return (at, null);
     }
+
+    /// <summary>Steps beyond the first one no group can have begun by the coordinator's count, for a change that names no step.</summary>
+    public const long DefaultLead = 6;
 
     /// <summary>The first reload boundary (a step s with (s - 1) % interval == 0) at or after <paramref name="from"/>.</summary>
     public static long NextBoundary(long from, long interval) => from + (interval - (from - 1) % interval) % interval;

@@ -405,7 +405,7 @@ public class EmbeddedJobTests
     [Fact]
     public void Reconfiguration_AppliesInEveryGroupAtTheJournalledStep_AndIsVisibleInStatus()
     {
-        var spec = TinyJobs.Spec(steps: 20);
+        var spec = TinyJobs.Spec(steps: 32);
         var sent = 0;
         var (completed, observer, journal) = TinyJobs.Run(spec, during: (coordinator, step) =>
         {
@@ -420,9 +420,10 @@ public class EmbeddedJobTests
         var interval = Assert.Single(journal.Load("job-1").OfType<ReloadIntervalChanged>());
         Assert.Equal(0.25, weight.Weight);
         Assert.Equal(2, interval.Steps);
-        // Sent once a group has completed step 8, so no earlier than step 10 (the groups run on apart, so a few steps
-        // later is possible); the interval waits for the next boundary of the old interval (4).
-        Assert.InRange(weight.AtStep, 10, 16);
+        // Sent once a group has completed step 8, so no earlier than step 16 (10, the first step no group can have
+        // begun, plus the default lead of 6; the groups run on apart, so a few steps later is possible); the interval
+        // waits for the next boundary of the old interval (4).
+        Assert.InRange(weight.AtStep, 16, 22);
         Assert.Equal(ReconfigureSchedule.NextBoundary(weight.AtStep, spec.ReloadInterval), interval.AtStep);
         Assert.Equal(0.25, completed.Status.DistillWeight);
         Assert.Equal(2, completed.Status.ReloadInterval);

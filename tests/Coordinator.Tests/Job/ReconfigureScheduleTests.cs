@@ -11,18 +11,20 @@ public class ReconfigureScheduleTests
     private static JobState Started() => JobState.Empty.Apply(new JobStarted("j", false, 3, TopologyKind.Ring, 5, 1.0, 40));
 
     [Fact]
-    public void Default_IsTheFirstStepNoGroupCanHaveBegun()
+    public void Default_IsTheFirstStepNoGroupCanHaveBegun_PlusTheLead()
     {
-        // Step 8 may already run (a group plans its next step as soon as it reports one); step 9 cannot.
-        Assert.Equal((9L, (string?)null), ReconfigureSchedule.At(Started(), new ChangeDistillWeight(0.5), frontier: 7));
-        Assert.Equal((9L, (string?)null), ReconfigureSchedule.At(Started(), new ChangeTopology(TopologyKind.AllToAll), frontier: 7));
-        Assert.Equal((2L, (string?)null), ReconfigureSchedule.At(Started(), new ChangeDistillWeight(0.5), frontier: 0));
+        // Step 8 may already run (a group plans its next step as soon as it reports one); step 9 cannot, by the count;
+        // the default leaves 6 steps more for reports still queued (9 is what an operator may name: below).
+        Assert.Equal(6, ReconfigureSchedule.DefaultLead);
+        Assert.Equal((15L, (string?)null), ReconfigureSchedule.At(Started(), new ChangeDistillWeight(0.5), frontier: 7));
+        Assert.Equal((15L, (string?)null), ReconfigureSchedule.At(Started(), new ChangeTopology(TopologyKind.AllToAll), frontier: 7));
+        Assert.Equal((8L, (string?)null), ReconfigureSchedule.At(Started(), new ChangeDistillWeight(0.5), frontier: 0));
     }
 
     [Theory]
-    [InlineData(7, 11)]   // 9 is not a boundary of interval 5; 11 is ((11 - 1) % 5 == 0)
-    [InlineData(9, 11)]
-    [InlineData(14, 16)]  // 16 itself is one
+    [InlineData(7, 16)]   // 15 is not a boundary of interval 5; 16 is ((16 - 1) % 5 == 0)
+    [InlineData(3, 11)]
+    [InlineData(8, 16)]   // 16 itself is one
     public void Default_ForTheReloadInterval_IsTheNextReloadBoundary(long frontier, long expected) =>
         Assert.Equal((expected, (string?)null), ReconfigureSchedule.At(Started(), new ChangeReloadInterval(3), frontier));
 
@@ -34,7 +36,7 @@ public class ReconfigureScheduleTests
         Assert.Equal((21L, (string?)null), ReconfigureSchedule.At(state, new ChangeTopology(TopologyKind.AllToAll), frontier: 3));
         // Interval 4 from step 21: its boundaries are 21, 25, 29, ...
         Assert.Equal((21L, (string?)null), ReconfigureSchedule.At(state, new ChangeReloadInterval(2), frontier: 3));
-        Assert.Equal((25L, (string?)null), ReconfigureSchedule.At(state, new ChangeReloadInterval(2), frontier: 21));
+        Assert.Equal((29L, (string?)null), ReconfigureSchedule.At(state, new ChangeReloadInterval(2), frontier: 21));
     }
 
     [Fact]
