@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ActorCodistill.Bench.Codistill;
 
 /// <summary>Command line of the codistillation step benchmark; names and defaults follow the anchor's step_bench.py.</summary>
-internal sealed record BenchOptions(int Threads, int BlasThreads, double Budget, int Warmup, int MinSteps, int MaxSteps, bool Group, bool Single, bool Loss)
+internal sealed record BenchOptions(int Threads, int BlasThreads, double Budget, int Warmup, int MinSteps, int MaxSteps, bool Group, bool Single)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -17,7 +17,7 @@ internal sealed record BenchOptions(int Threads, int BlasThreads, double Budget,
         int Int(string name, int fallback) => Value(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
         var parts = (Value("--parts") ?? "single,group").Split(',', StringSplitOptions.RemoveEmptyEntries);
         foreach (var p in parts)
-            if (p is not ("single" or "group" or "loss")) throw new ArgumentException($"--parts: unknown part '{p}' (single, group, loss)");
+            if (p is not ("single" or "group")) throw new ArgumentException($"--parts: unknown part '{p}' (single, group)");
         return new BenchOptions(
             Int("--threads", 1),
             Int("--blas-threads", 1),
@@ -26,7 +26,6 @@ internal sealed record BenchOptions(int Threads, int BlasThreads, double Budget,
             Int("--min-steps", 8),
             Int("--max-steps", 2000),
             parts.Contains("group"),
-            parts.Contains("single"),
-            parts.Contains("loss"));
+            parts.Contains("single"));
     }
 }

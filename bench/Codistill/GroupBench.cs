@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using ActorCodistill.Torch;
+using TorchSharp;
 using ActorCodistill.Workers.Data;
 using ActorCodistill.Workers.Training;
-using static ActorCodistill.Torch.torch;
+using static TorchSharp.torch;
 
 namespace ActorCodistill.Bench.Codistill;
 

@@ -2,25 +2,23 @@
 // layer norm, batch 16 x 32, Adam 0.003, one teacher), the C# half of bench/run-codistill.sh.
 //
 //   dotnet ActorCodistill.Bench.Codistill.dll [--threads 1] [--blas-threads 1] [--budget 10] [--warmup 3]
-//          [--min-steps 8] [--parts single,group,loss]
+//          [--min-steps 8] [--parts single,group]
 //
 // single: (a) baseline step and (b) codistill step with the teacher forward in the critical path, one worker,
 //         steps interleaved. group: (c) a 2-member group on two threads with an in-process ring allreduce,
 //         without teacher, with the teacher in the critical path, and with the next batch's teacher forward
-//         overlapped with the allreduce. loss: forward + backward of the losses alone on the demo's 512 x 2048 logits,
-//         unfused (cross_entropy + Distillation.Psi) vs the fused codistill_cross_entropy, with and without psi (not in
-//         the default parts). Medians of timed steps after warm-up; thread settings printed first.
+//         overlapped with the allreduce. Medians of timed steps after warm-up; thread settings printed first.
 using System.Globalization;
 using ActorCodistill.Bench.Codistill;
-using static ActorCodistill.Torch.torch;
+using static TorchSharp.torch;
 
 var options = BenchOptions.Parse(args);
-Console.WriteLine($"# csharp .NET {Environment.Version}; {InitializeAndDescribe(options.Threads, options.BlasThreads)}; cpus {Environment.ProcessorCount}");
+Console.WriteLine($"# csharp .NET {Environment.Version}; {ActorCodistill.Workers.Training.TorchSetup.InitializeAndDescribe(options.Threads, options.BlasThreads)}; cpus {Environment.ProcessorCount}");
 Console.WriteLine($"# demo model: vocab {DemoWorker.Spec.VocabSize}, embedding {DemoWorker.Spec.Embedding}, {DemoWorker.Spec.Layers} x LSTM {DemoWorker.Spec.Hidden} + layer norm, " +
                   $"batch {DemoWorker.BatchSize} x {DemoWorker.Window}, Adam {DemoWorker.LearningRate.ToString(CultureInfo.InvariantCulture)}; budget {options.Budget.ToString(CultureInfo.InvariantCulture)} s per part, warm-up {options.Warmup}");
 Console.WriteLine(StepStats.Header);
 var threads = get_num_threads();
-var blas = get_blas_threads();
+var blas = options.BlasThreads;
 StepStats? baseline = null;
 if (options.Single)
 {
@@ -38,12 +36,5 @@ if (options.Group)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio,csharp,c2/c0,{group[2].MedianStep / group[0].MedianStep:F3}"));
     if (baseline is not null)
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio,csharp,c2/a,{group[2].MedianStep / baseline.MedianStep:F3}"));
-}
-if (options.Loss)
-{
-    var loss = LossBench.Run(options);
-    foreach (var s in loss) Console.WriteLine(s.Row(threads, blas));
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio,csharp,loss_fused/loss_unfused,{loss[1].MedianStep / loss[0].MedianStep:F3}"));
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio,csharp,task_fused/task_unfused,{loss[3].MedianStep / loss[2].MedianStep:F3}"));
 }
 return 0;

@@ -2,7 +2,9 @@ using System.CommandLine;
 using ActorCodistill.Cluster.Configuration;
 using ActorCodistill.Coordinator.Embedded;
 using ActorCodistill.Coordinator.Reporting;
-using ActorCodistill.Torch;
+using TorchSharp;
+using ActorCodistill.Workers.Training;
+using System.Runtime.InteropServices;
 
 namespace ActorCodistill.Coordinator;
 
@@ -11,7 +13,7 @@ public static class Program
     public static int Main(string[] args)
     {
         // libgomp reads OMP_WAIT_POLICY once, when libtorch loads: set it before the first torch call.
-        TorchRuntime.PrepareProcessEnvironment();
+        TorchSetup.PrepareProcessEnvironment();
 
         var config = new Option<string?>("--config", "-c") { Description = "HOCON config file (hocon/reference.conf supplies every default)" };
         var set = new Option<string[]>("--set") { Description = "override a config key: --set training.steps=100 (repeatable)", AllowMultipleArgumentsPerToken = false };
@@ -117,7 +119,7 @@ public static class Program
             return action();
         }
         catch (Exception e) when (e is ArgumentException or ConfigException or HoconException
-                                      or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or TorchException)
+                                      or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ExternalException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 2;

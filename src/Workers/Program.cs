@@ -2,7 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using ActorCodistill.Cluster.Configuration;
-using ActorCodistill.Torch;
+using TorchSharp;
+using ActorCodistill.Workers.Training;
 using ActorCodistill.Workers.Node;
 
 namespace ActorCodistill.Workers;
@@ -18,7 +19,7 @@ public static class Program
     public static int Main(string[] args)
     {
         // libgomp reads OMP_WAIT_POLICY once, when libtorch loads: set it before the first torch call.
-        TorchRuntime.PrepareProcessEnvironment();
+        TorchSetup.PrepareProcessEnvironment();
 
         var config = new Option<string?>("--config", "-c") { Description = "HOCON config (hocon/worker.conf); hocon/reference.conf supplies every default" };
         var seeds = new Option<string[]>("--seed") { Description = "HOST:PORT of a seed node (repeatable; default cluster.seed-nodes)", AllowMultipleArgumentsPerToken = true };

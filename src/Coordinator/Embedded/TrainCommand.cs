@@ -5,7 +5,7 @@ using ActorCodistill.Cluster.Persistence;
 using ActorCodistill.Coordinator.Job;
 using ActorCodistill.Coordinator.Distributed;
 using ActorCodistill.Coordinator.Reporting;
-using ActorCodistill.Torch;
+using TorchSharp;
 using ActorCodistill.Workers.Actors;
 using ActorCodistill.Workers.Training;
 using Microsoft.Extensions.Configuration;
@@ -37,7 +37,7 @@ public static class TrainCommand
         var spec = JobSpecReader.Read(root, options.Baseline);
         var printEvery = root.GetLong("training.print-every", 1);
 
-        console.WriteLine(torch.InitializeAndDescribe(spec.TorchThreads, spec.BlasThreads, spec.HostCacheBytes));
+        console.WriteLine(TorchSetup.InitializeAndDescribe(spec.TorchThreads, spec.BlasThreads, spec.HostCacheBytes));
         console.WriteLine($"job: {spec.Task}, {spec.Groups} groups x {spec.WorkersPerGroup} workers, {spec.Steps} steps, " +
                           (spec.Baseline
                               ? "baseline (no distillation)"

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using ActorCodistill.Cluster.Actors;
-using ActorCodistill.Torch;
+using TorchSharp;
 using ActorCodistill.Workers.Training;
-using static ActorCodistill.Torch.torch;
+using static TorchSharp.torch;
 
 namespace ActorCodistill.Workers.Actors;
 
@@ -27,7 +27,7 @@ public sealed class WorkerActor : ReceiveActor
 
     private TrainingTask _task = null!;
     private ITaskModel _model = null!;
-    private optim.Optimizer _optimizer = null!;
+    private TorchSharp.Modules.OptimizerHelper _optimizer = null!;
     private FlatParameters _flat = null!;
     private TeacherSet _teachers = null!;
     private IBatchSource _data = null!;

@@ -1,7 +1,7 @@
-using ActorCodistill.Torch;
 using ActorCodistill.Workers.Data;
 using ActorCodistill.Workers.Training;
-using static ActorCodistill.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace ActorCodistill.Workers.Models;
 
@@ -54,7 +54,7 @@ public sealed class CtrModel : ITaskModel
         var b = AsBatch(batch);
         var ids = new long[b.Categorical.Length];
         for (var i = 0; i < ids.Length; i++) ids[i] = b.Categorical[i] % _spec.HashBuckets;
-        var embedded = _net.Embedding.call(tensor(ids, [b.BatchSize, CtrExample.CategoricalCount]))
+        var embedded = _net.Embedding.call(tensor(ids, [b.BatchSize, CtrExample.CategoricalCount], ScalarType.Int64))
             .reshape(b.BatchSize, CtrExample.CategoricalCount * _spec.EmbeddingDim);
         var dense = tensor(b.Dense, [b.BatchSize, CtrExample.DenseCount]);
         return _net.Mlp.call(cat([dense, embedded], 1)).reshape(-1);
@@ -74,7 +74,7 @@ public sealed class CtrModel : ITaskModel
     {
         var b = AsBatch(batch);
         using var scope = NewDisposeScope();
-        var p = logits.sigmoid().ToArray<float>();
+        var p = logits.sigmoid().data<float>().ToArray();
         var truth = new float[p.Length];
         for (var i = 0; i < p.Length; i++) truth[i] = b.Labels[i] > 0.5f ? p[i] : 1 - p[i];
         return (p, truth);

@@ -1,7 +1,7 @@
-using ActorCodistill.Torch;
 using ActorCodistill.Workers.Data;
 using ActorCodistill.Workers.Training;
-using static ActorCodistill.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace ActorCodistill.Workers.Models;
 
@@ -38,9 +38,9 @@ public sealed class FashionCnn : ITaskModel
         return _net.call(tensor(b.Images, [b.BatchSize, b.Channels, b.Height, b.Width]));
     }
 
-    public Tensor TaskLoss(Tensor logits, object batch) => nn.functional.cross_entropy(logits, ClassTargets(batch));
+    public Tensor TaskLoss(Tensor logits, object batch) => nn.functional.cross_entropy(logits, Targets(batch));
 
-    public Tensor ClassTargets(object batch)
+    private static Tensor Targets(object batch)
     {
         var b = AsBatch(batch);
         return tensor(b.Labels, [b.BatchSize]);
@@ -54,7 +54,7 @@ public sealed class FashionCnn : ITaskModel
     {
         var b = AsBatch(batch);
         using var scope = NewDisposeScope();
-        var probs = logits.softmax(-1).ToArray<float>();
+        var probs = logits.softmax(-1).data<float>().ToArray();
         var top1 = new float[b.BatchSize];
         var truth = new float[b.BatchSize];
         for (var i = 0; i < b.BatchSize; i++)

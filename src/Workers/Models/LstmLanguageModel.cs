@@ -1,16 +1,16 @@
-using ActorCodistill.Torch;
-using ActorCodistill.Torch.Modules;
 using ActorCodistill.Workers.Data;
 using ActorCodistill.Workers.Training;
-using static ActorCodistill.Torch.torch;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace ActorCodistill.Workers.Models;
 
 /// <summary>
 /// The paper's language model (section 3.1): token embedding, stacked LSTM layers each followed by
 /// layer normalisation of its output, and a linear output over the word-piece vocabulary. Layer norm
-/// is applied between layers rather than inside the LSTM cell, so each layer is one native call into the
-/// binding's LSTM loop (a per-timestep cell in managed code would cost 32 native calls per layer per batch).
+/// is applied between layers rather than inside the LSTM cell, so each layer is one call of libtorch's LSTM
+/// (a per-timestep cell in managed code would cost 32 native calls per layer per batch).
 /// The hidden state of every stream is carried across batches and never reset during training; the
 /// end-of-document token teaches the model to reset itself.
 /// </summary>
@@ -69,7 +69,7 @@ public sealed class LstmLanguageModel : ITaskModel
     {
         var ids = new long[values.Length];
         for (var i = 0; i < ids.Length; i++) ids[i] = values[i];
-        return tensor(ids, [batchSize, window]);
+        return tensor(ids, [batchSize, window], ScalarType.Int64);
     }
 
     public Tensor Forward(object batch)
@@ -79,7 +79,7 @@ public sealed class LstmLanguageModel : ITaskModel
         for (var l = 0; l < _spec.Layers; l++)
         {
             var state = _h[l] is null ? ((Tensor, Tensor)?)null : (_h[l]!, _c[l]!);
-            var (output, (hn, cn)) = _net.Lstm[l].call(x, state);
+            var (output, hn, cn) = _net.Lstm[l].call(x, state);
             Carry(l, hn, cn);
             x = _net.Norm[l] is { } norm ? norm.call(output) : output;
             x = _net.Dropout.call(x);
@@ -99,10 +99,10 @@ public sealed class LstmLanguageModel : ITaskModel
         _c[layer] = cn;
     }
 
-    public Tensor TaskLoss(Tensor logits, object batch) => nn.functional.cross_entropy(logits, ClassTargets(batch));
+    public Tensor TaskLoss(Tensor logits, object batch) => nn.functional.cross_entropy(logits, Targets(batch));
 
     /// <summary>The next token of every position, row-major like the logits (stream, then time).</summary>
-    public Tensor ClassTargets(object batch)
+    private static Tensor Targets(object batch)
     {
         var b = AsBatch(batch);
         return Ids(b.Targets, b.BatchSize, b.Window).reshape(-1);
@@ -142,8 +142,8 @@ public sealed class LstmLanguageModel : ITaskModel
         var parts = new List<float[]>(2 * _spec.Layers);
         for (var l = 0; l < _spec.Layers; l++)
         {
-            parts.Add(_h[l]!.ToArray<float>());
-            parts.Add(_c[l]!.ToArray<float>());
+            parts.Add(_h[l]!.data<float>().ToArray());
+            parts.Add(_c[l]!.data<float>().ToArray());
         }
         var state = new float[parts.Sum(p => p.Length)];
         var at = 0;
@@ -175,8 +175,8 @@ public sealed class LstmLanguageModel : ITaskModel
         for (var l = 0; l < _spec.Layers; l++)
         {
             // Outlives any dispose scope the caller is in, like the state a forward carries.
-            _h[l] = tensor(state.Slice(2 * l * block, block), [1, streams, _spec.Hidden]).DetachFromDisposeScope();
-            _c[l] = tensor(state.Slice((2 * l + 1) * block, block), [1, streams, _spec.Hidden]).DetachFromDisposeScope();
+            _h[l] = tensor(state.Slice(2 * l * block, block).ToArray(), [1, streams, _spec.Hidden]).DetachFromDisposeScope();
+            _c[l] = tensor(state.Slice((2 * l + 1) * block, block).ToArray(), [1, streams, _spec.Hidden]).DetachFromDisposeScope();
         }
     }
 
@@ -184,7 +184,7 @@ public sealed class LstmLanguageModel : ITaskModel
     {
         var b = AsBatch(batch);
         using var scope = NewDisposeScope();
-        var probs = logits.softmax(-1).ToArray<float>();
+        var probs = logits.softmax(-1).data<float>().ToArray();
         var n = b.Targets.Length;
         var v = _spec.VocabSize;
         var top1 = new float[n];

@@ -1,5 +1,6 @@
 using ActorCodistill.Cluster.Actors;
-using ActorCodistill.Torch;
+using TorchSharp;
+using ActorCodistill.Workers.Training;
 using ActorCodistill.Workers.Actors;
 
 namespace ActorCodistill.Workers.Node;
@@ -60,7 +61,7 @@ public sealed class WorkerHostActor : ReceiveActor
         if (!_threadsSet)
         {
             // Thread pools and the host cache are per process: the first job's settings hold for every worker of this node.
-            Log.Info(torch.InitializeAndDescribe(spawn.Spec.TorchThreads, spawn.Spec.BlasThreads, spawn.Spec.HostCacheBytes));
+            Log.Info(TorchSetup.InitializeAndDescribe(spawn.Spec.TorchThreads, spawn.Spec.BlasThreads, spawn.Spec.HostCacheBytes));
             _threadsSet = true;
         }
         var name = $"g{spawn.Group}-s{spawn.Slot}-n{spawn.Generation}-{spawn.Device.Replace(':', '-')}";

@@ -1,5 +1,5 @@
-using ActorCodistill.Torch;
-using static ActorCodistill.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace ActorCodistill.Workers.Training;
 
@@ -80,16 +80,16 @@ public static class Distillation
         {
             var diff = student - target;
             var squared = diff * diff;
-            return IsBinary(student) ? squared : squared.sum([-1]);
+            return IsBinary(student) ? squared : squared.sum(-1);
         }
 
         var t2 = temperature * temperature;
         var scaled = temperature == 1.0 ? student : student / temperature;
         Tensor crossEntropy;
         if (IsBinary(student))
-            crossEntropy = nn.functional.binary_cross_entropy_with_logits(scaled, target, nn.Reduction.None);
+            crossEntropy = nn.functional.binary_cross_entropy_with_logits(scaled, target, reduction: nn.Reduction.None);
         else
-            crossEntropy = -(target * scaled.log_softmax(-1)).sum([-1]);
+            crossEntropy = -(target * scaled.log_softmax(-1)).sum(-1);
         if (loss == DistillLoss.CrossEntropy) return crossEntropy * t2;
 
         // KL = cross-entropy - entropy(target); the entropy is constant w.r.t. the student.
@@ -100,7 +100,7 @@ public static class Distillation
     {
         // Clamped logs: 0 * log 0 is taken as 0.
         const double tiny = 1e-12;
-        if (!binary) return -(p * p.clamp(min: tiny).log()).sum([-1]);
+        if (!binary) return -(p * p.clamp(min: tiny).log()).sum(-1);
         var q = 1.0 - p;
         return -(p * p.clamp(min: tiny).log() + q * q.clamp(min: tiny).log());
     }

@@ -1,5 +1,5 @@
-using ActorCodistill.Torch;
-using static ActorCodistill.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace ActorCodistill.Workers.Training;
 
@@ -17,14 +17,6 @@ public interface ITaskModel : IDisposable
 
     /// <summary>The task loss phi(label, prediction), mean over examples.</summary>
     Tensor TaskLoss(Tensor logits, object batch);
-
-    /// <summary>
-    /// Int64 class indices [N] in [0, C), or null. When not null, <see cref="TaskLoss"/> is exactly the mean softmax
-    /// cross-entropy of the [N, C] logits against these indices, so the training step may compute the task loss and a
-    /// cross-entropy/KL distillation term in one fused op (nn.functional.codistill_cross_entropy) instead of calling
-    /// TaskLoss. Models whose task loss is anything else (a logistic output, label smoothing, ignored rows) return null.
-    /// </summary>
-    Tensor? ClassTargets(object batch) => null;
 
     /// <summary>Mask of examples that count ([N], float 0/1), or null when all do.</summary>
     Tensor? Mask(object batch);

@@ -73,10 +73,10 @@ public sealed record JobSpec(
 
     /// <summary>
     /// Cap in bytes on the idle CPU tensor memory each training process keeps for reuse (<c>memory.host-cache</c>,
-    /// <see cref="ActorCodistill.Torch.torch.set_host_cache"/>); 0 = no cache. Like the thread counts, a process setting,
+    /// <see cref="TorchSetup.ApplyHostCache"/>); 0 = no cache. Like the thread counts, a process setting,
     /// not part of what is computed.
     /// </summary>
-    public long HostCacheBytes { get; init; } = ActorCodistill.Torch.torch.DefaultHostCacheBytes;
+    public long HostCacheBytes { get; init; } = TorchSetup.DefaultHostCacheBytes;
 
     /// <summary>Distillation is on for this step (the step about to run, counted from 1).</summary>
     public bool DistillActiveAt(long step) => !Baseline && step > BurnInSteps && Groups > 1;

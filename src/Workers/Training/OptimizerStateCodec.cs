@@ -1,85 +1,71 @@
 using System.Text;
-using ActorCodistill.Torch;
-using static ActorCodistill.Torch.torch;
+using TorchSharp;
+using TorchSharp.Modules;
 
 namespace ActorCodistill.Workers.Training;
 
 /// <summary>
-/// Optimizer state as bytes, so a group can hand its last state to a replacement worker (and, across
-/// nodes, send it). Layout (little-endian): magic, optimizer name, hyperparameters, then per parameter
-/// its step and named float32 tensors with their shapes.
+/// Optimizer state as bytes, so a group can hand its last state to a replacement worker (and, across nodes, send it)
+/// and a recovery checkpoint can keep it. Layout: a header of ours (magic, the optimizer's type, each parameter's shape,
+/// little-endian), then TorchSharp's own <c>save_state_dict</c> bytes. The header lets a load refuse, by name, a state
+/// of another optimizer or another model before TorchSharp reads a byte of it.
 /// </summary>
 public static class OptimizerStateCodec
 {
-    private const string Magic = "CDOPT01";
+    private const string Magic = "CDOPT02";
 
-    public static byte[] Save(optim.Optimizer optimizer)
+    public static byte[] Save(OptimizerHelper optimizer)
     {
-        using var state = optimizer.state_dict();
         using var stream = new MemoryStream();
         using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(Magic);
-            w.Write(state.Optimizer);
-            w.Write(state.Hyperparameters.Count);
-            foreach (var (key, value) in state.Hyperparameters.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            w.Write(optimizer.GetType().Name);
+            var shapes = Shapes(optimizer);
+            w.Write(shapes.Count);
+            foreach (var shape in shapes)
             {
-                w.Write(key);
-                w.Write(value);
+                w.Write(shape.Length);
+                foreach (var d in shape) w.Write(d);
             }
-            w.Write(state.Parameters.Count);
-            foreach (var p in state.Parameters)
-            {
-                w.Write(p.Step);
-                w.Write(p.Tensors.Count);
-                foreach (var (name, t) in p.Tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-                {
-                    w.Write(name);
-                    var shape = t.shape;
-                    w.Write(shape.Length);
-                    foreach (var d in shape) w.Write(d);
-                    var data = t.to(ScalarType.Float32).ToArray<float>();
-                    w.Write(data.Length);
-                    w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()));
-                }
-            }
+            optimizer.save_state_dict(w);
         }
         return stream.ToArray();
     }
 
-    public static void Load(optim.Optimizer optimizer, byte[] bytes, string source = "optimizer state")
+    public static void Load(OptimizerHelper optimizer, byte[] bytes, string source = "optimizer state")
     {
         using var r = new BinaryReader(new MemoryStream(bytes), Encoding.UTF8);
         try
         {
-            if (r.ReadString() != Magic) throw new InvalidDataException($"{source}: not an optimizer state (bad magic)");
-            var name = r.ReadString();
-            var hyper = new Dictionary<string, double>();
-            for (var i = r.ReadInt32(); i > 0; i--) hyper[r.ReadString()] = r.ReadDouble();
-            var parameters = new List<optim.ParameterState>();
-            for (var i = r.ReadInt32(); i > 0; i--)
+            if (r.ReadString() != Magic)
+                throw new InvalidDataException($"{source}: not an optimizer state of this version (bad magic; states written before TorchSharp do not load)");
+            var kind = r.ReadString();
+            if (kind != optimizer.GetType().Name)
+                throw new InvalidDataException($"{source}: a state of {kind}, the job trains with {optimizer.GetType().Name}");
+            var expected = Shapes(optimizer);
+            var count = r.ReadInt32();
+            if (count != expected.Count)
+                throw new InvalidDataException($"{source}: state of {count} parameters, the model has {expected.Count}");
+            for (var i = 0; i < count; i++)
             {
-                var step = r.ReadInt64();
-                var tensors = new Dictionary<string, Tensor>();
-                for (var j = r.ReadInt32(); j > 0; j--)
-                {
-                    var key = r.ReadString();
-                    var shape = new long[r.ReadInt32()];
-                    for (var k = 0; k < shape.Length; k++) shape[k] = r.ReadInt64();
-                    var data = new float[r.ReadInt32()];
-                    r.Read(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()));
-                    var t = tensor(data, shape);
-                    t.DetachFromDisposeScope();
-                    tensors[key] = t;
-                }
-                parameters.Add(new optim.ParameterState(step, tensors));
+                var shape = new long[r.ReadInt32()];
+                for (var k = 0; k < shape.Length; k++) shape[k] = r.ReadInt64();
+                if (!shape.AsSpan().SequenceEqual(expected[i]))
+                    throw new InvalidDataException(
+                        $"{source}: parameter {i} has shape [{string.Join(", ", shape)}] in the state, [{string.Join(", ", expected[i])}] in the model");
             }
-            using var state = new optim.OptimizerState(name, hyper, parameters);
-            optimizer.load_state_dict(state);
+            optimizer.load_state_dict(r);
         }
         catch (EndOfStreamException)
         {
             throw new InvalidDataException($"{source}: truncated optimizer state");
         }
+        catch (Exception e) when (e is not InvalidDataException)
+        {
+            throw new InvalidDataException($"{source}: TorchSharp could not load the optimizer state: {e.Message}", e);
+        }
     }
+
+    private static List<long[]> Shapes(OptimizerHelper optimizer) => optimizer.parameters().Select(p => p.shape).ToList();
 }

@@ -1,5 +1,5 @@
-using ActorCodistill.Torch;
-using static ActorCodistill.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace ActorCodistill.Workers.Training;
 

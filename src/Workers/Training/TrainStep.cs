@@ -1,5 +1,5 @@
-using ActorCodistill.Torch;
-using static ActorCodistill.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace ActorCodistill.Workers.Training;
 
@@ -20,34 +20,14 @@ public static class TrainStep
         student.Module.zero_grad();
         var logits = student.Forward(batch);
         var withTeacher = teacherTarget is not null && distill.Weight != 0;
-        Tensor task, loss;
+        var task = student.TaskLoss(logits, batch);
+        var loss = task;
         double distillValue = 0;
-        if (distill.Loss != DistillLoss.SquaredError && logits.dim() == 2 && student.ClassTargets(batch) is { } classes)
+        if (withTeacher)
         {
-            // Softmax classification with a cross-entropy or KL psi: task loss and psi in one fused op, whose
-            // backward is a single pass over the logits instead of one per term (see codistill_cross_entropy).
-            // Without a teacher it is the task loss alone: measured no slower than cross_entropy with a warm
-            // allocator and faster with glibc's default one (fewer fresh [N, C] buffers; bench/Codistill --parts loss).
-            var (fusedTask, psi) = nn.functional.codistill_cross_entropy(logits, classes, withTeacher ? teacherTarget : null,
-                distill.Temperature, distill.Loss == DistillLoss.KlDivergence, withTeacher ? student.Mask(batch) : null);
-            task = fusedTask;
-            loss = task;
-            if (withTeacher)
-            {
-                distillValue = psi.item<float>();
-                loss = task + psi * distill.Weight;
-            }
-        }
-        else
-        {
-            task = student.TaskLoss(logits, batch);
-            loss = task;
-            if (withTeacher)
-            {
-                var psi = Distillation.Psi(logits, teacherTarget!, distill.Loss, distill.Temperature, student.Mask(batch));
-                distillValue = psi.item<float>();
-                loss = task + psi * distill.Weight;
-            }
+            var psi = Distillation.Psi(logits, teacherTarget!, distill.Loss, distill.Temperature, student.Mask(batch));
+            distillValue = psi.item<float>();
+            loss = task + psi * distill.Weight;
         }
         loss.backward();
         student.DetachState();

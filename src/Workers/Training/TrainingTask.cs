@@ -1,7 +1,7 @@
-using ActorCodistill.Torch;
+using TorchSharp;
 using ActorCodistill.Workers.Data;
 using ActorCodistill.Workers.Models;
-using static ActorCodistill.Torch.torch;
+using static TorchSharp.torch;
 
 namespace ActorCodistill.Workers.Training;
 
@@ -218,15 +218,16 @@ public sealed class TrainingTask
             };
     }
 
-    public optim.Optimizer CreateOptimizer(ITaskModel model)
+    public TorchSharp.Modules.OptimizerHelper CreateOptimizer(ITaskModel model)
     {
         var parameters = model.Module.parameters();
         var lr = _spec.Optimizer.LearningRate;
         return _spec.Optimizer.Kind.Trim().ToLowerInvariant() switch
         {
-            "adam" => optim.Adam(parameters, lr),
-            "adagrad" => optim.Adagrad(parameters, lr),
-            "sgd" => optim.SGD(parameters, lr, momentum: 0.9),
+            // PyTorch's defaults, passed explicitly so that a change of TorchSharp's defaults cannot change a run.
+            "adam" => optim.Adam(parameters, lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0),
+            "adagrad" => optim.Adagrad(parameters, lr, lr_decay: 0, weight_decay: 0, initial_accumulator_value: 0, eps: 1e-10),
+            "sgd" => optim.SGD(parameters, lr, momentum: 0.9, dampening: 0, weight_decay: 0, nesterov: false),
             _ => throw new ArgumentException($"training.optimizer: unknown optimizer '{_spec.Optimizer.Kind}' (expected adam, adagrad or sgd)"),
         };
     }

@@ -1,4 +1,4 @@
-using ActorCodistill.Torch;
+using ActorCodistill.Workers.Training;
 
 namespace ActorCodistill.Coordinator.Tests.Job;
 
@@ -9,8 +9,8 @@ public class HostCacheSettingsTests
     [Fact]
     public void NotSet_IsTheLibraryDefaultOf1GiB()
     {
-        Assert.Equal(1L << 30, torch.DefaultHostCacheBytes);
-        Assert.Equal(torch.DefaultHostCacheBytes, TrainingSettings.Read().HostCacheBytes);
+        Assert.Equal(1L << 30, TorchSetup.DefaultHostCacheBytes);
+        Assert.Equal(TorchSetup.DefaultHostCacheBytes, TrainingSettings.Read().HostCacheBytes);
     }
 
     [Theory]

@@ -1,4 +1,4 @@
-using ActorCodistill.Torch;
+using TorchSharp;
 using ActorCodistill.Workers.Training;
 
 namespace ActorCodistill.Coordinator.Tests.Job;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using ActorCodistill.Cluster.Actors;
 using ActorCodistill.Coordinator.Job;
-using ActorCodistill.Torch;
+using TorchSharp;
 using ActorCodistill.Workers.Actors;
 using ActorCodistill.Workers.Training;
 
@@ -28,7 +28,7 @@ internal static class TinyJobs
         // process-wide, and left at their defaults (every core) a run's reductions were split differently from those of
         // a run after another test (an in-process worker node) had set them: a loss one ulp off, failing an exact-mode
         // comparison in CI (2026-12-06).
-        torch.InitializeAndDescribe(spec.TorchThreads, spec.BlasThreads, spec.HostCacheBytes);
+        TorchSetup.InitializeAndDescribe(spec.TorchThreads, spec.BlasThreads, spec.HostCacheBytes);
         var observer = new CapturingObserver();
         journal ??= new InMemoryJobJournal();
         var system = ActorSystem.Create("test");

@@ -1,8 +1,8 @@
-using ActorCodistill.Torch;
+using TorchSharp;
 using ActorCodistill.Workers.Data;
 using ActorCodistill.Workers.Models;
 using ActorCodistill.Workers.Training;
-using static ActorCodistill.Torch.torch;
+using static TorchSharp.torch;
 
 namespace ActorCodistill.Workers.Tests.Training;
 
@@ -11,7 +11,7 @@ namespace ActorCodistill.Workers.Tests.Training;
 /// replica with the same weights, the next batch's logits have the same bits as the original's.
 /// </summary>
 [Trait("Category", "Unit")]
-[Collection(TrainStepFusedLossCollection.Name)]
+[Collection(TorchGeneratorCollection.Name)]
 public class CarriedStateTests
 {
     private static readonly LmModelSpec Spec = new(VocabSize: 40, Embedding: 8, Hidden: 12, Layers: 2, LayerNorm: true, Dropout: 0.0);
@@ -26,7 +26,7 @@ public class CarriedStateTests
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var logits = model.Forward(batch).ToArray<float>();
+        var logits = model.Forward(batch).data<float>().ToArray();
         model.DetachState();
         return logits;
     }

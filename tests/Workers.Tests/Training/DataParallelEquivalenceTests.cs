@@ -1,8 +1,8 @@
-using ActorCodistill.Torch;
+using TorchSharp;
 using ActorCodistill.Workers.Data;
 using ActorCodistill.Workers.Models;
 using ActorCodistill.Workers.Training;
-using static ActorCodistill.Torch.torch;
+using static TorchSharp.torch;
 
 namespace ActorCodistill.Workers.Tests.Training;
 

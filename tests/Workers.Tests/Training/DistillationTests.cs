@@ -1,6 +1,6 @@
-using ActorCodistill.Torch;
+using TorchSharp;
 using ActorCodistill.Workers.Training;
-using static ActorCodistill.Torch.torch;
+using static TorchSharp.torch;
 
 namespace ActorCodistill.Workers.Tests.Training;
 
@@ -76,12 +76,12 @@ public class DistillationTests
     public void TeacherTarget_AveragesTeacherDistributions_NotLogits()
     {
         using var scope = NewDisposeScope();
-        var target = Distillation.TeacherTarget([T([10, 0], 1, 2), T([0, 10], 1, 2)], DistillLoss.CrossEntropy, 1.0).ToArray<float>();
+        var target = Distillation.TeacherTarget([T([10, 0], 1, 2), T([0, 10], 1, 2)], DistillLoss.CrossEntropy, 1.0).data<float>().ToArray();
         var a = Softmax([10, 0]);
         Assert.Equal((a[0] + a[1]) / 2, target[0], 5);
         Assert.Equal(0.5, target[0], 5);
 
-        var logits = Distillation.TeacherTarget([T([2, 4], 1, 2), T([0, 0], 1, 2)], DistillLoss.SquaredError, 1.0).ToArray<float>();
+        var logits = Distillation.TeacherTarget([T([2, 4], 1, 2), T([0, 0], 1, 2)], DistillLoss.SquaredError, 1.0).data<float>().ToArray();
         Assert.Equal([1f, 2f], logits);
     }
 
@@ -115,8 +115,8 @@ public class DistillationTests
             logits.grad?.zero_();
             var loss = Distillation.Psi(logits, target, kind, 1.5);
             loss.backward();
-            var analytic = logits.grad!.ToArray<double>();
-            var values = logits.detach().ToArray<double>();
+            var analytic = logits.grad!.data<double>().ToArray();
+            var values = logits.detach().data<double>().ToArray();
             for (var i = 0; i < values.Length; i++)
             {
                 const double eps = 1e-6;

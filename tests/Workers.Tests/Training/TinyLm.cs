@@ -1,7 +1,7 @@
 using ActorCodistill.Workers.Data;
 using ActorCodistill.Workers.Models;
 using ActorCodistill.Workers.Training;
-using static ActorCodistill.Torch.torch;
+using static TorchSharp.torch;
 
 namespace ActorCodistill.Workers.Tests.Training;
 
@@ -21,4 +21,14 @@ internal static class TinyLm
         return new LmBatch(Enumerable.Range(0, n).Select(_ => random.Next(spec.VocabSize)).ToArray(),
             Enumerable.Range(0, n).Select(_ => random.Next(spec.VocabSize)).ToArray(), streams, window);
     }
+}
+
+/// <summary>
+/// Tests that seed libtorch's global generator and draw from it (model initialisation, randn) run alone, so no
+/// concurrently running class draws between a seed and its use, and theirs are not disturbed either.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TorchGeneratorCollection
+{
+    public const string Name = "global torch generator";
 }

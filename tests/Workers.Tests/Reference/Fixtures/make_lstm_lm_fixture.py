@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """Writes lstm_lm.bin: a reference dump of a tiny LSTM language model from PyTorch (Debian
-python3-torch 1.13, the libtorch our binding loads). LstmLmReferenceTests loads the weights into
-our modules by state-dict name, runs the same forward/loss/backward and compares.
+python3-torch 1.13). tests/Workers.Tests/Reference/LstmLmReferenceTests loads the weights into
+TorchSharp modules by state-dict name, runs the same forward/loss/backward and compares.
 
 Run with Debian's interpreter (the pyenv python3 on PATH has no torch):
-    /usr/bin/python3 tests/Torch.Tests/Reference/Fixtures/make_lstm_lm_fixture.py
+    /usr/bin/python3 tests/Workers.Tests/Reference/Fixtures/make_lstm_lm_fixture.py
 
 Model: Embedding(50, 16) -> LSTM(16, 24, num_layers=2, batch_first) -> Linear(24, 50).
 Batch 3 x 7 tokens, non-zero initial (h0, c0), loss = cross_entropy(logits, targets) (mean).
