@@ -47,6 +47,8 @@ public static class Program
     private static int Run(string? configPath, string[] seeds, int? slots, string? host, int? port, IReadOnlyDictionary<string, string?> overrides)
     {
         var configuration = ConfigLoader.Load(configPath, overrides.ToDictionary(kv => kv.Key, kv => kv.Value));
+        // The user tasks this node may run: a job names one, this node's configuration says where its code is.
+        ActorCodistill.Workers.Training.Tasks.TaskRegistry.DeclareFrom(new SettingsReader(configuration));
         // Load libtorch now, before joining: loading it takes seconds on a busy host, and a node that stalls in its
         // first spawn right after joining can be taken for dead.
         var gpus = torch.cuda.device_count();

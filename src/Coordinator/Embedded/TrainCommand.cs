@@ -35,6 +35,7 @@ public static class TrainCommand
         var config = ConfigLoader.Load(options.ConfigPath, options.Overrides.ToDictionary(kv => kv.Key, kv => kv.Value));
         var root = new SettingsReader(config);
         var spec = JobSpecReader.Read(root, options.Baseline);
+        ActorCodistill.Workers.Training.Tasks.TaskRegistry.DeclareFrom(root);
         var printEvery = root.GetLong("training.print-every", 1);
 
         console.WriteLine(TorchSetup.InitializeAndDescribe(spec.TorchThreads, spec.BlasThreads, spec.HostCacheBytes));

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using ActorCodistill.Cluster.Actors;
 using TorchSharp;
 using ActorCodistill.Workers.Training;
+using ActorCodistill.Workers.Training.Tasks;
 using static TorchSharp.torch;
 
 namespace ActorCodistill.Workers.Actors;
@@ -427,7 +428,7 @@ public sealed class WorkerActor : ReceiveActor
                 truth.AddRange(p);
             }
         }
-        return (loss, new PredictionSet(top1.ToArray(), truth.ToArray(), _spec.Task == "ctr"));
+        return (loss, new PredictionSet(top1.ToArray(), truth.ToArray(), _evalReplica.BinaryOutput));
     }
 
     // A group that pauses for replacements can restore one exactly where the lost member was: it keeps each member's

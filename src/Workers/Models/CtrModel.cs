@@ -66,6 +66,8 @@ public sealed class CtrModel : ITaskModel
         return nn.functional.binary_cross_entropy_with_logits(logits, tensor(b.Labels, [b.BatchSize]));
     }
 
+    public bool BinaryOutput => true;
+
     public Tensor? Mask(object batch) => null;
     public void DetachState() { }
     public void ResetState() { }

@@ -50,6 +50,9 @@ public interface ITaskModel : IDisposable
             throw new ArgumentException($"{GetType().Name} carries no state between batches; got {state.Length} values", nameof(state));
     }
 
+    /// <summary>True when the model has one logistic output, so <see cref="Predictions"/> gives probabilities, not classes.</summary>
+    bool BinaryOutput => false;
+
     /// <summary>Top-1 class (or probability for a logistic output) and the probability of the true label, for churn.</summary>
     (float[] Top1OrProbability, float[] TrueLabelProbability) Predictions(Tensor logits, object batch);
 }

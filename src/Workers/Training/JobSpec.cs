@@ -78,6 +78,12 @@ public sealed record JobSpec(
     /// </summary>
     public long HostCacheBytes { get; init; } = TorchSetup.DefaultHostCacheBytes;
 
+    /// <summary>
+    /// A user task's own settings (<c>tasks.NAME.settings</c>, flattened: key -> value), handed to it as
+    /// <see cref="Tasks.TaskContext.Settings"/>; empty for the built-in tasks, whose settings are the typed ones above.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> TaskSettings { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Distillation is on for this step (the step about to run, counted from 1).</summary>
     public bool DistillActiveAt(long step) => !Baseline && step > BurnInSteps && Groups > 1;
 

@@ -8,7 +8,11 @@ public static class JobSpecReader
     public static JobSpec Read(SettingsReader root, bool baseline = false)
     {
         var t = root.At("training");
-        var task = t.GetOneOf("model", "lstm-lm", "ctr", "fashion-cnn");
+        var task = t.GetString("model", allowEmpty: false).Trim();
+        var builtIn = Tasks.TaskRegistry.BuiltInNames.Contains(task);
+        if (!builtIn && !root.Exists($"tasks.{task}"))
+            throw t.Error("model", $"a built-in task ({string.Join(", ", Tasks.TaskRegistry.BuiltInNames)}) or one declared under tasks",
+                $"'{task}' is neither");
         var groups = t.GetInt("groups", 1, 64);
         var topologyKey = t.GetOneOf("topology", "pairwise", "ring", "all-to-all");
         var topology = Topology.Parse(topologyKey);
@@ -56,6 +60,7 @@ public static class JobSpecReader
             AllreduceSegmentKiB = t.GetInt("allreduce-segment-kib", 0, 1 << 20),
             ReloadMode = t.GetEnum<ReloadMode>("reload-mode"),
             HostCacheBytes = root.At("memory").GetSize("host-cache"),
+            TaskSettings = builtIn ? new Dictionary<string, string>() : Tasks.TaskRegistry.SettingsOf(root, task),
         };
         spec.Validate();
         return spec;
