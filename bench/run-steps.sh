@@ -1,42 +1,75 @@
 #!/usr/bin/env bash
-# Step-time comparison, binding vs PyTorch on the same libtorch, in one run:
+# Step-time comparison in one run: the binding (bench/Torch, libtorch 1.13), TorchSharp 0.107 (bench/TorchSharp,
+# libtorch 2.10) and PyTorch 1.13 (bench/python/step_bench.py, Debian's python3-torch):
 #   bench/run-steps.sh [ROUNDS=2] [THREADS=1] [BLAS_THREADS=2] [BUDGET=10]
-# Runs Python and C# interleaved (A/B, then B/A in the next round; one process per model per round) with identical thread settings,
-# so load from other work on a shared host hits both sides alike, then prints per-side medians over all timed
-# steps and the ratio python_ms / csharp_ms (> 1: the binding is faster). OMP_WAIT_POLICY is passed through
-# (set it to PASSIVE when torch threads > 1: OpenMP's default spin-wait fights OpenBLAS for the cores).
-# BENCH_MODELS (default "lstm ctr") picks the models. For ctr each round also runs Python's sparse ctr (ctr_sparse:
-# nn.Embedding(sparse=True) + PyTorch's sparse Adagrad) and the binding's dense ctr (ctr_dense), so the summary has
-# the binding's sparse ctr against both Python models and the two dense models against each other.
+# Every round runs one process per model per variant, interleaved, the order rotated by one between rounds, with the
+# same thread settings everywhere, so load from other work on a shared host hits all variants alike. Variants (the
+# impl column of the rows):
+#   python              PyTorch, glibc malloc defaults (the anchor's setting)
+#   python_tuned        PyTorch with GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967295
+#                       (the same allocator setting as TorchSharp's --malloc-tuned)
+#   csharp              the binding (glibc malloc defaults)
+#   torchsharp          TorchSharp with --malloc-tuned (mallopt M_MMAP_MAX=0, M_TRIM_THRESHOLD=INT_MAX)
+#   torchsharp_untuned  TorchSharp with --no-malloc-tuned
+# For ctr each round also runs Python's sparse ctr (ctr_sparse: nn.Embedding(sparse=True) + PyTorch's sparse Adagrad)
+# and the binding's dense ctr (ctr_dense); the binding's ctr is sparse, TorchSharp's and Python's ctr are dense.
+# --blas-threads sets OpenBLAS's own pool for python and the binding; TorchSharp's libtorch has MKL on the torch pool
+# and ignores it. OMP_WAIT_POLICY is passed through (set it to PASSIVE when torch threads > 1: OpenMP's default
+# spin-wait fights OpenBLAS for the cores). BENCH_MODELS (default "lstm ctr") picks the models; BENCH_VARIANTS
+# (default all five) the variants.
 set -euo pipefail
 rounds="${1:-2}"; threads="${2:-1}"; blas="${3:-2}"; budget="${4:-10}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 art="${BENCH_ARTIFACTS:-/tmp/art-bench-torch}"
 py=/usr/bin/python3   # Debian's python3-torch; the pyenv shim on PATH has no torch
-dotnet build "$root/bench/Torch" -c Release --artifacts-path "$art" -v q -nologo >&2
+tunables="glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967295"
+variants=(${BENCH_VARIANTS:-python python_tuned csharp torchsharp torchsharp_untuned})
+for v in "${variants[@]}"; do
+  case "$v" in csharp) build_binding=1 ;; torchsharp*) build_ts=1 ;; esac
+done
+[ -n "${build_binding:-}" ] && dotnet build "$root/bench/Torch" -c Release --artifacts-path "$art" -v q -nologo >&2
+[ -n "${build_ts:-}" ] && dotnet build "$root/bench/TorchSharp" -c Release --artifacts-path "$art" -v q -nologo >&2
 dll="$art/bin/ActorCodistill.Bench.Torch/release/ActorCodistill.Bench.Torch.dll"
+tsdll="$art/bin/ActorCodistill.Bench.TorchSharp/release/ActorCodistill.Bench.TorchSharp.dll"
 out="$(mktemp)"
 common=(--threads "$threads" --blas-threads "$blas" --budget "$budget")
+load_start="$(uptime)"
+
+# run VARIANT MODEL: one process; its rows carry the variant as impl.
+run() {
+  case "$1" in
+    python) "$py" "$root/bench/python/step_bench.py" --models "$2" "${common[@]}" ;;
+    python_tuned) GLIBC_TUNABLES="$tunables" "$py" "$root/bench/python/step_bench.py" --models "$2" "${common[@]}" \
+                    | sed -e 's/^step,python,/step,python_tuned,/' -e "s/^# python /# python_tuned (GLIBC_TUNABLES=$tunables) /" ;;
+    csharp) dotnet "$dll" --models "$2" "${common[@]}" ;;
+    torchsharp) dotnet "$tsdll" --models "$2" --malloc-tuned "${common[@]}" ;;
+    torchsharp_untuned) dotnet "$tsdll" --models "$2" --no-malloc-tuned "${common[@]}" ;;
+    *) echo "unknown variant $1" >&2; exit 2 ;;
+  esac
+}
+
 for r in $(seq "$rounds"); do
   for model in ${BENCH_MODELS:-lstm ctr}; do
-    pairs=("$model $model")
-    [ "$model" = ctr ] && pairs+=("ctr_sparse ctr_dense")
-    for pair in "${pairs[@]}"; do
-      read -r pm cm <<<"$pair"
-      # Odd rounds start with Python, even rounds with C#, so a slot that is systematically slower (the first
-      # process after a build or after the other runtime) does not always fall on the same side.
-      if [ $((r % 2)) -eq 1 ]; then
-        "$py" "$root/bench/python/step_bench.py" --models "$pm" "${common[@]}" | tee -a "$out"
-        dotnet "$dll" --models "$cm" "${common[@]}" | tee -a "$out"
-      else
-        dotnet "$dll" --models "$cm" "${common[@]}" | tee -a "$out"
-        "$py" "$root/bench/python/step_bench.py" --models "$pm" "${common[@]}" | tee -a "$out"
-      fi
+    jobs=()
+    for v in "${variants[@]}"; do jobs+=("$v $model"); done
+    if [ "$model" = ctr ]; then
+      for v in "${variants[@]}"; do
+        case "$v" in python) jobs+=("python ctr_sparse") ;; csharp) jobs+=("csharp ctr_dense") ;; esac
+      done
+    fi
+    # Rotate the order by one per round, so a slot that is systematically slower (the first process after a build
+    # or after another runtime) does not always fall on the same variant.
+    n=${#jobs[@]}; k=$(( (r - 1) % n ))
+    for j in $(seq 0 $((n - 1))); do
+      read -r v m <<<"${jobs[$(( (j + k) % n ))]}"
+      run "$v" "$m" | tee -a "$out"
     done
   done
 done
 echo
-echo "# summary: median of per-run medians (and ratio of the fastest single steps); threads torch=$threads blas=$blas OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-(unset)}"
+echo "# load average: start: $load_start"
+echo "# load average: end:   $(uptime)"
+echo "# summary: median of per-run medians (and ratio of the fastest single steps); threads torch=$threads blas=$blas OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-(unset)}; python_tuned GLIBC_TUNABLES=$tunables"
 "$py" - "$out" <<'PY'
 import statistics, sys
 runs, checks = {}, {}
@@ -45,9 +78,15 @@ for line in open(sys.argv[1]):
         f = line.strip().split(",")
         runs.setdefault((f[2], f[1]), []).append((float(f[7]), float(f[6])))
         checks.setdefault((f[2], f[1]), set()).add(f"{f[9]}->{f[12]}@{f[11]}" if len(f) > 12 else f[9])
-# (row, python model, C# model): the binding's ctr is sparse; the anchor's (goal's) Python ctr is dense.
+
+def med(model, impl):
+    p = runs.get((model, impl), [])
+    return (statistics.median(v for v, _ in p), min(b for _, b in p)) if p else (None, None)
+
+# 1. The binding against PyTorch (glibc defaults on both sides), as before: (row, python model, C# model).
 rows = [("lstm (a)", "lstm", "lstm"), ("ctr (b): py dense vs C# sparse", "ctr", "ctr"),
         ("ctr (b): py sparse vs C# sparse", "ctr_sparse", "ctr"), ("ctr (b): py dense vs C# dense", "ctr", "ctr_dense")]
+print("\n## binding (csharp) vs PyTorch (python)\n")
 print("| row | python ms/step | C# ms/step | ratio python/C# | ratio of best steps | per-run medians (python; C#) | loss first->check@step (python; C#) |")
 print("|---|---|---|---|---|---|---|")
 for name, pm, cm in rows:
@@ -58,5 +97,47 @@ for name, pm, cm in rows:
         print(f"| {name} | {mp:.1f} | {mc:.1f} | {mp / mc:.2f} | {bp / bc:.2f} ({bp:.1f} / {bc:.1f}) | "
               f"{', '.join(f'{v:.1f}' for v, _ in p)}; {', '.join(f'{v:.1f}' for v, _ in c)} | "
               f"{' '.join(sorted(checks[(pm, 'python')]))}; {' '.join(sorted(checks[(cm, 'csharp')]))} |")
+
+# 2. Every variant on its own row.
+order = ["python", "python_tuned", "csharp", "torchsharp", "torchsharp_untuned"]
+print("\n## every variant\n")
+print("| model | variant | ms/step | best step ms | per-run medians | loss first->check@step |")
+print("|---|---|---|---|---|---|")
+for model in ["lstm", "ctr", "ctr_sparse", "ctr_dense"]:
+    for impl in order:
+        p = runs.get((model, impl), [])
+        if p:
+            m, b = med(model, impl)
+            label = {"csharp": "csharp (binding, sparse)" if model == "ctr" else "csharp (binding)"}.get(impl, impl)
+            print(f"| {model} | {label} | {m:.1f} | {b:.1f} | {', '.join(f'{v:.1f}' for v, _ in p)} | "
+                  f"{' '.join(sorted(checks[(model, impl)]))} |")
+
+# 3. The ratios the goals need: reference ms / TorchSharp ms (> 1: TorchSharp is faster).
+if any(impl == "torchsharp" for _, impl in runs):
+    print("\n## TorchSharp (tuned malloc) against the others: reference ms / torchsharp ms (> 1: TorchSharp faster)\n")
+    print("| model | reference | reference ms | torchsharp ms | ratio | ratio of best steps | goal |")
+    print("|---|---|---|---|---|---|---|")
+ratios = [("lstm", "python_tuned", "lstm", ">= 1.0 (same allocator)"), ("lstm", "python", "lstm", ""),
+          ("lstm", "csharp", "lstm", ">= 0.9 (binding)"), ("lstm", "torchsharp_untuned", "lstm", "(malloc effect)"),
+          ("ctr", "python_tuned", "ctr", ">= 1.1 (dense, same allocator)"), ("ctr", "python", "ctr", ">= 1.1 (dense, anchor's setting)"),
+          ("ctr", "csharp", "ctr", "(binding, sparse)"), ("ctr", "csharp", "ctr_dense", "(binding, dense)"),
+          ("ctr", "torchsharp_untuned", "ctr", "(malloc effect)")]
+for model, ref, refmodel, goal in ratios:
+    (mr, br), (mt, bt) = med(refmodel, ref), med(model, "torchsharp")
+    if mr is not None and mt is not None:
+        print(f"| {model} | {ref} {refmodel} | {mr:.1f} | {mt:.1f} | {mr / mt:.2f} | {br / bt:.2f} ({br:.1f} / {bt:.1f}) | {goal} |")
+
+# 4. Do TorchSharp's losses match Python's? (same seed and init order: lstm should agree to 4 decimals; ctr's Adagrad
+#    steps are sign-like at first, so GEMM rounding (MKL vs OpenBLAS) moves ctr's check loss in the 3rd-4th decimal.)
+lines = []
+for model in ["lstm", "ctr"]:
+    ts, pyl = checks.get((model, "torchsharp"), set()) | checks.get((model, "torchsharp_untuned"), set()), \
+              checks.get((model, "python"), set()) | checks.get((model, "python_tuned"), set())
+    if ts and pyl:
+        lines.append(f"- {model}: python {' '.join(sorted(pyl))}; torchsharp {' '.join(sorted(ts))}: "
+                     f"{'same' if ts == pyl else 'DIFFERENT'}")
+if lines:
+    print("\n## losses at the check step, TorchSharp vs python\n")
+    print("\n".join(lines))
 PY
 rm -f "$out"
