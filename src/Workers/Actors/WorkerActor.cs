@@ -109,7 +109,7 @@ public sealed class WorkerActor : ReceiveActor
         _model = _task.CreateModel(_group);
         _optimizer = _task.CreateOptimizer(_model);
         _flat = new FlatParameters(_model.Module);
-        _teachers = new TeacherSet(_task.CreateReplica);
+        _teachers = new TeacherSet(_task.CreateReplica, _spec.TeacherPrecision);
         _data = _task.CreateTrainSource(_group, _slot);
         _gradients = new float[_flat.Count];
         _reduced = new float[_flat.Count];

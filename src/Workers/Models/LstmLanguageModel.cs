@@ -142,8 +142,8 @@ public sealed class LstmLanguageModel : ITaskModel
         var parts = new List<float[]>(2 * _spec.Layers);
         for (var l = 0; l < _spec.Layers; l++)
         {
-            parts.Add(_h[l]!.data<float>().ToArray());
-            parts.Add(_c[l]!.data<float>().ToArray());
+            parts.Add(Floats(_h[l]!));
+            parts.Add(Floats(_c[l]!));
         }
         var state = new float[parts.Sum(p => p.Length)];
         var at = 0;
@@ -153,6 +153,14 @@ public sealed class LstmLanguageModel : ITaskModel
             at += part.Length;
         }
         return state;
+    }
+
+    // A bfloat16 teacher replica carries bfloat16 state; checkpoints keep float32 (exact for bfloat16 values).
+    private static float[] Floats(Tensor t)
+    {
+        if (t.dtype == ScalarType.Float32) return t.data<float>().ToArray();
+        using var widened = t.to(ScalarType.Float32);
+        return widened.data<float>().ToArray();
     }
 
     public int CarriedStateLength(int streams) => 2 * _spec.Layers * _spec.Hidden * streams;
@@ -172,12 +180,25 @@ public sealed class LstmLanguageModel : ITaskModel
         var streams = state.Length / perStream;
         var block = (int)(streams * _spec.Hidden);
         ResetState();
+        var dtype = _net.Output.parameters().First().dtype;
         for (var l = 0; l < _spec.Layers; l++)
         {
             // Outlives any dispose scope the caller is in, like the state a forward carries.
-            _h[l] = tensor(state.Slice(2 * l * block, block).ToArray(), [1, streams, _spec.Hidden]).DetachFromDisposeScope();
-            _c[l] = tensor(state.Slice((2 * l + 1) * block, block).ToArray(), [1, streams, _spec.Hidden]).DetachFromDisposeScope();
+            _h[l] = State(state.Slice(2 * l * block, block), streams, dtype);
+            _c[l] = State(state.Slice((2 * l + 1) * block, block), streams, dtype);
         }
+    }
+
+    private Tensor State(ReadOnlySpan<float> values, long streams, ScalarType dtype)
+    {
+        var t = tensor(values.ToArray(), [1, streams, _spec.Hidden]);
+        if (dtype != ScalarType.Float32)
+        {
+            var converted = t.to(dtype);
+            t.Dispose();
+            t = converted;
+        }
+        return t.DetachFromDisposeScope();
     }
 
     public (float[] Top1OrProbability, float[] TrueLabelProbability) Predictions(Tensor logits, object batch)

@@ -9,8 +9,8 @@ namespace ActorCodistill.Workers.Training;
 /// A model's parameters (or their gradients) in one fixed order, copied to and from one flat host buffer: what the
 /// allreduce averages, what a teacher copy carries (float16), what a replacement worker or a checkpoint restores.
 /// The order is <c>named_parameters()</c>'s. CPU float32 tensors are read and written in place through their storage
-/// (one vectorised copy per parameter, no per-element managed loop, no temporary tensor); tensors elsewhere (CUDA)
-/// go through one host copy each.
+/// (one vectorised copy per parameter, no per-element managed loop, no temporary tensor); other tensors (CUDA, a
+/// bfloat16 teacher replica) go through one host float32 copy each, converted on the way.
 /// </summary>
 public sealed class FlatParameters
 {
@@ -30,8 +30,8 @@ public sealed class FlatParameters
         _offsets = new int[_tensors.Length + 1];
         for (var i = 0; i < _tensors.Length; i++)
         {
-            if (_tensors[i].dtype != ScalarType.Float32)
-                throw new ArgumentException($"parameter {Names[i]} is {_tensors[i].dtype}; flat buffers hold float32 parameters");
+            if (!_tensors[i].is_floating_point())
+                throw new ArgumentException($"parameter {Names[i]} is {_tensors[i].dtype}; flat buffers hold floating-point parameters");
             _offsets[i + 1] = checked(_offsets[i] + (int)_tensors[i].numel());
         }
     }

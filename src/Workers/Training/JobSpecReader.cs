@@ -59,6 +59,12 @@ public static class JobSpecReader
             Failures = ReadFailures(t.At("failures")),
             AllreduceSegmentKiB = t.GetInt("allreduce-segment-kib", 0, 1 << 20),
             ReloadMode = t.GetEnum<ReloadMode>("reload-mode"),
+            TeacherPrecision = t.GetOneOf("teacher-precision", "auto", "float32", "bfloat16") switch
+            {
+                "float32" => TeacherPrecision.Float32,
+                "bfloat16" => TeacherPrecision.BFloat16,
+                _ => TorchSetup.CpuHasFastBFloat16() ? TeacherPrecision.BFloat16 : TeacherPrecision.Float32,
+            },
             HostCacheBytes = root.At("memory").GetSize("host-cache"),
             TaskSettings = builtIn ? new Dictionary<string, string>() : Tasks.TaskRegistry.SettingsOf(root, task),
         };

@@ -17,7 +17,13 @@ public sealed class TeacherSet : IDisposable
     private readonly Func<ITaskModel> _createReplica;
     private readonly SortedDictionary<int, (ITaskModel Model, FlatParameters Flat, long Step)> _teachers = new();
 
-    public TeacherSet(Func<ITaskModel> createReplica) => _createReplica = createReplica;
+    private readonly TeacherPrecision _precision;
+
+    public TeacherSet(Func<ITaskModel> createReplica, TeacherPrecision precision = TeacherPrecision.Float32)
+    {
+        _createReplica = createReplica;
+        _precision = precision;
+    }
 
     public int Count => _teachers.Count;
     public IEnumerable<int> Groups => _teachers.Keys;
@@ -36,6 +42,7 @@ public sealed class TeacherSet : IDisposable
             var model = _createReplica();
             model.Module.eval();
             foreach (var p in model.Module.parameters()) p.requires_grad = false;
+            if (_precision == TeacherPrecision.BFloat16) model.Module.to(ScalarType.BFloat16);
             entry = (model, new FlatParameters(model.Module), 0);
         }
         if (checkpoint.Weights.Length != entry.Flat.Count)
@@ -110,7 +117,7 @@ public sealed class TeacherSet : IDisposable
         {
             var z = t.Model.Forward(batch);
             t.Model.DetachState();
-            return z;
+            return z.dtype == ScalarType.Float32 ? z : z.to(ScalarType.Float32);
         }).ToList();
         var target = Distillation.TeacherTarget(logits, distill.Loss, distill.Temperature);
         scope.Detach(target);
