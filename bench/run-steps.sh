@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Step-time comparison in one run: the binding (bench/Torch, libtorch 1.13), TorchSharp 0.107 (bench/TorchSharp,
-# libtorch 2.10) and PyTorch 1.13 (bench/python/step_bench.py, Debian's python3-torch):
+# Step-time comparison in one run: TorchSharp 0.107 (bench/TorchSharp, libtorch 2.10) and PyTorch 1.13
+# (bench/python/step_bench.py, Debian's python3-torch); and the retired binding (bench/Torch of commit 9fe4459 or
+# earlier, libtorch 1.13) when BINDING_DLL names its built ActorCodistill.Bench.Torch.dll:
 #   bench/run-steps.sh [ROUNDS=2] [THREADS=1] [BLAS_THREADS=2] [BUDGET=10]
 # Every round runs one process per model per variant, interleaved, the order rotated by one between rounds, with the
 # same thread settings everywhere, so load from other work on a shared host hits all variants alike. Variants (the
@@ -8,7 +9,8 @@
 #   python              PyTorch, glibc malloc defaults (the anchor's setting)
 #   python_tuned        PyTorch with GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967295
 #                       (the same allocator setting as TorchSharp's --malloc-tuned)
-#   csharp              the binding (glibc malloc defaults)
+#   csharp              the binding (glibc malloc defaults; only with BINDING_DLL: src/Torch was removed on 2026-12-07,
+#                       its numbers beside TorchSharp's are in docs/bench-torch.md)
 #   torchsharp          TorchSharp with --malloc-tuned (mallopt M_MMAP_MAX=0, M_TRIM_THRESHOLD=INT_MAX)
 #   torchsharp_untuned  TorchSharp with --no-malloc-tuned
 # For ctr each round also runs Python's sparse ctr (ctr_sparse: nn.Embedding(sparse=True) + PyTorch's sparse Adagrad)
@@ -16,20 +18,24 @@
 # --blas-threads sets OpenBLAS's own pool for python and the binding; TorchSharp's libtorch has MKL on the torch pool
 # and ignores it. OMP_WAIT_POLICY is passed through (set it to PASSIVE when torch threads > 1: OpenMP's default
 # spin-wait fights OpenBLAS for the cores). BENCH_MODELS (default "lstm ctr") picks the models; BENCH_VARIANTS
-# (default all five) the variants.
+# (default the four without the binding, all five with BINDING_DLL) the variants.
 set -euo pipefail
 rounds="${1:-2}"; threads="${2:-1}"; blas="${3:-2}"; budget="${4:-10}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 art="${BENCH_ARTIFACTS:-/tmp/art-bench-torch}"
 py=/usr/bin/python3   # Debian's python3-torch; the pyenv shim on PATH has no torch
 tunables="glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967295"
-variants=(${BENCH_VARIANTS:-python python_tuned csharp torchsharp torchsharp_untuned})
+if [ -n "${BINDING_DLL:-}" ]; then default_variants="python python_tuned csharp torchsharp torchsharp_untuned"
+else default_variants="python python_tuned torchsharp torchsharp_untuned"; fi
+variants=(${BENCH_VARIANTS:-$default_variants})
 for v in "${variants[@]}"; do
-  case "$v" in csharp) build_binding=1 ;; torchsharp*) build_ts=1 ;; esac
+  case "$v" in
+    csharp) [ -f "${BINDING_DLL:-}" ] || { echo "variant csharp needs BINDING_DLL (bench/Torch built from commit 9fe4459 or earlier)" >&2; exit 2; } ;;
+    torchsharp*) build_ts=1 ;;
+  esac
 done
-[ -n "${build_binding:-}" ] && dotnet build "$root/bench/Torch" -c Release --artifacts-path "$art" -v q -nologo >&2
 [ -n "${build_ts:-}" ] && dotnet build "$root/bench/TorchSharp" -c Release --artifacts-path "$art" -v q -nologo >&2
-dll="$art/bin/ActorCodistill.Bench.Torch/release/ActorCodistill.Bench.Torch.dll"
+dll="${BINDING_DLL:-}"
 tsdll="$art/bin/ActorCodistill.Bench.TorchSharp/release/ActorCodistill.Bench.TorchSharp.dll"
 out="$(mktemp)"
 common=(--threads "$threads" --blas-threads "$blas" --budget "$budget")

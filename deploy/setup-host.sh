@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Installs every system package an ActorCodistill host needs. Idempotent, non-interactive:
 # it installs only what is missing and never prompts. Run as root (or with sudo available).
-#   deploy/setup-host.sh            runtime + build packages
-#   deploy/setup-host.sh --bench    also the anchors' packages (python3-torch, libgloo-dev, iperf3)
+#   deploy/setup-host.sh            what a run needs (the data sets; libtorch itself comes with TorchSharp's NuGet package)
+#   deploy/setup-host.sh --bench    also the anchors' packages (python3-torch with OpenBLAS pinned, Gloo through
+#                                   libtorch-dev + libgloo-dev and g++, iperf3)
 #   deploy/setup-host.sh --tests    also what the test suite needs (postgresql)
 set -euo pipefail
 
-want=(cmake g++ make libtorch-dev libopenblas0-pthread bible-kjv dataset-fashion-mnist)
+want=(bible-kjv dataset-fashion-mnist)
 for arg in "$@"; do
   case "$arg" in
-    --bench) want+=(python3-torch libgloo-dev iperf3) ;;
+    --bench) want+=(python3-torch libopenblas0-pthread libtorch-dev libgloo-dev g++ make iperf3) ;;
     --tests) want+=(postgresql) ;;
     *) echo "setup-host.sh: unknown option '$arg' (known: --bench, --tests)" >&2; exit 2 ;;
   esac
@@ -32,8 +33,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# libtorch runs every matrix product through the libblas.so.3 alternative; with Debian's reference
-# BLAS selected it is ~16x slower, so pin the OpenBLAS (pthread) build.
+# Debian's libtorch (the PyTorch and Gloo anchors) runs every matrix product through the libblas.so.3 alternative;
+# with Debian's reference BLAS selected it is ~16x slower, so pin the OpenBLAS (pthread) build where it is installed.
 openblas=/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3
 if [ -e "$openblas" ]; then
   current=$(readlink -f /etc/alternatives/libblas.so.3-x86_64-linux-gnu 2>/dev/null || true)

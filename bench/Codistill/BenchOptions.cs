@@ -3,7 +3,8 @@ using System.Globalization;
 namespace ActorCodistill.Bench.Codistill;
 
 /// <summary>Command line of the codistillation step benchmark; names and defaults follow the anchor's step_bench.py.</summary>
-internal sealed record BenchOptions(int Threads, int BlasThreads, double Budget, int Warmup, int MinSteps, int MaxSteps, bool Group, bool Single)
+internal sealed record BenchOptions(int Threads, int BlasThreads, double Budget, int Warmup, int MinSteps, int MaxSteps, bool Group, bool Single,
+    ActorCodistill.Workers.Training.TeacherPrecision TeacherPrecision)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -26,6 +27,12 @@ internal sealed record BenchOptions(int Threads, int BlasThreads, double Budget,
             Int("--min-steps", 8),
             Int("--max-steps", 2000),
             parts.Contains("group"),
-            parts.Contains("single"));
+            parts.Contains("single"),
+            (Value("--teacher-precision") ?? "float32") switch
+            {
+                "float32" => ActorCodistill.Workers.Training.TeacherPrecision.Float32,
+                "bfloat16" => ActorCodistill.Workers.Training.TeacherPrecision.BFloat16,
+                var other => throw new ArgumentException($"--teacher-precision: unknown value '{other}' (float32, bfloat16)"),
+            });
     }
 }

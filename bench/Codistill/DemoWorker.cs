@@ -22,13 +22,16 @@ internal sealed class DemoWorker : IDisposable
     private readonly LmBatch[] _batches;
     private int _next;
 
+    /// <summary>What teacher replicas compute in (--teacher-precision; the product's training.teacher-precision).</summary>
+    public static TeacherPrecision TeacherPrecision { get; set; } = TeacherPrecision.Float32;
+
     public DemoWorker(int seed, bool withTeacher)
     {
         manual_seed(seed);
         Student = new LstmLanguageModel(Spec);
         Optimizer = optim.Adam(Student.Module.parameters(), LearningRate);
         Flat = new FlatParameters(Student.Module);
-        Teachers = new TeacherSet(() => new LstmLanguageModel(Spec));
+        Teachers = new TeacherSet(() => new LstmLanguageModel(Spec), TeacherPrecision);
         if (withTeacher)
         {
             // A different initialisation stands in for the other group's model; only its cost matters here.

@@ -2,7 +2,7 @@
 // layer norm, batch 16 x 32, Adam 0.003, one teacher), the C# half of bench/run-codistill.sh.
 //
 //   dotnet ActorCodistill.Bench.Codistill.dll [--threads 1] [--blas-threads 1] [--budget 10] [--warmup 3]
-//          [--min-steps 8] [--parts single,group]
+//          [--min-steps 8] [--parts single,group] [--teacher-precision float32|bfloat16]
 //
 // single: (a) baseline step and (b) codistill step with the teacher forward in the critical path, one worker,
 //         steps interleaved. group: (c) a 2-member group on two threads with an in-process ring allreduce,
@@ -13,9 +13,10 @@ using ActorCodistill.Bench.Codistill;
 using static TorchSharp.torch;
 
 var options = BenchOptions.Parse(args);
+DemoWorker.TeacherPrecision = options.TeacherPrecision;
 Console.WriteLine($"# csharp .NET {Environment.Version}; {ActorCodistill.Workers.Training.TorchSetup.InitializeAndDescribe(options.Threads, options.BlasThreads)}; cpus {Environment.ProcessorCount}");
 Console.WriteLine($"# demo model: vocab {DemoWorker.Spec.VocabSize}, embedding {DemoWorker.Spec.Embedding}, {DemoWorker.Spec.Layers} x LSTM {DemoWorker.Spec.Hidden} + layer norm, " +
-                  $"batch {DemoWorker.BatchSize} x {DemoWorker.Window}, Adam {DemoWorker.LearningRate.ToString(CultureInfo.InvariantCulture)}; budget {options.Budget.ToString(CultureInfo.InvariantCulture)} s per part, warm-up {options.Warmup}");
+                  $"teacher {options.TeacherPrecision}, batch {DemoWorker.BatchSize} x {DemoWorker.Window}, Adam {DemoWorker.LearningRate.ToString(CultureInfo.InvariantCulture)}; budget {options.Budget.ToString(CultureInfo.InvariantCulture)} s per part, warm-up {options.Warmup}");
 Console.WriteLine(StepStats.Header);
 var threads = get_num_threads();
 var blas = options.BlasThreads;

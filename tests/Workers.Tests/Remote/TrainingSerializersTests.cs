@@ -107,6 +107,8 @@ public sealed class TrainingSerializersTests : IDisposable
             AllreduceSegmentKiB = 96,
             ReloadMode = ReloadMode.Exact,
             HostCacheBytes = 384L << 20,
+            TaskSettings = new Dictionary<string, string> { ["d-model"] = "64", ["layers.sizes"] = "a b" },
+            TeacherPrecision = TeacherPrecision.BFloat16,
         };
         var group = Ref("group");
         var back = Json(new SpawnWorker(spec, 1, 0, 3, "cpu:0", group));
@@ -116,7 +118,9 @@ public sealed class TrainingSerializersTests : IDisposable
         Assert.Equal(ReloadMode.Exact, back.Spec.ReloadMode);
         Assert.Equal(384L << 20, back.Spec.HostCacheBytes);
         Assert.Equal([8, 4], back.Spec.Ctr.Hidden);
-        Assert.Equal(spec with { Ctr = back.Spec.Ctr }, back.Spec);
+        Assert.Equal(spec.TaskSettings, back.Spec.TaskSettings);
+        Assert.Equal(TeacherPrecision.BFloat16, back.Spec.TeacherPrecision);
+        Assert.Equal(spec with { Ctr = back.Spec.Ctr, TaskSettings = back.Spec.TaskSettings }, back.Spec);
     }
 
     [Fact]
