@@ -88,18 +88,7 @@ public sealed class TransformerLm : ITaskModel
     public (float[] Top1OrProbability, float[] TrueLabelProbability) Predictions(Tensor logits, object batch)
     {
         var b = AsBatch(batch);
-        using var scope = NewDisposeScope();
-        var probs = logits.softmax(-1).data<float>().ToArray();
-        var v = _spec.VocabSize;
-        var top1 = new float[b.Targets.Length];
-        var truth = new float[b.Targets.Length];
-        for (var i = 0; i < top1.Length; i++)
-        {
-            var row = probs.AsSpan(i * v, v);
-            top1[i] = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(row);
-            truth[i] = row[b.Targets[i]];
-        }
-        return (top1, truth);
+        return SoftmaxPredictions.Of(logits, i => b.Targets[i]);
     }
 
     public void Dispose()

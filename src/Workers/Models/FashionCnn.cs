@@ -53,17 +53,7 @@ public sealed class FashionCnn : ITaskModel
     public (float[] Top1OrProbability, float[] TrueLabelProbability) Predictions(Tensor logits, object batch)
     {
         var b = AsBatch(batch);
-        using var scope = NewDisposeScope();
-        var probs = logits.softmax(-1).data<float>().ToArray();
-        var top1 = new float[b.BatchSize];
-        var truth = new float[b.BatchSize];
-        for (var i = 0; i < b.BatchSize; i++)
-        {
-            var row = probs.AsSpan(i * Classes, Classes);
-            top1[i] = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(row);
-            truth[i] = row[(int)b.Labels[i]];
-        }
-        return (top1, truth);
+        return SoftmaxPredictions.Of(logits, i => b.Labels[i]);
     }
 
     public void Dispose() => _net.Dispose();

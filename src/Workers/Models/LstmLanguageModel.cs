@@ -204,19 +204,7 @@ public sealed class LstmLanguageModel : ITaskModel
     public (float[] Top1OrProbability, float[] TrueLabelProbability) Predictions(Tensor logits, object batch)
     {
         var b = AsBatch(batch);
-        using var scope = NewDisposeScope();
-        var probs = logits.softmax(-1).data<float>().ToArray();
-        var n = b.Targets.Length;
-        var v = _spec.VocabSize;
-        var top1 = new float[n];
-        var truth = new float[n];
-        for (var i = 0; i < n; i++)
-        {
-            var row = probs.AsSpan(i * v, v);
-            top1[i] = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(row);
-            truth[i] = row[b.Targets[i]];
-        }
-        return (top1, truth);
+        return SoftmaxPredictions.Of(logits, i => b.Targets[i]);
     }
 
     public void Dispose()

@@ -14,7 +14,7 @@ namespace ActorCodistill.Workers.Tests.Training;
 [Collection(TorchGeneratorCollection.Name)]
 public class CarriedStateTests
 {
-    private static readonly LmModelSpec Spec = new(VocabSize: 40, Embedding: 8, Hidden: 12, Layers: 2, LayerNorm: true, Dropout: 0.0);
+    private static readonly LmModelSpec Spec = TinyLm.Spec;
     private const int Streams = 3;
     private const int Window = 5;
 

@@ -8,6 +8,9 @@ namespace ActorCodistill.Workers.Tests.Training;
 /// <summary>Small LSTM language models and random token batches for the model-level tests.</summary>
 internal static class TinyLm
 {
+    /// <summary>Two small LSTM layers with layer norm over a 40-token vocabulary: milliseconds per batch.</summary>
+    public static readonly LmModelSpec Spec = new(VocabSize: 40, Embedding: 8, Hidden: 12, Layers: 2, LayerNorm: true, Dropout: 0.0);
+
     /// <summary>A model initialised from libtorch's global generator seeded with <paramref name="seed"/> (callers run in the generator's collection).</summary>
     public static LstmLanguageModel Seeded(LmModelSpec spec, long seed)
     {
