@@ -12,7 +12,8 @@ namespace ActorCodistill.Cluster.Configuration;
 /// <item>command-line overrides (<c>--set section.key=value</c>, parsed by the caller).</item>
 /// </list>
 /// All four go into one HOCON document before substitutions are resolved, so an override is also
-/// seen by every <c>${...}</c> that mentions its key.
+/// seen by every <c>${...}</c> that mentions its key. A key that reference.conf does not define is an error naming
+/// it, where it was set and the closest known key (<see cref="UnknownKeys"/>).
 /// </summary>
 public static class ConfigLoader
 {
@@ -46,7 +47,9 @@ public static class ConfigLoader
                 }
             },
         };
-        return new ConfigurationBuilder().Add(source).Build();
+        var configuration = new ConfigurationBuilder().Add(source).Build();
+        if (UnknownKeys.Check(configuration, new HoconBuilder().AddFile(referencePath).Build(env)) is { } unknown) throw unknown;
+        return configuration;
     }
 
     /// <summary>

@@ -78,5 +78,5 @@ public static class JobSpecReader
         f.GetDuration("probe-timeout", TimeSpan.FromMilliseconds(1)),
         f.GetLong("checkpoint-interval", 1),
         f.GetInt("max-worker-failures", 0),
-        f.Exists("teacher-retry-interval") ? f.GetDuration("teacher-retry-interval", TimeSpan.FromMilliseconds(1)) : null);
+        f.GetString("teacher-retry-interval").Trim() is "auto" or "" ? null : f.GetDuration("teacher-retry-interval", TimeSpan.FromMilliseconds(1)));
 }
