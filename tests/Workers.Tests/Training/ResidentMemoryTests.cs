@@ -51,6 +51,9 @@ public class ResidentMemoryTests
         // Warm up until libtorch's caches, malloc's heap and the GC's budget have settled, then require the last
         // 2,000 of 4,000 further steps to stay flat. A leak grows by the same amount in every stretch of steps.
         for (var i = 0; i < 1000; i++) Step();
+        // Tensors this thread made and did not dispose. A forgotten tensor is freed by its finalizer sooner or later,
+        // so resident memory alone would not show it; TorchSharp's per-thread count of live tensors does.
+        var liveBefore = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         var (nativeBefore, managedBefore) = Measure();
         var trace = new List<long>();
         long nativeHalfway = 0;
@@ -66,7 +69,10 @@ public class ResidentMemoryTests
                 if (i == 2_000) nativeHalfway = native;
             }
         }
+        var liveAfter = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         var (nativeAfter, managedAfter) = Measure();
+        Assert.True(liveAfter - liveBefore <= 0,
+            $"{liveAfter - liveBefore} more live tensors after 4,000 steps ({TorchSharp.DisposeScopeManager.Statistics}): a tensor made each step is never disposed");
         // 3 MiB: a leaked 15x40 logits tensor per step (2.4 KiB of data plus its TensorImpl and malloc header) grows by
         // over 5 MiB in 2,000 steps; an undisposed wrapper that a finalizer frees later shows as managed growth.
         Assert.True(nativeAfter - nativeHalfway < 3 << 20,
