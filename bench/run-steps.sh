@@ -14,7 +14,8 @@
 #   torchsharp          TorchSharp with --malloc-tuned (mallopt M_MMAP_MAX=0, M_TRIM_THRESHOLD=INT_MAX)
 #   torchsharp_untuned  TorchSharp with --no-malloc-tuned
 # For ctr each round also runs Python's sparse ctr (ctr_sparse: nn.Embedding(sparse=True) + PyTorch's sparse Adagrad)
-# and the binding's dense ctr (ctr_dense); the binding's ctr is sparse, TorchSharp's and Python's ctr are dense.
+# and the binding's dense ctr (ctr_dense), and TorchSharp's ctr with the product's FusedAdagrad (ctr_fused); the
+# binding's ctr is sparse, TorchSharp's and Python's ctr are dense.
 # --blas-threads sets OpenBLAS's own pool for python and the binding; TorchSharp's libtorch has MKL on the torch pool
 # and ignores it. OMP_WAIT_POLICY is passed through (set it to PASSIVE when torch threads > 1: OpenMP's default
 # spin-wait fights OpenBLAS for the cores). BENCH_MODELS (default "lstm ctr") picks the models; BENCH_VARIANTS
@@ -60,7 +61,7 @@ for r in $(seq "$rounds"); do
     for v in "${variants[@]}"; do jobs+=("$v $model"); done
     if [ "$model" = ctr ]; then
       for v in "${variants[@]}"; do
-        case "$v" in python) jobs+=("python ctr_sparse") ;; csharp) jobs+=("csharp ctr_dense") ;; esac
+        case "$v" in python) jobs+=("python ctr_sparse") ;; csharp) jobs+=("csharp ctr_dense") ;; torchsharp) jobs+=("torchsharp ctr_fused") ;; esac
       done
     fi
     # Rotate the order by one per round, so a slot that is systematically slower (the first process after a build

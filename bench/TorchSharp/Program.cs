@@ -12,7 +12,8 @@ using static TorchSharp.torch;
 // then timed steps until the budget is spent (at least --min-steps); prints min / median / max per model, the first
 // and last loss, and the loss at a fixed step (warm-up + min-steps), which every side reaches whatever the budget.
 //
-// Models: lstm (a); ctr (b) with a dense embedding gradient (TorchSharp's Adagrad rejects sparse gradients). "ctr_dense"
+// Models: lstm (a); ctr (b) with a dense embedding gradient (TorchSharp's Adagrad rejects sparse gradients); ctr_fused
+// the same with the product's FusedAdagrad (what the product's ctr model trains with). "ctr_dense"
 // is accepted as a synonym of ctr (bench/Torch's name for its dense model).
 //
 // Threads: --threads sets libtorch's intra-op pool (torch.set_num_threads: OpenMP, and MKL through it). TorchSharp's
@@ -41,7 +42,8 @@ foreach (var model in options.Models)
     {
         "lstm" => LstmStep(),
         "ctr" or "ctr_dense" => CtrStep(),
-        _ => throw new ArgumentException($"unknown model '{model}' (lstm, ctr; ctr_dense = ctr)"),
+        "ctr_fused" => CtrStep(fused: true),
+        _ => throw new ArgumentException($"unknown model '{model}' (lstm, ctr, ctr_fused; ctr_dense = ctr)"),
     };
     var isCtr = model.StartsWith("ctr", StringComparison.Ordinal);
     var warmup = isCtr ? 5 * options.Warmup : options.Warmup;
@@ -88,10 +90,13 @@ static (Func<double> Step, Action Dispose) LstmStep(int vocab = 8192, int batch 
     return (Step, () => { opt.Dispose(); model.Dispose(); });
 }
 
-static (Func<double> Step, Action Dispose) CtrStep(int batch = 512, int buckets = 100_000, int pool = 8)
+static (Func<double> Step, Action Dispose) CtrStep(bool fused = false, int batch = 512, int buckets = 100_000, int pool = 8)
 {
     var model = new CtrMlp(buckets);
-    var opt = optim.Adagrad(model.parameters(), lr: 0.01, lr_decay: 0, weight_decay: 0, initial_accumulator_value: 0, eps: 1e-10);
+    // ctr_fused: the product's Adagrad (src/Workers/Training/FusedAdagrad.cs: one managed SIMD pass, untouched rows skipped).
+    var opt = fused
+        ? new ActorCodistill.Workers.Training.FusedAdagrad(model.parameters(), lr: 0.01, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10)
+        : optim.Adagrad(model.parameters(), lr: 0.01, lr_decay: 0, weight_decay: 0, initial_accumulator_value: 0, eps: 1e-10);
     var data = Enumerable.Range(0, pool).Select(_ => (
         dense: randn(batch, 13),
         ids: randint(0, buckets, new long[] { batch, 26 }),

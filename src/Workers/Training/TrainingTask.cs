@@ -97,7 +97,8 @@ public sealed class TrainingTask
         {
             // PyTorch's defaults, passed explicitly so that a change of TorchSharp's defaults cannot change a run.
             "adam" => optim.Adam(parameters, lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0),
-            "adagrad" => optim.Adagrad(parameters, lr, lr_decay: 0, weight_decay: 0, initial_accumulator_value: 0, eps: 1e-10),
+            // TorchSharp's Adagrad with a fused update that skips the embedding rows a batch did not touch.
+            "adagrad" => new FusedAdagrad(parameters, lr, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10),
             "sgd" => optim.SGD(parameters, lr, momentum: 0.9, dampening: 0, weight_decay: 0, nesterov: false),
             _ => throw new ArgumentException($"training.optimizer: unknown optimizer '{_spec.Optimizer.Kind}' (expected adam, adagrad or sgd)"),
         };
