@@ -25,8 +25,48 @@ public sealed class TextFolderCorpus(string path, string pattern = "*.txt") : IT
             .ToArray();
         if (files.Length == 0)
         {
-            throw new InvalidOperationException($"Text corpus folder '{Path}' has no files matching '{Pattern}'.");
+            throw new ArgumentException($"data.corpus-path: the text corpus folder '{Path}' has no files matching '{Pattern}'");
         }
-        return [.. files.Select(f => new TextDocument(System.IO.Path.GetFileName(f), File.ReadAllText(f, Encoding.UTF8)))];
+        var documents = new List<TextDocument>(files.Length);
+        foreach (var file in files)
+        {
+            var bytes = File.ReadAllBytes(file);
+            if (NotText(bytes) is { } why)
+            {
+                Warn($"warning: skipping {file}: {why}; the corpus reads UTF-8 text files");
+                continue;
+            }
+            var bom = bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0;
+            documents.Add(new TextDocument(System.IO.Path.GetFileName(file), Encoding.UTF8.GetString(bytes, bom, bytes.Length - bom)));
+        }
+        if (documents.Count == 0)
+        {
+            throw new ArgumentException($"data.corpus-path: none of the {files.Length} files matching '{Pattern}' in '{Path}' is UTF-8 text");
+        }
+        return documents;
+    }
+
+    /// <summary>Where skipped files are reported; standard error unless a host says otherwise.</summary>
+    public Action<string> Warn { get; init; } = message => Console.Error.WriteLine(message);
+
+    /// <summary>Why <paramref name="bytes"/> are not a text document (NUL bytes; over 1% invalid UTF-8), or null.</summary>
+    public static string? NotText(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IndexOf((byte)0) is var nul and >= 0) return $"it holds a NUL byte (at offset {nul}): a binary file";
+        var invalid = 0;
+        var rest = bytes;
+        Span<char> scratch = stackalloc char[256];
+        while (!rest.IsEmpty)
+        {
+            var status = System.Text.Unicode.Utf8.ToUtf16(rest, scratch, out var read, out _, replaceInvalidSequences: false);
+            if (status == System.Buffers.OperationStatus.InvalidData)
+            {
+                invalid++;
+                read++;
+            }
+            rest = rest[Math.Max(read, 1)..];
+            if (status == System.Buffers.OperationStatus.NeedMoreData) break;
+        }
+        return invalid > Math.Max(1, bytes.Length / 100) ? $"{invalid} invalid UTF-8 sequences in {bytes.Length} bytes" : null;
     }
 }

@@ -107,9 +107,7 @@ public static class Sharding
         var perGroupSlots = spec.Mode == ShardMode.Disjoint ? spec.Groups * spec.WorkersPerGroup : spec.WorkersPerGroup;
         if (train.Length < perGroupSlots)
         {
-            throw new ArgumentException(
-                $"{train.Length} training items cannot give each of {perGroupSlots} {(spec.Mode == ShardMode.Disjoint ? "group x worker" : "worker")} shards "
-                + "at least one item; split long documents into contiguous pieces first (Sharding.SplitDocumentsContiguous).");
+            throw new ArgumentException(TooFew(train.Length, spec, perGroupSlots, "there are fewer"));
         }
         int[][] Split(IReadOnlyList<int> items, int parts, long seed) =>
             sizes is null ? SplitEven(items, parts, seed) : SplitBySize(items, sizes, parts, seed);
@@ -121,9 +119,21 @@ public static class Sharding
         for (var g = 0; g < spec.Groups; g++)
         {
             shards[g] = Split(groupItems[g], spec.WorkersPerGroup, SeededRandom.DeriveSigned(spec.Seed, 0x3042, g));
+            // Balanced by size, one item larger than a worker's share takes a whole part and can leave another empty:
+            // caught here, when the job starts, rather than by the worker that would have had no data.
+            for (var w = 0; w < spec.WorkersPerGroup; w++)
+                if (shards[g][w].Count == 0)
+                    throw new ArgumentException(TooFew(train.Length, spec, perGroupSlots,
+                        $"balanced by size, worker {w} of group {g} gets none (a few items hold most of the data)"));
         }
         return new ShardPlan(spec, validation, shards);
     }
+
+    private static string TooFew(int items, ShardSpec spec, int slots, string why) =>
+        $"data: {items} training documents (or examples) cannot give each of the {slots} workers " +
+        $"({(spec.Mode == ShardMode.Disjoint ? $"{spec.Groups} groups x {spec.WorkersPerGroup}, disjoint shards" : $"{spec.WorkersPerGroup} per group, shared data")}) " +
+        $"one of its own: {why}. Use more (or smaller) documents, fewer training.workers-per-group or training.groups, " +
+        "or data.shard-mode = shared.";
 
     /// <summary><paramref name="parts"/> contiguous ranges tiling [0, total), lengths differing by at most one (longer first).</summary>
     public static (long Start, long Length)[] ContiguousRanges(long total, int parts)

@@ -100,11 +100,26 @@ public sealed class ShardingTests
     }
 
     [Fact]
-    public void Plan_TooFewItems_ErrorPointsToContiguousSplit()
+    public void Plan_TooFewItems_ErrorSaysWhatToChange()
     {
         var e = Assert.Throws<ArgumentException>(() => Sharding.Plan(3, new ShardSpec(2, 2)));
 
-        Assert.Contains("SplitDocumentsContiguous", e.Message);
+        Assert.Contains("3 training documents", e.Message);
+        Assert.Contains("training.workers-per-group", e.Message);
+        Assert.Contains("data.shard-mode = shared", e.Message);
+        Assert.DoesNotContain("Sharding.", e.Message);
+    }
+
+    [Fact]
+    public void Plan_OneDocumentHoldingMostTokens_LeavesNoWorkerEmptyButRefusesNamingTheWorker()
+    {
+        // Issue 19, finding 1: one large document and a few small ones, balanced by size, gave a group only the large
+        // one, so its second worker had no document and failed in the middle of the job. Now the plan refuses.
+        var sizes = new long[] { 100_000, 10, 10, 10, 10, 10 };
+        var e = Assert.Throws<ArgumentException>(() => Sharding.Plan(sizes.Length, new ShardSpec(2, 2), sizes));
+
+        Assert.Contains("worker 1 of group", e.Message);
+        Assert.Contains("gets none", e.Message);
     }
 
     [Fact]
