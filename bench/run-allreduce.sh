@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Ring allreduce bus bandwidth, ours (RingAllreduce over the cluster's TCP transport) against Gloo (libtorch c10d
-# ProcessGroupGloo, /work/shared/anchors), interleaved in one run:
+# ProcessGroupGloo, bench/anchors/allreduce_bench.cpp), interleaved in one run:
 #   bench/run-allreduce.sh [ROUNDS=2] [BUDGET=2] [WORLDS="2 3 4"] [SIZES=4M,64M]
 # Per round and world size N: ours, then Gloo, each with the same sizes and budget, so load from other work on a
 # shared host hits both sides alike. Prints every row, then per (N, size) the median over rounds of each side's
@@ -12,11 +12,11 @@ rounds="${1:-2}"; budget="${2:-2}"; worlds="${3:-2 3 4}"; sizes="${4:-4M,64M}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 art="${BENCH_ARTIFACTS:-/tmp/art-bench-allreduce}"
 anchors="${ANCHOR_BUILD:-/tmp/anchors-build}"
-# shared/anchors is read-only: build its binaries into a folder of our own (the Makefile's BIN).
+# The anchor is built from bench/anchors into a folder outside the tree (the Makefile's BIN).
 if [ ! -x "$anchors/allreduce_bench" ]; then
   command -v g++ >/dev/null && [ -d /usr/include/gloo ] || { echo "needs g++ and libgloo-dev (deploy/setup-host.sh --bench)" >&2; exit 2; }
   mkdir -p "$anchors"
-  make -C /work/shared/anchors BIN="$anchors" "$anchors/allreduce_bench" >&2
+  make -C "$root/bench/anchors" BIN="$anchors" "$anchors/allreduce_bench" >&2
 fi
 dotnet build "$root/bench/Allreduce" -c Release --artifacts-path "$art" -v q -nologo >&2
 dll="$art/bin/ActorCodistill.Bench.Allreduce/release/ActorCodistill.Bench.Allreduce.dll"

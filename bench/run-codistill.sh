@@ -3,7 +3,7 @@
 #   bench/run-codistill.sh [ROUNDS=2] [THREADS=1] [BLAS_THREADS=1] [BUDGET=10]
 # Per round: bench/Codistill (C#: (a) baseline, (b) teacher in the critical path, (c) 2-member group with and
 # without the teacher forward overlapped with the allreduce), bench/Codistill/step_demo.py (PyTorch, demo size,
-# lstm vs codistill) and the anchor /work/shared/anchors/steps/step_bench.py (PyTorch, its own default size:
+# lstm vs codistill) and the anchor bench/anchors/step_bench.py (PyTorch, its own default size:
 # it has no size flags) with --models lstm,codistill. Defaults 1/1 are hocon/demo.conf's threads. OMP_WAIT_POLICY
 # is passed through (PASSIVE is needed when torch threads > 1) and printed.
 set -euo pipefail
@@ -19,7 +19,7 @@ echo "# threads: torch=$threads blas=$blas OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-(u
 for r in $(seq "$rounds"); do
   dotnet "$dll" --threads "$threads" --blas-threads "$blas" --budget "$budget" | tee -a "$out"
   "$py" "$root/bench/Codistill/step_demo.py" --threads "$threads" --blas-threads "$blas" --budget "$budget" | tee -a "$out"
-  "$py" /work/shared/anchors/steps/step_bench.py --models lstm,codistill --threads "$threads" --blas-threads "$blas" \
+  "$py" "$root/bench/anchors/step_bench.py" --models lstm,codistill --threads "$threads" --blas-threads "$blas" \
     --budget "$budget" --csv | tee -a "$out"
 done
 uptime | tee -a "$out"

@@ -1,5 +1,5 @@
 // Ring allreduce bus bandwidth over the cluster's TCP transport, the C# half of bench/run-allreduce.sh (the Gloo
-// anchor, /work/shared/anchors build/allreduce_bench, is the other half; both time the same thing the same way).
+// anchor, bench/anchors/allreduce_bench.cpp, is the other half; both time the same thing the same way).
 //
 //   launcher: dotnet ActorCodistill.Bench.Allreduce.dll --world 2,3,4 --sizes 4M,64M --budget 2 [--csv]
 //             [--checksums (off by default, as remote.bulk-checksums)] [--chunk-kib 1024] [--window 16] [--segment-kib 1024 (0: whole chunks, copied)]
