@@ -1,0 +1,81 @@
+using System.Globalization;
+using Akka.Actor;
+using Akka.Configuration;
+
+namespace ActorCodistill.Cluster.Bootstrap;
+
+/// <summary>How the Split Brain Resolver decides which side of a partition survives (Akka.Cluster's SBR).</summary>
+public enum SplitBrainStrategy { KeepOldest, KeepMajority }
+
+/// <summary>
+/// One node of an Akka.Cluster as the product runs it: where it listens, which seed nodes it joins, its roles
+/// (<c>seed</c>, <c>worker</c>), how failures are detected and who survives a partition. The start of issue 17's move
+/// to Akka.NET: the settings the product's own cluster has today (hocon/cluster.conf: keep-oldest on role seed,
+/// heartbeat 500 ms, acceptable pause 2 s, small frames because tensors travel on the data plane), as Akka HOCON.
+/// </summary>
+public sealed record AkkaNodeOptions(
+    string SystemName,
+    string Hostname = "127.0.0.1",
+    int Port = 0,
+    IReadOnlyList<string>? SeedNodes = null,
+    IReadOnlyList<string>? Roles = null)
+{
+    public SplitBrainStrategy Strategy { get; init; } = SplitBrainStrategy.KeepOldest;
+    /// <summary>With keep-oldest: the oldest node of this role decides (the seed side survives).</summary>
+    public string? KeepOldestRole { get; init; } = "seed";
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan AcceptableHeartbeatPause { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>How long membership must be stable before the resolver downs the unreachable side.</summary>
+    public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>Akka.Remote's frame limit: control messages only; must be the same on every node.</summary>
+    public string MaximumFrameSize { get; init; } = "1 MiB";
+}
+
+/// <summary>Builds the Akka configuration of a product node and starts its ActorSystem.</summary>
+public static class AkkaNode
+{
+    public static Config Configuration(AkkaNodeOptions o)
+    {
+        static string Ms(TimeSpan t) => ((long)t.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms";
+        static string Quoted(IEnumerable<string> items) => "[" + string.Join(", ", items.Select(i => "\"" + i + "\"")) + "]";
+        var seeds = (o.SeedNodes ?? []).Select(s => s.Contains("://", StringComparison.Ordinal) ? s : $"akka.tcp://{o.SystemName}@{s}");
+        var strategy = o.Strategy == SplitBrainStrategy.KeepOldest ? "keep-oldest" : "keep-majority";
+        var keepOldest = o.Strategy == SplitBrainStrategy.KeepOldest && o.KeepOldestRole is { Length: > 0 } role
+            ? $"keep-oldest {{ down-if-alone = on, role = \"{role}\" }}"
+            : "keep-oldest { down-if-alone = on }";
+        var hocon = $$"""
+            akka {
+              loglevel = WARNING
+              stdout-loglevel = WARNING
+              actor.provider = cluster
+              remote.dot-netty.tcp {
+                hostname = "{{o.Hostname}}"
+                port = {{o.Port.ToString(CultureInfo.InvariantCulture)}}
+                maximum-frame-size = {{o.MaximumFrameSize}}
+                send-buffer-size = {{o.MaximumFrameSize}}
+                receive-buffer-size = {{o.MaximumFrameSize}}
+              }
+              cluster {
+                seed-nodes = {{Quoted(seeds)}}
+                roles = {{Quoted(o.Roles ?? [])}}
+                failure-detector {
+                  heartbeat-interval = {{Ms(o.HeartbeatInterval)}}
+                  acceptable-heartbeat-pause = {{Ms(o.AcceptableHeartbeatPause)}}
+                }
+                downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
+                split-brain-resolver {
+                  active-strategy = {{strategy}}
+                  stable-after = {{Ms(o.StableAfter)}}
+                  {{keepOldest}}
+                }
+              }
+            }
+            """;
+        return ConfigurationFactory.ParseString(hocon);
+    }
+
+    public static ActorSystem Start(AkkaNodeOptions options) => ActorSystem.Create(options.SystemName, Configuration(options));
+
+    /// <summary>The address other nodes reach this one at (the bound port when <see cref="AkkaNodeOptions.Port"/> was 0).</summary>
+    public static Address AddressOf(ActorSystem system) => ((ExtendedActorSystem)system).Provider.DefaultAddress;
+}
