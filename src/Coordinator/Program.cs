@@ -103,7 +103,8 @@ public static class Program
         var atStep = new Option<long?>("--at-step") { Description = "the step at which every group switches (default: the first one no group has begun; a reload boundary for reload-interval)" };
         Verb("topology", "change who learns from whom (every group at the same step)", p => new Job.ChangeTopology(Workers.Training.Topology.Parse(p.GetValue(topologyArg)!), p.GetValue(atStep)), topologyArg, atStep);
         Verb("reload-interval", "change the steps between teacher reloads (every group at the same reload boundary)", p => new Job.ChangeReloadInterval(p.GetValue(intervalArg), p.GetValue(atStep)), intervalArg, atStep);
-        Verb("weight", "change the distillation weight (every group at the same step)", p => new Job.ChangeDistillWeight(p.GetValue(weightArg), p.GetValue(atStep)), weightArg, atStep);
+        var confirm = new Option<bool>("--confirm") { Description = $"apply a weight above {Job.JobState.MaxPlausibleDistillWeight} (refused without it: likely a typo)" };
+        Verb("weight", "change the distillation weight (every group at the same step)", p => new Job.ChangeDistillWeight(p.GetValue(weightArg), p.GetValue(atStep), p.GetValue(confirm)), weightArg, atStep, confirm);
         Verb("drain", "move the job's workers off a node and place nothing more there", p => new Job.DrainNode(p.GetValue(nodeArg)!), nodeArg);
         Verb("stop", "stop the job at the next step boundary", p => new Job.StopJob(p.GetValue(reasonArg)!), reasonArg);
 

@@ -15,7 +15,8 @@ public abstract record ScheduledChange(long? AtStep) : CoordinatorMessage;
 
 public sealed record ChangeTopology(TopologyKind Topology, long? AtStep = null) : ScheduledChange(AtStep);
 public sealed record ChangeReloadInterval(long Steps, long? AtStep = null) : ScheduledChange(AtStep);
-public sealed record ChangeDistillWeight(double Weight, long? AtStep = null) : ScheduledChange(AtStep);
+/// <summary>A new distillation weight; one far outside the usual range is applied only when <paramref name="Confirmed"/>.</summary>
+public sealed record ChangeDistillWeight(double Weight, long? AtStep = null, bool Confirmed = false) : ScheduledChange(AtStep);
 public sealed record StopJob(string Reason) : CoordinatorMessage;
 
 /// <summary>Moves the job's workers off a node (its address, <c>act://codistill@host:port</c>) at the next step boundary and places nothing more there.</summary>

@@ -105,6 +105,9 @@ public sealed record JobState(
         _ => throw new ArgumentException($"unknown job event {e.GetType().Name}"),
     };
 
+    /// <summary>The largest distillation weight applied without a confirmation.</summary>
+    public const double MaxPlausibleDistillWeight = 10;
+
     /// <summary>Why a reconfiguration is refused, or null when it is allowed now.</summary>
     public string? Refuse(CoordinatorMessage change) => change switch
     {
@@ -115,6 +118,10 @@ public sealed record JobState(
             $"drain needs a node address like act://codistill@host:port, got '{d.NodeAddress}'",
         ChangeReloadInterval r when r.Steps < 1 => $"reload interval must be >= 1 step, got {r.Steps}",
         ChangeDistillWeight w when !(w.Weight >= 0) || double.IsInfinity(w.Weight) => $"distillation weight must be finite and >= 0, got {w.Weight}",
+        // An operator's typo (1e9 for 1) would swamp the task loss for the rest of the run; it takes a confirmation.
+        ChangeDistillWeight w when w.Weight > MaxPlausibleDistillWeight && !w.Confirmed =>
+            $"distillation weight {w.Weight} is far above the usual range (0 to {MaxPlausibleDistillWeight}; the paper uses 1): " +
+            "repeat with --confirm to apply it",
         _ when Baseline && change is ChangeTopology or ChangeDistillWeight => "a baseline run has no distillation to reconfigure",
         _ => null,
     };

@@ -54,6 +54,15 @@ public class JobStateTests
     public void Refuse_BadWeight(double weight) => Assert.NotNull(Started().Refuse(new ChangeDistillWeight(weight)));
 
     [Fact]
+    public void Refuse_AnImplausibleWeight_UnlessConfirmed()
+    {
+        // Issue 19, finding 8: 'ctl weight 1e9' was applied (validation loss 3.63 -> 4.55).
+        Assert.Contains("--confirm", Started().Refuse(new ChangeDistillWeight(1e9)));
+        Assert.Null(Started().Refuse(new ChangeDistillWeight(1e9, Confirmed: true)));
+        Assert.Null(Started().Refuse(new ChangeDistillWeight(JobState.MaxPlausibleDistillWeight)));
+    }
+
+    [Fact]
     public void Refuse_AnythingOnceStopping() =>
         Assert.Contains("stopping", Started().Apply(new JobStopRequested("user")).Refuse(new ChangeDistillWeight(0.5)));
 
