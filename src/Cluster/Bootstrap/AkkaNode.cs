@@ -47,7 +47,18 @@ public static class AkkaNode
             akka {
               loglevel = WARNING
               stdout-loglevel = WARNING
-              actor.provider = cluster
+              actor {
+                provider = cluster
+                # The sender picks the serializer id: Akka's JSON (id 1) would instantiate any $type a peer names, so
+                # it is closed, and Hyperion's id (-5) is the product's allow-listed one (docs/akka.md).
+                serializers {
+                  json = "ActorCodistill.Cluster.Serialization.ClosedSerializer, ActorCodistill.Cluster"
+                  hyperion = "ActorCodistill.Cluster.Serialization.ProductMessageSerializer, ActorCodistill.Cluster"
+                }
+                serialization-bindings {
+                  "ActorCodistill.Cluster.Serialization.IProductMessage, ActorCodistill.Cluster" = hyperion
+                }
+              }
               remote.dot-netty.tcp {
                 hostname = "{{o.Hostname}}"
                 port = {{o.Port.ToString(CultureInfo.InvariantCulture)}}
