@@ -1,6 +1,11 @@
 using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
+using ActorCodistill.Cluster.Security;
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Configuration;
+using Akka.Event;
+using Akka.Remote.Transport.DotNetty;
 
 namespace ActorCodistill.Cluster.Bootstrap;
 
@@ -29,7 +34,13 @@ public sealed record AkkaNodeOptions(
     public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>Akka.Remote's frame limit: control messages only; must be the same on every node.</summary>
     public string MaximumFrameSize { get; init; } = "1 MiB";
+
+    /// <summary>Mutual TLS with the cluster's CA (<see cref="ClusterTls"/>); null = plain TCP (loopback tests only).</summary>
+    public ClusterTls? Tls { get; init; }
 }
+
+/// <summary>This node's certificate (with its key) and the cluster CA that every peer's certificate must chain to.</summary>
+public sealed record ClusterTls(X509Certificate2 Authority, X509Certificate2 NodeCertificate);
 
 /// <summary>Builds the Akka configuration of a product node and starts its ActorSystem.</summary>
 public static class AkkaNode
@@ -38,7 +49,8 @@ public static class AkkaNode
     {
         static string Ms(TimeSpan t) => ((long)t.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms";
         static string Quoted(IEnumerable<string> items) => "[" + string.Join(", ", items.Select(i => "\"" + i + "\"")) + "]";
-        var seeds = (o.SeedNodes ?? []).Select(s => s.Contains("://", StringComparison.Ordinal) ? s : $"akka.tcp://{o.SystemName}@{s}");
+        var scheme = o.Tls is null ? "akka.tcp" : "akka.ssl.tcp";
+        var seeds = (o.SeedNodes ?? []).Select(s => s.Contains("://", StringComparison.Ordinal) ? s : $"{scheme}://{o.SystemName}@{s}");
         var strategy = o.Strategy == SplitBrainStrategy.KeepOldest ? "keep-oldest" : "keep-majority";
         var keepOldest = o.Strategy == SplitBrainStrategy.KeepOldest && o.KeepOldestRole is { Length: > 0 } role
             ? $"keep-oldest {{ down-if-alone = on, role = \"{role}\" }}"
@@ -60,6 +72,7 @@ public static class AkkaNode
                 }
               }
               remote.dot-netty.tcp {
+                enable-ssl = {{(o.Tls is null ? "off" : "on")}}
                 hostname = "{{o.Hostname}}"
                 port = {{o.Port.ToString(CultureInfo.InvariantCulture)}}
                 maximum-frame-size = {{o.MaximumFrameSize}}
@@ -85,7 +98,28 @@ public static class AkkaNode
         return ConfigurationFactory.ParseString(hocon);
     }
 
-    public static ActorSystem Start(AkkaNodeOptions options) => ActorSystem.Create(options.SystemName, Configuration(options));
+    public static ActorSystem Start(AkkaNodeOptions options) => ActorSystem.Create(options.SystemName, Setup(options));
+
+    /// <summary>
+    /// The configuration and, with <see cref="AkkaNodeOptions.Tls"/>, the TLS setup: this node's certificate, mutual
+    /// authentication required, and a validator that accepts only certificates issued by the cluster CA (logging why it
+    /// refused one). Hostname validation is off: nodes are identified by their certificate's issuer, not their address.
+    /// </summary>
+    public static ActorSystemSetup Setup(AkkaNodeOptions options)
+    {
+        var setup = BootstrapSetup.Create().WithConfig(Configuration(options));
+        if (options.Tls is not { } tls) return ActorSystemSetup.Create(setup);
+        var authority = tls.Authority;
+        CertificateValidationCallback validator = (certificate, _, peer, _, log) =>
+        {
+            var why = ClusterCertificates.Check(authority, certificate);
+            if (why is not null) log.Warning("TLS: refused {0}: {1}", peer, why);
+            return why is null;
+        };
+        var ssl = new DotNettySslSetup(tls.NodeCertificate, suppressValidation: false, requireMutualAuthentication: true,
+            validateCertificateHostname: false, validator);
+        return ActorSystemSetup.Create(setup, ssl);
+    }
 
     /// <summary>The address other nodes reach this one at (the bound port when <see cref="AkkaNodeOptions.Port"/> was 0).</summary>
     public static Address AddressOf(ActorSystem system) => ((ExtendedActorSystem)system).Provider.DefaultAddress;
