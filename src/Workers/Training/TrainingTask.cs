@@ -15,6 +15,7 @@ public sealed class TrainingTask
 {
     private static readonly object InitLock = new();
     private static readonly Dictionary<string, Lazy<IPreparedTask>> Cache = new();
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<JobSpec, object> Checked = new();
 
     private readonly JobSpec _spec;
     private readonly IPreparedTask _data;
@@ -49,8 +50,13 @@ public sealed class TrainingTask
         try
         {
             var task = new TrainingTask(spec, lazy.Value);
-            // Model settings the data does not fit (a vocabulary smaller than the tokenizer's) fail here, not in a worker.
-            task.CreateReplica().Dispose();
+            // Model settings the data does not fit (a vocabulary smaller than the tokenizer's) fail here, not in a worker:
+            // one model built and dropped, once per spec (the workers of an embedded run share theirs).
+            if (!Checked.TryGetValue(spec, out _))
+            {
+                task.CreateReplica().Dispose();
+                Checked.AddOrUpdate(spec, true);
+            }
             return task;
         }
         catch

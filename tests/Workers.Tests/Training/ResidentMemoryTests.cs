@@ -48,15 +48,18 @@ public class ResidentMemoryTests
             flat.ImportGradients(gradients);
             optimizer.step();
         }
-        // Warm up until libtorch's caches, malloc's heap and the GC's budget have settled, then require the last
-        // 2,000 of 4,000 further steps to stay flat. A leak grows by the same amount in every stretch of steps.
+        // Warm up until libtorch's caches, malloc's heap and the GC's budget have settled, then require resident memory
+        // to stay flat over at least one 1,000-step stretch of the last 2,000 of 4,000 steps. A leak grows by the same
+        // amount in every stretch; the allocator's one-off moves do not (a clean-clone CI run once jumped 127 MiB at
+        // step 2,500 and fell back to a flat +66 MiB for the rest: the heap's top, with other tests' settings
+        // in the process).
         for (var i = 0; i < 1000; i++) Step();
         // Tensors this thread made and did not dispose. A forgotten tensor is freed by its finalizer sooner or later,
         // so resident memory alone would not show it; TorchSharp's per-thread count of live tensors does.
         var liveBefore = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         var (nativeBefore, managedBefore) = Measure();
         var trace = new List<long>();
-        long nativeHalfway = 0;
+        var samples = new List<long>();
         for (var i = 1; i <= 4_000; i++)
         {
             Step();
@@ -66,17 +69,18 @@ public class ResidentMemoryTests
             {
                 var native = Measure().Native;
                 trace.Add((native - nativeBefore) / 1024);
-                if (i == 2_000) nativeHalfway = native;
+                if (i >= 2_000) samples.Add(native);
             }
         }
         var liveAfter = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-        var (nativeAfter, managedAfter) = Measure();
+        var (_, managedAfter) = Measure();
         Assert.True(liveAfter - liveBefore <= 0,
             $"{liveAfter - liveBefore} more live tensors after 4,000 steps ({TorchSharp.DisposeScopeManager.Statistics}): a tensor made each step is never disposed");
-        // 3 MiB: a leaked 15x40 logits tensor per step (2.4 KiB of data plus its TensorImpl and malloc header) grows by
-        // over 5 MiB in 2,000 steps; an undisposed wrapper that a finalizer frees later shows as managed growth.
-        Assert.True(nativeAfter - nativeHalfway < 3 << 20,
-            $"native resident memory grew by {(nativeAfter - nativeHalfway) / 1024} KiB over the last 2,000 of 4,000 steps (KiB since the start, every 500 steps: {string.Join(", ", trace)})");
+        // 2 MiB: a leaked 15x40 logits tensor per step (2.4 KiB of data plus its TensorImpl and malloc header) grows by
+        // over 2.5 MiB in every 1,000 steps; an undisposed wrapper that a finalizer frees later shows as managed growth.
+        var flattest = Enumerable.Range(0, samples.Count - 2).Min(k => samples[k + 2] - samples[k]);
+        Assert.True(flattest < 2 << 20,
+            $"native resident memory grew by at least {flattest / 1024} KiB in every 1,000-step stretch of the last 2,000 of 4,000 steps (KiB since the start, every 500 steps: {string.Join(", ", trace)})");
         Assert.True(managedAfter - managedBefore < 1 << 20,
             $"live managed memory grew by {(managedAfter - managedBefore) / 1024} KiB over 4,000 steps");
     }
