@@ -68,20 +68,16 @@ public sealed record TaskContext(JobSpec Spec, IReadOnlyDictionary<string, strin
     public string Setting(string key, string fallback) => Settings.TryGetValue(key, out var v) ? v : fallback;
 
     /// <summary>A task setting as an integer; a value that is not one is an error naming <c>tasks.NAME.settings.KEY</c>.</summary>
-    public int IntSetting(string key, int fallback)
-    {
-        if (!Settings.TryGetValue(key, out var v)) return fallback;
-        return int.TryParse(v, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var i)
-            ? i
-            : throw new ArgumentException($"tasks.{Spec.Task}.settings.{key}: expected an integer, got '{v}'");
-    }
+    public int IntSetting(string key, int fallback) => Parsed(key, fallback, System.Globalization.NumberStyles.Integer, "an integer");
 
     /// <summary>A task setting as a number; a value that is not one is an error naming <c>tasks.NAME.settings.KEY</c>.</summary>
-    public double DoubleSetting(string key, double fallback)
+    public double DoubleSetting(string key, double fallback) => Parsed(key, fallback, System.Globalization.NumberStyles.Float, "a number");
+
+    private T Parsed<T>(string key, T fallback, System.Globalization.NumberStyles styles, string expected) where T : System.Numerics.INumberBase<T>
     {
         if (!Settings.TryGetValue(key, out var v)) return fallback;
-        return double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d)
-            ? d
-            : throw new ArgumentException($"tasks.{Spec.Task}.settings.{key}: expected a number, got '{v}'");
+        return T.TryParse(v, styles, System.Globalization.CultureInfo.InvariantCulture, out var parsed)
+            ? parsed
+            : throw new ArgumentException($"tasks.{Spec.Task}.settings.{key}: expected {expected}, got '{v}'");
     }
 }

@@ -17,8 +17,7 @@ public sealed class LanguageModelTask : ITrainingTask
         var corpus = LmCorpora.Load(spec.Data);
         var documents = corpus.LoadDocuments();
         var tokenizer = LmCorpora.LoadOrTrainTokenizer(spec.Data, corpus.Name, documents);
-        if (tokenizer.VocabSize > spec.Lm.VocabSize)
-            throw new ArgumentException($"model.lstm-lm.vocab-size ({spec.Lm.VocabSize}) is smaller than the tokenizer's vocabulary ({tokenizer.VocabSize})");
+        // A model too small for the tokenizer is refused by CreateModel, which TrainingTask.For runs for every job spec.
         var data = LmData.Prepare(context, corpus.Name, documents, tokenizer);
         return new Prepared(data);
     }
