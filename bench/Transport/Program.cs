@@ -3,7 +3,8 @@
 // one byte back at the end (as the transport's final ack). The transport adds framing, chunk acks, the credit
 // window, and a checksum pass on each side. The actor row sends the same bytes as 16 MiB bulk messages between two
 // RemoteActorSystems (Tell -> outbox -> bulk channel -> FromBulk copy -> actor), timed until the receiving actor
-// has counted them all.
+// has counted them all. The Akka row sends them from an actor on one Akka.NET ActorSystem to an actor on another through
+// the data plane that replaces the own runtime's remoting (issue 17), in the same rounds.
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -49,9 +50,12 @@ var actors = new List<double>();
 var plainCpu = new List<double>();
 var transportCpu = new List<double>();
 var actorCpu = new List<double>();
+var akka = new List<double>();
+var akkaCpu = new List<double>();
 var actorGen2 = 0;
 var process = System.Diagnostics.Process.GetCurrentProcess();
 var quiet = new ActorSystemSettings { LogLevel = LogLevel.Warning };
+await using (var akkaPlane = new ActorCodistill.Bench.Transport.AkkaDataPlane(settings))
 await using (var actorSender = RemoteActorSystem.Start(settings, quiet))
 await using (var actorReceiver = RemoteActorSystem.Start(settings, quiet))
 await using (var receiver = new RemoteTransport(settings))
@@ -84,6 +88,7 @@ await using (var sender = new RemoteTransport(settings))
     await endpoint.SendBulkAsync(header, payload); // warm-up: connection, JIT
     await PlainCopyAsync(payload, destination);
     await ActorRoundAsync();
+    await akkaPlane.RoundAsync(chunks);
     // Interleave so both see the same machine load on these shared cores.
     for (var rep = 0; rep < reps; rep++)
     {
@@ -100,6 +105,9 @@ await using (var sender = new RemoteTransport(settings))
         actors.Add(await ActorRoundAsync());
         actorCpu.Add(Cpu() - cpu);
         actorGen2 += GC.CollectionCount(2) - gen2;
+        cpu = Cpu();
+        akka.Add(await akkaPlane.RoundAsync(chunks));
+        akkaCpu.Add(Cpu() - cpu);
     }
     if (!destination.AsSpan().SequenceEqual(payload)) throw new InvalidOperationException("bulk payload corrupted");
 }
@@ -107,13 +115,16 @@ await using (var sender = new RemoteTransport(settings))
 var plainRate = Rate(size, Median(plain));
 var transportRate = Rate(size, Median(transport));
 var actorRate = Rate(size, Median(actors));
+var akkaRate = Rate(size, Median(akka));
 Console.WriteLine($"plain socket copy : {plainRate,8:F0} MiB/s  (min {Rate(size, plain.Max()):F0}, max {Rate(size, plain.Min()):F0})");
 Console.WriteLine($"bulk channel      : {transportRate,8:F0} MiB/s  (min {Rate(size, transport.Max()):F0}, max {Rate(size, transport.Min()):F0})");
 Console.WriteLine($"actor bulk Tell   : {actorRate,8:F0} MiB/s  (min {Rate(size, actors.Max()):F0}, max {Rate(size, actors.Min()):F0}; {size / (messageMiB * 1024 * 1024)} x {messageMiB} MiB messages)");
+Console.WriteLine($"akka data plane   : {akkaRate,8:F0} MiB/s  (min {Rate(size, akka.Max()):F0}, max {Rate(size, akka.Min()):F0}; Akka.NET actor to actor, same messages)");
 Console.WriteLine($"ratio bulk/plain  : {transportRate / plainRate:F2}  (goal >= 0.80)");
 Console.WriteLine($"ratio actor/plain : {actorRate / plainRate:F2}");
+Console.WriteLine($"ratio akka/plain  : {akkaRate / plainRate:F2}  (goal >= 0.90, issue 17); akka/actor {akkaRate / actorRate:F2}");
 // On a shared, oversubscribed machine wall time mostly measures the neighbours; CPU seconds per byte do not.
-Console.WriteLine($"cpu per GiB       : plain {PerGiB(plainCpu):F3} s, bulk {PerGiB(transportCpu):F3} s, actor {PerGiB(actorCpu):F3} s; " +
+Console.WriteLine($"cpu per GiB       : plain {PerGiB(plainCpu):F3} s, bulk {PerGiB(transportCpu):F3} s, actor {PerGiB(actorCpu):F3} s, akka {PerGiB(akkaCpu):F3} s; " +
                   $"ratio plain/bulk {Median(plainCpu) / Median(transportCpu):F2}, plain/actor {Median(plainCpu) / Median(actorCpu):F2}");
 Console.WriteLine($"gen2 GCs during actor rounds: {actorGen2} in {reps} reps");
 Console.WriteLine($"load at end: {LoadAverage()}");
@@ -201,12 +212,14 @@ internal sealed record BenchTensor(ReadOnlyMemory<byte> Data)
         static (m, _) => new BulkMessageParts([], ((BenchTensor)m).Data),
         // The receive buffer is pooled: keep a copy, as a real receiver would. Uninitialised, because the copy
         // overwrites all of it: zeroing first would be one more pass over 16 MiB of freshly faulted-in pages.
-        static (_, payload, _) =>
-        {
-            var copy = GC.AllocateUninitializedArray<byte>(payload.Length);
-            payload.Span.CopyTo(copy);
-            return new BenchTensor(copy);
-        });
+        static (_, payload, _) => CopyOf(payload));
+
+    public static BenchTensor CopyOf(ReadOnlyMemory<byte> payload)
+    {
+        var copy = GC.AllocateUninitializedArray<byte>(payload.Length);
+        payload.Span.CopyTo(copy);
+        return new BenchTensor(copy);
+    }
 }
 
 /// <summary>Counts arrivals; a round completes once the expected number came in.</summary>

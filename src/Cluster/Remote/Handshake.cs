@@ -20,6 +20,12 @@ internal sealed record HandshakeResult(UniqueRemoteAddress Peer, ChannelKind Cha
 internal static class Handshake
 {
     public const int NonceSize = 32;
+
+    /// <summary>
+    /// The largest frame accepted before the peer has proved the secret: handshake messages are a few hundred bytes
+    /// (addresses, nonces, proofs) and a refusal's close reason is short; a connection announcing more is dropped.
+    /// </summary>
+    public const int MaxFrameSize = 8 * 1024;
     private const string AcceptorTag = "acceptor-proves";
     private const string InitiatorTag = "initiator-proves";
 

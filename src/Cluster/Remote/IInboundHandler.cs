@@ -36,6 +36,9 @@ public sealed class BulkPayload : IDisposable
     public BulkHeader Header { get; }
     public Memory<byte> Data { get; private set; }
 
+    /// <summary>True when <see cref="Data"/> is a pooled buffer (the handler provided none), reused after dispose.</summary>
+    public bool Pooled => Volatile.Read(ref _rented) is not null;
+
     public void Dispose()
     {
         Data = Memory<byte>.Empty;

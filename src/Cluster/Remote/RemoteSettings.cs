@@ -45,6 +45,11 @@ public sealed record RemoteSettings
     public bool BulkChecksums { get; init; } = true;
     public int OutboundControlQueueSize { get; init; } = 100_000;
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// Inbound connections that may be in their handshake at once; more are closed at accept (logged at the first and
+    /// every 100th), so a flood of half-open connections costs this node a bounded amount of memory.
+    /// </summary>
+    public int MaxPendingHandshakes { get; init; } = 64;
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan ReconnectBackoffMin { get; init; } = TimeSpan.FromMilliseconds(200);
@@ -77,6 +82,7 @@ public sealed record RemoteSettings
         Require(MaxBulkOutboxBytes > 0, "bulk-outbox-limit", $"must be positive, was {MaxBulkOutboxBytes}");
         Require(OutboundControlQueueSize >= 1, "outbound-control-queue-size", "must be positive");
         Require(HandshakeTimeout > TimeSpan.Zero, "handshake-timeout", "must be positive");
+        Require(MaxPendingHandshakes is >= 1 and <= 100_000, "maximum-pending-handshakes", $"must be 1..100000, was {MaxPendingHandshakes}");
         Require(ConnectTimeout > TimeSpan.Zero, "connect-timeout", "must be positive");
         Require(HeartbeatInterval > TimeSpan.Zero, "heartbeat-interval", "must be positive");
         Require(ReconnectBackoffMin > TimeSpan.Zero && ReconnectBackoffMax >= ReconnectBackoffMin, "reconnect-backoff",

@@ -28,6 +28,9 @@ public sealed class RemoteTransport : IAsyncDisposable
     private readonly ConcurrentDictionary<FrameConnection, byte> _inbound = new();
     private readonly ConcurrentDictionary<UniqueRemoteAddress, string> _quarantined = new();
     private readonly ConcurrentDictionary<RemoteAddress, ulong> _knownUids = new();
+    // Inbound connections that have not finished the handshake, bounded by maximum-pending-handshakes.
+    private int _pendingHandshakes;
+    private long _handshakesRefusedBusy;
     private readonly X509Certificate2? _certificate;
     private readonly X509Certificate2? _caCertificate;
     private HeartbeatSenderState _heartbeatState = HeartbeatSenderState.Empty;
@@ -110,8 +113,13 @@ public sealed class RemoteTransport : IAsyncDisposable
         return _local;
     }
 
-    /// <summary>The endpoint for <paramref name="remote"/>; the first call starts associating (with reconnect backoff).</summary>
-    public RemoteEndpoint GetOrConnect(RemoteAddress remote)
+    /// <summary>
+    /// The endpoint for <paramref name="remote"/>. With <paramref name="control"/> the first call starts associating the
+    /// control channel (with reconnect backoff, heartbeats, failure detection); without it the endpoint only opens its
+    /// bulk channel when a transfer needs it, and never reconnects on its own (the Akka data plane: Akka.Cluster
+    /// detects failures).
+    /// </summary>
+    public RemoteEndpoint GetOrConnect(RemoteAddress remote, bool control = true)
     {
         ArgumentNullException.ThrowIfNull(remote);
         if (_endpoints.TryGetValue(remote, out var existing)) return existing;
@@ -122,9 +130,18 @@ public sealed class RemoteTransport : IAsyncDisposable
             if (_endpoints.TryGetValue(remote, out existing)) return existing;
             var endpoint = new RemoteEndpoint(this, remote, new Random(_random.Next()));
             _endpoints[remote] = endpoint;
-            endpoint.Start();
+            if (control) endpoint.Start();
             return endpoint;
         }
+    }
+
+    /// <summary>
+    /// Closes and forgets the endpoint for <paramref name="remote"/> (the node left the cluster): its transfers still
+    /// queued fail, and a later <see cref="GetOrConnect"/> starts afresh.
+    /// </summary>
+    public async Task ForgetAsync(RemoteAddress remote)
+    {
+        if (_endpoints.TryRemove(remote, out var endpoint)) await endpoint.DisposeAsync().ConfigureAwait(false);
     }
 
     public bool IsAvailable(RemoteAddress peer) => FailureDetectors.IsAvailable(peer);
@@ -227,8 +244,9 @@ public sealed class RemoteTransport : IAsyncDisposable
         {
             await socket.ConnectAsync(remote.Host, remote.Port, linked.Token).ConfigureAwait(false);
             var stream = await WrapAsync(socket, server: false, linked.Token).ConfigureAwait(false);
-            connection = new FrameConnection(socket, stream, Settings.MaxFrameSize, remote.ToString());
+            connection = new FrameConnection(socket, stream, Handshake.MaxFrameSize, remote.ToString());
             var result = await Handshake.InitiateAsync(connection, Settings, _secret, LocalAddress, channel, linked.Token).ConfigureAwait(false);
+            connection.MaxFrameSize = Settings.MaxFrameSize;
             return (connection, result);
         }
         catch (Exception e)
@@ -268,6 +286,18 @@ public sealed class RemoteTransport : IAsyncDisposable
     {
         var origin = socket.RemoteEndPoint?.ToString() ?? "unknown peer";
         FrameConnection? connection = null;
+        var pending = true;
+        if (Interlocked.Increment(ref _pendingHandshakes) > Settings.MaxPendingHandshakes)
+        {
+            Interlocked.Decrement(ref _pendingHandshakes);
+            var refused = Interlocked.Increment(ref _handshakesRefusedBusy);
+            // A flood is logged at its first and every 100th refusal, not per connection.
+            if (refused == 1 || refused % 100 == 0)
+                Log(RemoteLogLevel.Warning, $"refused connection from {origin}: {Settings.MaxPendingHandshakes} handshakes already pending " +
+                                            $"(maximum-pending-handshakes; {refused} refused so far)");
+            socket.Dispose();
+            return;
+        }
         try
         {
             socket.NoDelay = true;
@@ -278,9 +308,11 @@ public sealed class RemoteTransport : IAsyncDisposable
                 try
                 {
                     var stream = await WrapAsync(socket, server: true, linked.Token).ConfigureAwait(false);
-                    connection = new FrameConnection(socket, stream, Settings.MaxFrameSize, origin);
+                    // Until the peer has proved the secret it may send only frames as large as a handshake needs.
+                    connection = new FrameConnection(socket, stream, Handshake.MaxFrameSize, origin);
                     _inbound.TryAdd(connection, 0);
                     handshake = await Handshake.AcceptAsync(connection, Settings, _secret, LocalAddress, RefuseReason, linked.Token).ConfigureAwait(false);
+                    connection.MaxFrameSize = Settings.MaxFrameSize;
                 }
                 catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_shutdown.IsCancellationRequested)
                 {
@@ -294,6 +326,8 @@ public sealed class RemoteTransport : IAsyncDisposable
                 }
             }
 
+            Interlocked.Decrement(ref _pendingHandshakes);
+            pending = false;
             OnAssociated(handshake.Peer, handshake.Channel, inbound: true);
             var reason = handshake.Channel == ChannelKind.Bulk
                 ? await new InboundBulkReceiver(this, connection, handshake.Peer, _handler!).RunAsync().ConfigureAwait(false)
@@ -311,6 +345,7 @@ public sealed class RemoteTransport : IAsyncDisposable
         }
         finally
         {
+            if (pending) Interlocked.Decrement(ref _pendingHandshakes);
             if (connection is not null)
             {
                 _inbound.TryRemove(connection, out _);

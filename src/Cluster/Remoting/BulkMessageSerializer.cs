@@ -1,3 +1,5 @@
+using ActorCodistill.Cluster.Remote;
+
 namespace ActorCodistill.Cluster.Remoting;
 
 /// <summary>
@@ -18,8 +20,6 @@ public sealed record BulkMessageSerializer(
     Func<object, IRemoteRefContext, BulkMessageParts> ToBulk,
     Func<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, IRemoteRefContext, object> FromBulk);
 
-/// <summary>What <see cref="BulkMessageSerializer.ToBulk"/> makes of a message: header metadata and the raw payload.</summary>
-public readonly record struct BulkMessageParts(byte[] Metadata, ReadOnlyMemory<byte> Payload);
 
 /// <summary>Thrown at Tell time for a bulk message whose payload or metadata cannot fit the transport's limits.</summary>
 public sealed class OversizeBulkMessageException(System.Type messageType, string recipient, long size, string setting, long limit)

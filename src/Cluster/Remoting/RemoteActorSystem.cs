@@ -28,6 +28,7 @@ public sealed class RemoteActorSystem : IRemoteRefContext, IAsyncDisposable
     // none is created once shutdown has dropped them all.
     private readonly Lock _bulkOutboxGate = new();
     private readonly ILoggingAdapter _log;
+    private readonly IRemoteLogSink _bulkLog;
     private int _stopped;
 
     private RemoteActorSystem(ActorSystem system, RemoteTransport transport, SerializerRegistry serializers, RemotingSettings settings, TimeProvider failureClock)
@@ -36,6 +37,14 @@ public sealed class RemoteActorSystem : IRemoteRefContext, IAsyncDisposable
         Transport = transport;
         Serializers = serializers;
         _log = system.CreateLogger($"{system.Address}/remoting");
+        var log = _log;
+        _bulkLog = RemoteLogSink.FromAction((level, message) => log.Log(level switch
+        {
+            RemoteLogLevel.Debug => LogLevel.Debug,
+            RemoteLogLevel.Info => LogLevel.Info,
+            RemoteLogLevel.Warning => LogLevel.Warning,
+            _ => LogLevel.Error,
+        }, null, message));
         Watcher = new RemoteWatcher(this, settings, failureClock);
     }
 
@@ -249,7 +258,7 @@ public sealed class RemoteActorSystem : IRemoteRefContext, IAsyncDisposable
         var headerSize = header.CalculateSize() + BulkHeaderReserve;
         if (headerSize > settings.MaxFrameSize)
             throw new OversizeBulkMessageException(message.GetType(), recipient, headerSize, "maximum-frame-size", settings.MaxFrameSize);
-        var item = new BulkOutboxItem(header, parts.Payload, message, sender, target);
+        var item = new QueuedBulk(header, parts.Payload, message, new BulkRoute(sender, target));
         var outbox = BulkOutboxFor(target.Node);
         var outcome = outbox?.TryEnqueue(item, settings.MaxBulkOutboxBytes) ?? BulkEnqueue.Dropped;
         if (outcome == BulkEnqueue.Queued) return;
@@ -265,6 +274,9 @@ public sealed class RemoteActorSystem : IRemoteRefContext, IAsyncDisposable
         System.RecordDeadLetter(new DeadLetter(message, sender, target));
     }
 
+    /// <summary>Who sent a queued bulk message and to whom: what its dead letter names if it is lost.</summary>
+    private sealed record BulkRoute(IActorRef? Sender, IActorRef Recipient);
+
     // Frame head plus transfer id, total bytes, chunk size, ack interval, checksum flags, with room to spare.
     private const int BulkHeaderReserve = 128;
 
@@ -276,7 +288,9 @@ public sealed class RemoteActorSystem : IRemoteRefContext, IAsyncDisposable
         {
             if (Volatile.Read(ref _stopped) != 0) return null;
             if (_bulkOutboxes.TryGetValue(node, out outbox)) return outbox;
-            outbox = new BulkOutbox(this, node, _log);
+            var transport = Transport;
+            outbox = new BulkOutbox(node.ToString(), _ => ValueTask.FromResult(transport.GetOrConnect(node)), _bulkLog,
+                (lost, _) => System.RecordDeadLetter(new DeadLetter(lost.Message, ((BulkRoute)lost.Route!).Sender, ((BulkRoute)lost.Route!).Recipient)));
             _bulkOutboxes[node] = outbox;
             return outbox;
         }
@@ -296,7 +310,7 @@ public sealed class RemoteActorSystem : IRemoteRefContext, IAsyncDisposable
         BulkOutbox[] outboxes;
         // _stopped is set before this runs, so no outbox appears after the snapshot.
         lock (_bulkOutboxGate) outboxes = _bulkOutboxes.Values.ToArray();
-        foreach (var outbox in outboxes) DropBulkOutbox(outbox.Node, reason);
+        foreach (var node in _bulkOutboxes.Keys.ToArray()) DropBulkOutbox(node, reason);
         await Task.WhenAll(outboxes.Select(o => o.Completion)).ConfigureAwait(false);
     }
 

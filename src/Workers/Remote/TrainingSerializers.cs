@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ActorCodistill.Cluster.Remote;
 using ActorCodistill.Cluster.Remoting;
 using ActorCodistill.Workers.Actors;
 using ActorCodistill.Workers.Node;

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using ActorCodistill.Cluster.Actors;
+using ActorCodistill.Cluster.Remote;
 using ActorCodistill.Cluster.Remoting;
 
 namespace ActorCodistill.Cluster.Tests.Remoting;

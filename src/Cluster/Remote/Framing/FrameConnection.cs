@@ -31,11 +31,22 @@ internal sealed class FrameConnection : IAsyncDisposable
     private readonly PipeReader _reader;
     private readonly PipeWriter _writer;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly int _maxFrameSize;
+    private int _maxFrameSize;
     private readonly object _readGate = new();
     private int _disposed;
     private int _reads;
     private bool _readerCompleted;
+
+    /// <summary>
+    /// The largest frame payload the reader accepts. The transport starts a connection at the handshake's small limit
+    /// and raises it once the peer has proved the secret, so an unauthenticated peer cannot make this node buffer more
+    /// than a handshake needs.
+    /// </summary>
+    public int MaxFrameSize
+    {
+        get => Volatile.Read(ref _maxFrameSize);
+        set => Volatile.Write(ref _maxFrameSize, value);
+    }
 
     public FrameConnection(Socket socket, Stream stream, int maxFrameSize, string description)
     {
@@ -74,7 +85,7 @@ internal sealed class FrameConnection : IAsyncDisposable
         {
             var result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             var buffer = result.Buffer;
-            switch (FrameCodec.TryDecode(buffer, _maxFrameSize, out var frame, out var consumed, out var error))
+            switch (FrameCodec.TryDecode(buffer, MaxFrameSize, out var frame, out var consumed, out var error))
             {
                 case DecodeStatus.Frame:
                     try
@@ -132,7 +143,7 @@ internal sealed class FrameConnection : IAsyncDisposable
                 var advanced = false;
                 while (true)
                 {
-                    var status = FrameCodec.TryDecodeHeader(buffer, _maxFrameSize, out var type, out _, out var length, out var error);
+                    var status = FrameCodec.TryDecodeHeader(buffer, MaxFrameSize, out var type, out _, out var length, out var error);
                     if (status == DecodeStatus.NeedMoreData) break;
                     if (status == DecodeStatus.ProtocolError)
                     {
@@ -185,7 +196,7 @@ internal sealed class FrameConnection : IAsyncDisposable
                         continue;
                     }
 
-                    if (FrameCodec.TryDecode(buffer, _maxFrameSize, out var frame, out var consumed, out _) != DecodeStatus.Frame) break;
+                    if (FrameCodec.TryDecode(buffer, MaxFrameSize, out var frame, out var consumed, out _) != DecodeStatus.Frame) break;
                     bool keepGoing;
                     try
                     {
