@@ -81,6 +81,7 @@ public sealed class GroupActor : ReceiveActor
     private bool _admitPending;
 
     // Recovery: the newest checkpoint (kept every checkpoint-interval steps), and the request ids of state exports.
+    private ResumePlan? _resume;
     private GroupCheckpoint? _checkpoint;
     private bool _resumedFromCheckpoint;
     private long _resumedAt;
@@ -103,9 +104,11 @@ public sealed class GroupActor : ReceiveActor
     private long _target;
     private int _restoring;
 
-    public GroupActor(JobSpec spec, int group, IActorRef coordinator, IWorkerPlacement placement, IGroupCheckpoints checkpoints)
+    public GroupActor(JobSpec spec, int group, IActorRef coordinator, IWorkerPlacement placement, IGroupCheckpoints checkpoints,
+        ResumePlan? resume = null)
     {
         _spec = spec;
+        _resume = resume;
         _group = group;
         _coordinator = coordinator;
         _placement = placement;
@@ -120,8 +123,12 @@ public sealed class GroupActor : ReceiveActor
         Starting();
     }
 
-    public static Props Props(JobSpec spec, int group, IActorRef coordinator, IWorkerPlacement? placement = null, IGroupCheckpoints? checkpoints = null) =>
-        Cluster.Actors.Props.Create(() => new GroupActor(spec, group, coordinator, placement ?? new ChildPlacement(), checkpoints ?? new InMemoryGroupCheckpoints()));
+    /// <param name="resume">Where the job's groups resume (<see cref="ResumePlan.Decide"/>, made once for all of them by the
+    /// coordinator); null: the group decides it from <paramref name="checkpoints"/> itself.</param>
+    public static Props Props(JobSpec spec, int group, IActorRef coordinator, IWorkerPlacement? placement = null, IGroupCheckpoints? checkpoints = null,
+        ResumePlan? resume = null) =>
+        Cluster.Actors.Props.Create(() => new GroupActor(spec, group, coordinator, placement ?? new ChildPlacement(), checkpoints ?? new InMemoryGroupCheckpoints(),
+            resume));
 
     // A worker that throws is stopped and replaced; the decider only remembers why.
     protected override SupervisorStrategy SupervisorStrategy() =>
@@ -133,22 +140,41 @@ public sealed class GroupActor : ReceiveActor
 
     protected override void PreStart()
     {
-        // Reload-mode exact: every group resumes from the newest step all groups have a checkpoint of, so that each
-        // re-runs its boundaries with the copies the others take again (a group resumed further on would not send the
-        // copies of the steps in between again, and the one behind would wait for them and load the newest).
-        var newest = _checkpoints.Steps(_group).DefaultIfEmpty(0).Max();
-        long? atMost = null;
-        if (_spec.ReloadMode == ReloadMode.Exact && !_spec.Baseline && _spec.Groups > 1 && newest > 0)
+        // Reload-mode exact: every group resumes from the newest step all groups have an intact checkpoint of, so that
+        // each re-runs its boundaries with the copies the others take again (a group resumed further on would not send
+        // the copies of the steps in between again, and the one behind would wait for them and load the newest). A
+        // damaged checkpoint does not count: the plan verified every file. No such step: every group starts from scratch.
+        var resume = _resume ??= ResumePlan.Decide(_spec, _checkpoints);
+        if (resume.Common is not { } common)
         {
-            var common = Enumerable.Range(0, _spec.Groups).Min(g => _checkpoints.Steps(g).DefaultIfEmpty(0).Max());
-            if (common < newest) atMost = common;
+            _checkpoint = _checkpoints.LoadLatest(_group, skipped => Report($"skipped a damaged recovery checkpoint: {skipped}", warning: true));
+            if (_checkpoint is not null) Report($"resuming from the recovery checkpoint of step {_checkpoint.Step}", GroupEventKind.RolledBack);
         }
-        _checkpoint = atMost == 0 ? null : _checkpoints.LoadLatest(_group, skipped => Report($"skipped a damaged recovery checkpoint: {skipped}"), atMost);
-        if (_checkpoint is not null)
-            Report($"resuming from the recovery checkpoint of step {_checkpoint.Step}" +
-                   (atMost is not null ? $" (the newest step every group has one of; its own newest is of step {newest})" : ""), GroupEventKind.RolledBack);
-        else if (atMost is not null)
-            Report($"starting from scratch although it has a checkpoint of step {newest}: another group has none (reload-mode exact)", GroupEventKind.RolledBack);
+        else
+        {
+            foreach (var damaged in resume.DamagedOf(_group)) Report($"skipped a damaged recovery checkpoint: {damaged}", warning: true);
+            var newest = resume.IntactOf(_group).DefaultIfEmpty(0).Max();
+            if (common > 0)
+            {
+                _checkpoint = _checkpoints.LoadLatest(_group, skipped => Report($"skipped a damaged recovery checkpoint: {skipped}", warning: true), common);
+                if (_checkpoint?.Step == common)
+                    Report($"resuming from the recovery checkpoint of step {common}" +
+                           (newest > common ? $" (the newest step every group has one of; its own newest is of step {newest})" : ""), GroupEventKind.RolledBack);
+                else
+                    // Damaged since the plan verified it: the run goes on, but not as the uninterrupted one would have.
+                    Report($"the recovery checkpoint of step {common}, from which every group resumes, no longer loads; " +
+                           (_checkpoint is null ? "starting from scratch" : $"resuming from the one of step {_checkpoint.Step}") +
+                           " (reload-mode exact: this run is no longer reproducible)", GroupEventKind.RolledBack, warning: true);
+            }
+            else if (newest > 0)
+                Report($"starting from scratch although it has a recovery checkpoint of step {newest}: {resume.WhyFromScratch(_group)} " +
+                       "(reload-mode exact: every group resumes from the newest step all groups have an intact checkpoint of, " +
+                       "so every group starts from scratch; reload-mode newest would resume each group from its own)",
+                    GroupEventKind.RolledBack, warning: true);
+            else if (resume.DamagedOf(_group).Count > 0)
+                Report($"starting from scratch: none of its {resume.DamagedOf(_group).Count} recovery checkpoint(s) is intact " +
+                       "(reload-mode exact: so every group starts from scratch)", GroupEventKind.RolledBack, warning: true);
+        }
         for (var slot = 0; slot < _members.Length; slot++) _placement.Place(Context, _spec, _group, slot, _generation[slot]);
     }
 
@@ -917,9 +943,12 @@ public sealed class GroupActor : ReceiveActor
         }
     }
 
-    private void Report(string message, GroupEventKind kind = GroupEventKind.Info)
+    // A warning is something the operator should act on or know about (damaged files, a wait that may cost minutes, a
+    // run that is no longer reproducible): it is logged as such, not among the routine lines.
+    private void Report(string message, GroupEventKind kind = GroupEventKind.Info, bool warning = false)
     {
-        Log.Info($"group {_group}: {message}");
+        if (warning) Log.Warning($"group {_group}: {message}");
+        else Log.Info($"group {_group}: {message}");
         _coordinator.Tell(new GroupEvent(_group, _step, message, kind), Self);
     }
 
