@@ -228,12 +228,19 @@ public sealed class GroupActor : ReceiveActor
             Receive<ExactCopiesTimedOut>(timeout =>
             {
                 if (timeout.Step != _awaitingCopiesFor || timeout.Step != _step || timeout.Epoch != _epoch || _inFlight is not null) return;
-                Report($"the teacher copies of step {_step - 1} from group(s) [{string.Join(",", ExactCopiesMissing())}] have not come " +
-                       $"within step-timeout {_failures.StepTimeout.TotalSeconds:0.#}s; loading the newest copies instead " +
-                       "(reload-mode exact: this run is no longer reproducible)");
-                _awaitingCopiesFor = 0;
-                _exactFallbackAt = _step;
-                BeginStep();
+                LoadNewestCopiesInstead($"the teacher copies of step {_step - 1} from group(s) [{string.Join(",", ExactCopiesMissing())}] have not come " +
+                                        $"within step-timeout {_failures.StepTimeout.TotalSeconds:0.#}s");
+            });
+            Receive<ExactCopiesStillMissing>(still =>
+            {
+                if (still.Step != _awaitingCopiesFor || still.Step != _step || still.Epoch != _epoch || _inFlight is not null) return;
+                var waited = CopiesWarningAfter;
+                var awaited = ExactCopiesAwaited();
+                Report($"step {_step} has waited {waited.TotalSeconds:0.#}s for the teacher copies of step {_step - 1} from group(s) " +
+                       $"[{string.Join(",", awaited)}] (reload-mode exact: a reload boundary loads the copies its teacher groups took at the " +
+                       $"step before it; {string.Join(", ", awaited.Select(NewestCopyHere))}); if they have not come within step-timeout " +
+                       $"{_failures.StepTimeout.TotalSeconds:0.#}s, in {(_failures.StepTimeout - waited).TotalSeconds:0.#}s, it loads the newest " +
+                       "copies instead and the run is no longer reproducible", warning: true);
             });
             CommonHandlers();
         }, "Running");
@@ -328,11 +335,18 @@ public sealed class GroupActor : ReceiveActor
                 if (!_kept.TryGetValue(c.Group, out var kept)) _kept[c.Group] = kept = new SortedDictionary<long, TeacherCheckpoint>();
                 kept[c.Step] = c;
             }
-            if (_phase == Phase.Running && _inFlight is null && _awaitingCopiesFor == _step && ExactCopiesMissing().Count == 0)
+            if (_phase == Phase.Running && _inFlight is null && _awaitingCopiesFor == _step)
             {
-                Timers.Cancel("copies");
-                _awaitingCopiesFor = 0;
-                BeginStep();
+                if (ExactCopiesMissing().Count == 0)
+                {
+                    StopAwaitingCopies();
+                    BeginStep();
+                }
+                else if (ExactCopiesAwaited().Count == 0)
+                {
+                    // A later copy came instead: the awaited one never will.
+                    LoadNewestCopiesInstead(CopiesThatWillNotCome());
+                }
             }
         });
         Receive<CheckpointExported>(exported =>
@@ -719,13 +733,60 @@ public sealed class GroupActor : ReceiveActor
         _awaitingCopiesFor = 0;
         if (ExactCopiesMissing().Count > 0)
         {
-            // reload-mode exact: the boundary waits for the copies its teacher groups took after the step before it.
+            // A wait that cannot end in a copy is not begun (it used to cost a step-timeout, at every boundary).
+            if (ExactCopiesAwaited().Count == 0)
+            {
+                LoadNewestCopiesInstead(CopiesThatWillNotCome());
+                return;
+            }
+            // reload-mode exact: the boundary waits for the copies its teacher groups took after the step before it; a
+            // wait that goes on says so before it has cost the whole step-timeout.
             _awaitingCopiesFor = _step;
             Timers.StartSingleTimer("copies", new ExactCopiesTimedOut(_step, _epoch), _failures.StepTimeout);
+            Timers.StartSingleTimer("copies-warning", new ExactCopiesStillMissing(_step, _epoch), CopiesWarningAfter);
             return;
         }
         BeginStep();
     }
+
+    // How long a boundary waits for copies before it warns: a wait of a teacher's step or two is routine, one of
+    // seconds is not (10 s; a quarter of the step-timeout when that is shorter).
+    private TimeSpan CopiesWarningAfter =>
+        TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(10).Ticks, _failures.StepTimeout.Ticks / 4));
+
+    private void StopAwaitingCopies()
+    {
+        Timers.Cancel("copies");
+        Timers.Cancel("copies-warning");
+        _awaitingCopiesFor = 0;
+    }
+
+    // reload-mode exact, a boundary whose copies did not come (or never will): the newest copies serve, and the run says
+    // it is no longer reproducible.
+    private void LoadNewestCopiesInstead(string why)
+    {
+        StopAwaitingCopies();
+        Report($"{why}; loading the newest copies instead (reload-mode exact: this run is no longer reproducible)", warning: true);
+        _exactFallbackAt = _step;
+        BeginStep();
+    }
+
+    // The missing copies that can still come: a group's copies arrive in the order it sent them (in-process, and per
+    // node pair on the bulk channel), so once a later copy of a teacher group has arrived, the one of the step before the
+    // boundary never will (the teacher resumed, or loaded, further on than this group; or it was not a reader then).
+    private List<int> ExactCopiesAwaited() =>
+        ExactCopiesMissing().Where(g => !(_arrived.TryGetValue(g, out var newest) && newest.Step > _step - 1)).ToList();
+
+    private string CopiesThatWillNotCome()
+    {
+        var missing = ExactCopiesMissing();
+        return $"the teacher copies of step {_step - 1} from group(s) [{string.Join(",", missing)}] will not come: " +
+               string.Join(", ", missing.Select(g => $"group {g} has already sent its copy of step {_arrived[g].Step}")) +
+               " (it is further on than this group)";
+    }
+
+    private string NewestCopyHere(int group) =>
+        _arrived.TryGetValue(group, out var newest) ? $"group {group}'s newest copy here is of step {newest.Step}" : $"group {group} has sent none yet";
 
     // A distillation job's exact boundary after the first export (step s with (s-1) % K == 0 and s > K): the teacher
     // groups whose copy of step s - 1 has not arrived. Empty in reload-mode newest, and after a resume (the members
@@ -955,6 +1016,8 @@ public sealed class GroupActor : ReceiveActor
     private sealed record StepTimedOut(long Step, int Epoch);
 
     private sealed record ExactCopiesTimedOut(long Step, int Epoch);
+
+    private sealed record ExactCopiesStillMissing(long Step, int Epoch);
 
     private sealed record ProbeTimedOut(int Epoch);
 
