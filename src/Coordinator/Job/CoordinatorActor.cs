@@ -77,9 +77,11 @@ public sealed class CoordinatorActor : ReceiveActor
             ReloadInterval = start.ReloadInterval,
             Distill = _spec.Distill with { Weight = start.DistillWeight },
         };
+        // Where the groups resume is decided once, from the checkpoints that verify (each file read once, not once per group).
+        var resume = ResumePlan.Decide(spec, _checkpoints);
         for (var g = 0; g < spec.Groups; g++)
         {
-            _groups[g] = Context.ActorOf(GroupActor.Props(spec, g, Self, _placement, _checkpoints), $"group-{g}");
+            _groups[g] = Context.ActorOf(GroupActor.Props(spec, g, Self, _placement, _checkpoints, resume), $"group-{g}");
             _groupSteps[g] = 0;
         }
         _wiring.Add((0, start.Topology));

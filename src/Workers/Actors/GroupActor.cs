@@ -81,6 +81,7 @@ public sealed class GroupActor : ReceiveActor
     private bool _admitPending;
 
     // Recovery: the newest checkpoint (kept every checkpoint-interval steps), and the request ids of state exports.
+    private ResumePlan? _resume;
     private GroupCheckpoint? _checkpoint;
     private bool _resumedFromCheckpoint;
     private long _resumedAt;
@@ -103,9 +104,11 @@ public sealed class GroupActor : ReceiveActor
     private long _target;
     private int _restoring;
 
-    public GroupActor(JobSpec spec, int group, IActorRef coordinator, IWorkerPlacement placement, IGroupCheckpoints checkpoints)
+    public GroupActor(JobSpec spec, int group, IActorRef coordinator, IWorkerPlacement placement, IGroupCheckpoints checkpoints,
+        ResumePlan? resume = null)
     {
         _spec = spec;
+        _resume = resume;
         _group = group;
         _coordinator = coordinator;
         _placement = placement;
@@ -120,8 +123,12 @@ public sealed class GroupActor : ReceiveActor
         Starting();
     }
 
-    public static Props Props(JobSpec spec, int group, IActorRef coordinator, IWorkerPlacement? placement = null, IGroupCheckpoints? checkpoints = null) =>
-        Cluster.Actors.Props.Create(() => new GroupActor(spec, group, coordinator, placement ?? new ChildPlacement(), checkpoints ?? new InMemoryGroupCheckpoints()));
+    /// <param name="resume">Where the job's groups resume (<see cref="ResumePlan.Decide"/>, made once for all of them by the
+    /// coordinator); null: the group decides it from <paramref name="checkpoints"/> itself.</param>
+    public static Props Props(JobSpec spec, int group, IActorRef coordinator, IWorkerPlacement? placement = null, IGroupCheckpoints? checkpoints = null,
+        ResumePlan? resume = null) =>
+        Cluster.Actors.Props.Create(() => new GroupActor(spec, group, coordinator, placement ?? new ChildPlacement(), checkpoints ?? new InMemoryGroupCheckpoints(),
+            resume));
 
     // A worker that throws is stopped and replaced; the decider only remembers why.
     protected override SupervisorStrategy SupervisorStrategy() =>
@@ -133,22 +140,41 @@ public sealed class GroupActor : ReceiveActor
 
     protected override void PreStart()
     {
-        // Reload-mode exact: every group resumes from the newest step all groups have a checkpoint of, so that each
-        // re-runs its boundaries with the copies the others take again (a group resumed further on would not send the
-        // copies of the steps in between again, and the one behind would wait for them and load the newest).
-        var newest = _checkpoints.Steps(_group).DefaultIfEmpty(0).Max();
-        long? atMost = null;
-        if (_spec.ReloadMode == ReloadMode.Exact && !_spec.Baseline && _spec.Groups > 1 && newest > 0)
+        // Reload-mode exact: every group resumes from the newest step all groups have an intact checkpoint of, so that
+        // each re-runs its boundaries with the copies the others take again (a group resumed further on would not send
+        // the copies of the steps in between again, and the one behind would wait for them and load the newest). A
+        // damaged checkpoint does not count: the plan verified every file. No such step: every group starts from scratch.
+        var resume = _resume ??= ResumePlan.Decide(_spec, _checkpoints);
+        if (resume.Common is not { } common)
         {
-            var common = Enumerable.Range(0, _spec.Groups).Min(g => _checkpoints.Steps(g).DefaultIfEmpty(0).Max());
-            if (common < newest) atMost = common;
+            _checkpoint = _checkpoints.LoadLatest(_group, skipped => Report($"skipped a damaged recovery checkpoint: {skipped}", warning: true));
+            if (_checkpoint is not null) Report($"resuming from the recovery checkpoint of step {_checkpoint.Step}", GroupEventKind.RolledBack);
         }
-        _checkpoint = atMost == 0 ? null : _checkpoints.LoadLatest(_group, skipped => Report($"skipped a damaged recovery checkpoint: {skipped}"), atMost);
-        if (_checkpoint is not null)
-            Report($"resuming from the recovery checkpoint of step {_checkpoint.Step}" +
-                   (atMost is not null ? $" (the newest step every group has one of; its own newest is of step {newest})" : ""), GroupEventKind.RolledBack);
-        else if (atMost is not null)
-            Report($"starting from scratch although it has a checkpoint of step {newest}: another group has none (reload-mode exact)", GroupEventKind.RolledBack);
+        else
+        {
+            foreach (var damaged in resume.DamagedOf(_group)) Report($"skipped a damaged recovery checkpoint: {damaged}", warning: true);
+            var newest = resume.IntactOf(_group).DefaultIfEmpty(0).Max();
+            if (common > 0)
+            {
+                _checkpoint = _checkpoints.LoadLatest(_group, skipped => Report($"skipped a damaged recovery checkpoint: {skipped}", warning: true), common);
+                if (_checkpoint?.Step == common)
+                    Report($"resuming from the recovery checkpoint of step {common}" +
+                           (newest > common ? $" (the newest step every group has one of; its own newest is of step {newest})" : ""), GroupEventKind.RolledBack);
+                else
+                    // Damaged since the plan verified it: the run goes on, but not as the uninterrupted one would have.
+                    Report($"the recovery checkpoint of step {common}, from which every group resumes, no longer loads; " +
+                           (_checkpoint is null ? "starting from scratch" : $"resuming from the one of step {_checkpoint.Step}") +
+                           " (reload-mode exact: this run is no longer reproducible)", GroupEventKind.RolledBack, warning: true);
+            }
+            else if (newest > 0)
+                Report($"starting from scratch although it has a recovery checkpoint of step {newest}: {resume.WhyFromScratch(_group)} " +
+                       "(reload-mode exact: every group resumes from the newest step all groups have an intact checkpoint of, " +
+                       "so every group starts from scratch; reload-mode newest would resume each group from its own)",
+                    GroupEventKind.RolledBack, warning: true);
+            else if (resume.DamagedOf(_group).Count > 0)
+                Report($"starting from scratch: none of its {resume.DamagedOf(_group).Count} recovery checkpoint(s) is intact " +
+                       "(reload-mode exact: so every group starts from scratch)", GroupEventKind.RolledBack, warning: true);
+        }
         for (var slot = 0; slot < _members.Length; slot++) _placement.Place(Context, _spec, _group, slot, _generation[slot]);
     }
 
@@ -202,12 +228,19 @@ public sealed class GroupActor : ReceiveActor
             Receive<ExactCopiesTimedOut>(timeout =>
             {
                 if (timeout.Step != _awaitingCopiesFor || timeout.Step != _step || timeout.Epoch != _epoch || _inFlight is not null) return;
-                Report($"the teacher copies of step {_step - 1} from group(s) [{string.Join(",", ExactCopiesMissing())}] have not come " +
-                       $"within step-timeout {_failures.StepTimeout.TotalSeconds:0.#}s; loading the newest copies instead " +
-                       "(reload-mode exact: this run is no longer reproducible)");
-                _awaitingCopiesFor = 0;
-                _exactFallbackAt = _step;
-                BeginStep();
+                LoadNewestCopiesInstead($"the teacher copies of step {_step - 1} from group(s) [{string.Join(",", ExactCopiesMissing())}] have not come " +
+                                        $"within step-timeout {_failures.StepTimeout.TotalSeconds:0.#}s");
+            });
+            Receive<ExactCopiesStillMissing>(still =>
+            {
+                if (still.Step != _awaitingCopiesFor || still.Step != _step || still.Epoch != _epoch || _inFlight is not null) return;
+                var waited = CopiesWarningAfter;
+                var awaited = ExactCopiesAwaited();
+                Report($"step {_step} has waited {waited.TotalSeconds:0.#}s for the teacher copies of step {_step - 1} from group(s) " +
+                       $"[{string.Join(",", awaited)}] (reload-mode exact: a reload boundary loads the copies its teacher groups took at the " +
+                       $"step before it; {string.Join(", ", awaited.Select(NewestCopyHere))}); if they have not come within step-timeout " +
+                       $"{_failures.StepTimeout.TotalSeconds:0.#}s, in {(_failures.StepTimeout - waited).TotalSeconds:0.#}s, it loads the newest " +
+                       "copies instead and the run is no longer reproducible", warning: true);
             });
             CommonHandlers();
         }, "Running");
@@ -302,11 +335,18 @@ public sealed class GroupActor : ReceiveActor
                 if (!_kept.TryGetValue(c.Group, out var kept)) _kept[c.Group] = kept = new SortedDictionary<long, TeacherCheckpoint>();
                 kept[c.Step] = c;
             }
-            if (_phase == Phase.Running && _inFlight is null && _awaitingCopiesFor == _step && ExactCopiesMissing().Count == 0)
+            if (_phase == Phase.Running && _inFlight is null && _awaitingCopiesFor == _step)
             {
-                Timers.Cancel("copies");
-                _awaitingCopiesFor = 0;
-                BeginStep();
+                if (ExactCopiesMissing().Count == 0)
+                {
+                    StopAwaitingCopies();
+                    BeginStep();
+                }
+                else if (ExactCopiesAwaited().Count == 0)
+                {
+                    // A later copy came instead: the awaited one never will.
+                    LoadNewestCopiesInstead(CopiesThatWillNotCome());
+                }
             }
         });
         Receive<CheckpointExported>(exported =>
@@ -693,13 +733,60 @@ public sealed class GroupActor : ReceiveActor
         _awaitingCopiesFor = 0;
         if (ExactCopiesMissing().Count > 0)
         {
-            // reload-mode exact: the boundary waits for the copies its teacher groups took after the step before it.
+            // A wait that cannot end in a copy is not begun (it used to cost a step-timeout, at every boundary).
+            if (ExactCopiesAwaited().Count == 0)
+            {
+                LoadNewestCopiesInstead(CopiesThatWillNotCome());
+                return;
+            }
+            // reload-mode exact: the boundary waits for the copies its teacher groups took after the step before it; a
+            // wait that goes on says so before it has cost the whole step-timeout.
             _awaitingCopiesFor = _step;
             Timers.StartSingleTimer("copies", new ExactCopiesTimedOut(_step, _epoch), _failures.StepTimeout);
+            Timers.StartSingleTimer("copies-warning", new ExactCopiesStillMissing(_step, _epoch), CopiesWarningAfter);
             return;
         }
         BeginStep();
     }
+
+    // How long a boundary waits for copies before it warns: a wait of a teacher's step or two is routine, one of
+    // seconds is not (10 s; a quarter of the step-timeout when that is shorter).
+    private TimeSpan CopiesWarningAfter =>
+        TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(10).Ticks, _failures.StepTimeout.Ticks / 4));
+
+    private void StopAwaitingCopies()
+    {
+        Timers.Cancel("copies");
+        Timers.Cancel("copies-warning");
+        _awaitingCopiesFor = 0;
+    }
+
+    // reload-mode exact, a boundary whose copies did not come (or never will): the newest copies serve, and the run says
+    // it is no longer reproducible.
+    private void LoadNewestCopiesInstead(string why)
+    {
+        StopAwaitingCopies();
+        Report($"{why}; loading the newest copies instead (reload-mode exact: this run is no longer reproducible)", warning: true);
+        _exactFallbackAt = _step;
+        BeginStep();
+    }
+
+    // The missing copies that can still come: a group's copies arrive in the order it sent them (in-process, and per
+    // node pair on the bulk channel), so once a later copy of a teacher group has arrived, the one of the step before the
+    // boundary never will (the teacher resumed, or loaded, further on than this group; or it was not a reader then).
+    private List<int> ExactCopiesAwaited() =>
+        ExactCopiesMissing().Where(g => !(_arrived.TryGetValue(g, out var newest) && newest.Step > _step - 1)).ToList();
+
+    private string CopiesThatWillNotCome()
+    {
+        var missing = ExactCopiesMissing();
+        return $"the teacher copies of step {_step - 1} from group(s) [{string.Join(",", missing)}] will not come: " +
+               string.Join(", ", missing.Select(g => $"group {g} has already sent its copy of step {_arrived[g].Step}")) +
+               " (it is further on than this group)";
+    }
+
+    private string NewestCopyHere(int group) =>
+        _arrived.TryGetValue(group, out var newest) ? $"group {group}'s newest copy here is of step {newest.Step}" : $"group {group} has sent none yet";
 
     // A distillation job's exact boundary after the first export (step s with (s-1) % K == 0 and s > K): the teacher
     // groups whose copy of step s - 1 has not arrived. Empty in reload-mode newest, and after a resume (the members
@@ -917,15 +1004,20 @@ public sealed class GroupActor : ReceiveActor
         }
     }
 
-    private void Report(string message, GroupEventKind kind = GroupEventKind.Info)
+    // A warning is something the operator should act on or know about (damaged files, a wait that may cost minutes, a
+    // run that is no longer reproducible): it is logged as such, not among the routine lines.
+    private void Report(string message, GroupEventKind kind = GroupEventKind.Info, bool warning = false)
     {
-        Log.Info($"group {_group}: {message}");
+        if (warning) Log.Warning($"group {_group}: {message}");
+        else Log.Info($"group {_group}: {message}");
         _coordinator.Tell(new GroupEvent(_group, _step, message, kind), Self);
     }
 
     private sealed record StepTimedOut(long Step, int Epoch);
 
     private sealed record ExactCopiesTimedOut(long Step, int Epoch);
+
+    private sealed record ExactCopiesStillMissing(long Step, int Epoch);
 
     private sealed record ProbeTimedOut(int Epoch);
 

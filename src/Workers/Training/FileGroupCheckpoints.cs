@@ -8,7 +8,7 @@ namespace ActorCodistill.Workers.Training;
 /// Recovery checkpoints as crash-safe files (<see cref="FileCheckpointStore"/>: write, fsync, rename, SHA-256),
 /// one key per group: the float32 weights, the optimizer state, then (since 2026-12-06) the members' carried and teacher
 /// state and the group's teacher copies (<see cref="RecoveryState"/>), whose length the header's 'recovery-bytes' gives.
-/// A damaged newest file is skipped (reported) and the older intact one is used.
+/// A damaged newest file (checksum, or a layout that does not read) is skipped (reported) and the older intact one is used.
 /// </summary>
 public sealed class FileGroupCheckpoints(string directory, int keep = 3) : IGroupCheckpoints
 {
@@ -50,10 +50,44 @@ public sealed class FileGroupCheckpoints(string directory, int keep = 3) : IGrou
 
     public IReadOnlyList<long> Steps(int group) => _store.List(Key(group)).Select(c => c.Step).ToList();
 
+    public IReadOnlyList<long> IntactSteps(int group, Action<string>? onDamaged = null)
+    {
+        var intact = new List<long>();
+        long? atMost = null;
+        while (LoadLatest(group, onDamaged ?? (_ => { }), atMost) is { } loaded)
+        {
+            intact.Add(loaded.Step);
+            if (loaded.Step == 0) break;
+            atMost = loaded.Step - 1;
+        }
+        return intact;
+    }
+
+    /// <summary>
+    /// The newest checkpoint (of a step at most <paramref name="atMost"/>) whose checksum verifies and whose layout
+    /// reads; a file that does not is reported to <paramref name="onSkipped"/> and the older one tried.
+    /// </summary>
     public GroupCheckpoint? LoadLatest(int group, Action<string>? onSkipped = null, long? atMost = null)
     {
-        var loaded = _store.LoadLatest(Key(group), onSkipped, atMost);
-        if (loaded is null) return null;
+        while (_store.LoadLatest(Key(group), onSkipped, atMost) is { } loaded)
+        {
+            try
+            {
+                return Read(group, loaded);
+            }
+            catch (InvalidDataException e)
+            {
+                // The checksum held but the layout does not (a file written by another version, or by hand).
+                (onSkipped ?? (reason => Console.Error.WriteLine("checkpoint skipped: " + reason)))(e.Message);
+                if (loaded.Info.Step == 0) return null;
+                atMost = loaded.Info.Step - 1;
+            }
+        }
+        return null;
+    }
+
+    private static GroupCheckpoint Read(int group, LoadedCheckpoint loaded)
+    {
         var source = loaded.Info.Path;
         if (!loaded.Info.Metadata.TryGetValue("parameters", out var text) || !int.TryParse(text, CultureInfo.InvariantCulture, out var count) ||
             count < 0 || (long)count * sizeof(float) > loaded.Payload.Length)
@@ -65,10 +99,10 @@ public sealed class FileGroupCheckpoints(string directory, int keep = 3) : IGrou
             throw new InvalidDataException($"{source}: recovery checkpoint with an invalid 'recovery-bytes' entry '{recoveryText}'");
         var payload = loaded.Payload.Span;
         var stateLength = payload.Length - recoveryBytes;
-        var (parameters, optimizer) = StatePayload.Unpack(payload[..stateLength], count, stateLength - count * sizeof(float), source);
-        if (recoveryText is null) return new GroupCheckpoint(group, loaded.Info.Step, parameters, optimizer);
         try
         {
+            var (parameters, optimizer) = StatePayload.Unpack(payload[..stateLength], count, stateLength - count * sizeof(float), source);
+            if (recoveryText is null) return new GroupCheckpoint(group, loaded.Info.Step, parameters, optimizer);
             var (members, copies) = RecoveryState.ReadGroup(payload[stateLength..], source);
             return new GroupCheckpoint(group, loaded.Info.Step, parameters, optimizer, members, copies);
         }

@@ -26,6 +26,12 @@ public interface IGroupCheckpoints
 
     /// <summary>The steps of the group's checkpoints kept, newest first (damaged ones included: only a load checks them).</summary>
     IReadOnlyList<long> Steps(int group);
+
+    /// <summary>
+    /// The steps of the group's checkpoints that load (checksum and layout verified, as <see cref="LoadLatest"/> does),
+    /// newest first; each damaged one is reported through <paramref name="onDamaged"/> ("path: reason"). Reads every file.
+    /// </summary>
+    IReadOnlyList<long> IntactSteps(int group, Action<string>? onDamaged = null);
 }
 
 /// <summary>Keeps the newest <paramref name="keep"/> checkpoints per group in memory (tests; runs that need no restart of the process).</summary>
@@ -54,4 +60,7 @@ public sealed class InMemoryGroupCheckpoints(int keep = 3) : IGroupCheckpoints
     {
         lock (_lock) return _kept.TryGetValue(group, out var kept) ? kept.Keys.Reverse().ToList() : [];
     }
+
+    // Nothing in memory is damaged.
+    public IReadOnlyList<long> IntactSteps(int group, Action<string>? onDamaged = null) => Steps(group);
 }

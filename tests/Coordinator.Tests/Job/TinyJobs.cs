@@ -18,11 +18,12 @@ internal static class TinyJobs
     /// Runs <paramref name="spec"/> to the end as job "job-1" in an actor system of its own: coordinator, groups and
     /// workers on the in-memory transport, the journal in memory (or <paramref name="journal"/>, e.g. one holding a
     /// history to recover), workers as children of their groups unless <paramref name="placement"/> says otherwise.
-    /// <paramref name="during"/> sees every group step as it is reported, with the coordinator's ref.
+    /// <paramref name="during"/> sees every group step as it is reported, with the coordinator's ref; <paramref name="logs"/>
+    /// gets the actor system's log lines (default: stderr).
     /// </summary>
     public static (JobCompleted Completed, CapturingObserver Observer, InMemoryJobJournal Journal) Run(
         JobSpec spec, FaultInjection? fault = null, Action<IActorRef, GroupStepCompleted>? during = null, IGroupCheckpoints? checkpoints = null,
-        InMemoryJobJournal? journal = null, IWorkerPlacement? placement = null)
+        InMemoryJobJournal? journal = null, IWorkerPlacement? placement = null, ILogSink? logs = null)
     {
         // As the embedded run's start-up does (TrainCommand): libtorch's intra-op and OpenBLAS thread counts are
         // process-wide, and left at their defaults (every core) a run's reductions were split differently from those of
@@ -31,7 +32,7 @@ internal static class TinyJobs
         TorchSetup.InitializeAndDescribe(spec.TorchThreads, spec.BlasThreads, spec.HostCacheBytes);
         var observer = new CapturingObserver();
         journal ??= new InMemoryJobJournal();
-        var system = ActorSystem.Create("test");
+        var system = ActorSystem.Create("test", logs is null ? null : new ActorSystemSettings { LogSink = logs });
         try
         {
             var completion = new TaskCompletionSource<JobCompleted>(TaskCreationOptions.RunContinuationsAsynchronously);

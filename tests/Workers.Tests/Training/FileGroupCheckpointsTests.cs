@@ -82,17 +82,51 @@ public sealed class FileGroupCheckpointsTests : IDisposable
     [InlineData("9999", 0)]
     [InlineData("6", 0)]
     [InlineData("6", 7)]
-    public void LoadLatest_OfAFileWithBadRecoveryState_NamesTheFile(string recoveryBytes, byte version)
+    public void LoadLatest_OfAFileWithBadRecoveryState_SkipsIt_NamingTheFile_AndTakesTheOlderOne(string recoveryBytes, byte version)
     {
-        // Two weights, three optimizer bytes, then 6 bytes of recovery state: not a whole one of any version.
+        // Two weights, three optimizer bytes, then 6 bytes of recovery state: not a whole one of any version. The
+        // checksum holds, so only reading the layout tells; such a file is skipped like a damaged one (it used to throw,
+        // which a resuming group did not survive), and IntactSteps leaves it out.
+        var store = new FileGroupCheckpoints(_directory);
+        store.Save(new GroupCheckpoint(5, 6, [1f, 2f], [3]));
         var payload = new byte[4 * 2 + 3 + 6];
         payload[^6] = version;
         new FileCheckpointStore(_directory).Save("group-5", 12, payload,
             new Dictionary<string, string> { ["parameters"] = "2", ["recovery-bytes"] = recoveryBytes });
+        var skipped = new List<string>();
 
-        var e = Assert.Throws<InvalidDataException>(() => new FileGroupCheckpoints(_directory).LoadLatest(5));
+        Assert.Equal(6, store.LoadLatest(5, skipped.Add)!.Step);
 
-        Assert.Contains("group-5.", e.Message);
+        Assert.Contains("group-5.", Assert.Single(skipped));
+        var damaged = new List<string>();
+        Assert.Equal([6L], store.IntactSteps(5, damaged.Add));
+        Assert.Contains("group-5.00000000000000000012.ckpt", Assert.Single(damaged));
+    }
+
+    [Fact]
+    public void IntactSteps_AreTheStepsWhoseFilesLoad_NewestFirst_AndEachDamagedFileIsReportedOnce()
+    {
+        var store = new FileGroupCheckpoints(_directory, keep: 4);
+        foreach (var step in new long[] { 10, 20, 30, 40 }) store.Save(new GroupCheckpoint(0, step, [step], []));
+        var files = Directory.GetFiles(_directory, "group-0.*.ckpt").Order(StringComparer.Ordinal).ToList();
+        var flipped = File.ReadAllBytes(files[3]);
+        flipped[^33] ^= 0xFF; // the payload's last byte (the SHA-256 follows it)
+        File.WriteAllBytes(files[3], flipped);
+        File.WriteAllBytes(files[1], File.ReadAllBytes(files[1])[..20]);
+        var damaged = new List<string>();
+
+        Assert.Equal([30L, 10], store.IntactSteps(0, damaged.Add));
+
+        Assert.Equal(2, damaged.Count);
+        Assert.StartsWith(files[3] + ": ", damaged[0], StringComparison.Ordinal);
+        Assert.StartsWith(files[1] + ": ", damaged[1], StringComparison.Ordinal);
+        // The step list reads headers only: the flipped file is listed, the truncated one not.
+        Assert.Equal([40L, 30, 10], store.Steps(0));
+        Assert.Empty(store.IntactSteps(1));
+        var memory = new InMemoryGroupCheckpoints();
+        memory.Save(new GroupCheckpoint(0, 20, [], []));
+        memory.Save(new GroupCheckpoint(0, 30, [], []));
+        Assert.Equal([30L, 20], memory.IntactSteps(0));
     }
 
     [Fact]
