@@ -30,7 +30,8 @@ public sealed class DataPlane : IAsyncDisposable
     private static readonly ConditionalWeakTable<ActorSystem, DataPlane> Planes = new();
 
     private readonly ExtendedActorSystem _system;
-    private readonly RemoteTransport _transport;
+    // Null for a process that runs alone (the embedded run opens no port): every target is local.
+    private readonly RemoteTransport? _transport;
     private readonly ILoggingAdapter _log;
     private readonly IRemoteLogSink _sink;
     private readonly ConcurrentDictionary<Address, BulkOutbox> _outboxes = new();
@@ -38,7 +39,7 @@ public sealed class DataPlane : IAsyncDisposable
     private readonly Lock _outboxGate = new();
     private int _stopped;
 
-    private DataPlane(ExtendedActorSystem system, RemoteTransport transport, BulkCodecs codecs, ILoggingAdapter log, IRemoteLogSink sink)
+    private DataPlane(ExtendedActorSystem system, RemoteTransport? transport, BulkCodecs codecs, ILoggingAdapter log, IRemoteLogSink sink)
     {
         _system = system;
         _transport = transport;
@@ -51,9 +52,12 @@ public sealed class DataPlane : IAsyncDisposable
     public BulkCodecs Codecs { get; }
 
     /// <summary>Where this node's data plane listens (the bound port when <see cref="RemoteSettings.Port"/> was 0).</summary>
-    public UniqueRemoteAddress Address => _transport.LocalAddress;
+    public UniqueRemoteAddress Address => Transport.LocalAddress;
 
-    public RemoteSettings Settings => _transport.Settings;
+    public RemoteSettings Settings => Transport.Settings;
+
+    private RemoteTransport Transport => _transport ??
+        throw new InvalidOperationException($"ActorSystem '{_system.Name}' runs its data plane locally (no listener, no peers): it only delivers to actors of this process");
 
     /// <summary>
     /// Starts the data plane of <paramref name="system"/>: binds its listener, starts <c>/system/data-plane</c>, and
@@ -64,6 +68,47 @@ public sealed class DataPlane : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(codecs);
+        var (extended, log, sink) = Parts(system);
+        var transport = new RemoteTransport(settings, sink);
+        var plane = new DataPlane(extended, transport, codecs, log, sink);
+        Register(system, plane);
+        var local = transport.Start(new Inbound(plane));
+        var self = new DataPlaneAt(local.Address.System, local.Address.Host, local.Address.Port);
+        extended.SystemActorOf(Props.Create(() => new DataPlaneDirectory(self, plane.Forget)), DataPlaneDirectory.Name);
+        system.RegisterOnTermination(() => plane.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(10)));
+        log.Info($"data plane listening on {local} for {system.Name}");
+        return plane;
+    }
+
+    /// <summary>
+    /// The data plane of a process that runs alone (the embedded run): no listener and no port, the same Tell for the
+    /// code that uses it, and every target must be an actor of this process.
+    /// </summary>
+    public static DataPlane StartLocal(ActorSystem system, BulkCodecs codecs)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(codecs);
+        var (extended, log, sink) = Parts(system);
+        var plane = new DataPlane(extended, null, codecs, log, sink);
+        Register(system, plane);
+        return plane;
+    }
+
+    private static void Register(ActorSystem system, DataPlane plane)
+    {
+        lock (Planes)
+        {
+            if (Planes.TryGetValue(system, out _))
+            {
+                plane._transport?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                throw new InvalidOperationException($"the data plane of ActorSystem '{system.Name}' is already started");
+            }
+            Planes.Add(system, plane);
+        }
+    }
+
+    private static (ExtendedActorSystem System, ILoggingAdapter Log, IRemoteLogSink Sink) Parts(ActorSystem system)
+    {
         var extended = (ExtendedActorSystem)system;
         var log = Logging.GetLogger(system, "data-plane");
         var sink = RemoteLogSink.FromAction((level, message) =>
@@ -76,23 +121,7 @@ public sealed class DataPlane : IAsyncDisposable
                 default: log.Error(message); break;
             }
         });
-        var transport = new RemoteTransport(settings, sink);
-        var plane = new DataPlane(extended, transport, codecs, log, sink);
-        lock (Planes)
-        {
-            if (Planes.TryGetValue(system, out _))
-            {
-                transport.DisposeAsync().AsTask().GetAwaiter().GetResult();
-                throw new InvalidOperationException($"the data plane of ActorSystem '{system.Name}' is already started");
-            }
-            Planes.Add(system, plane);
-        }
-        var local = transport.Start(new Inbound(plane));
-        var self = new DataPlaneAt(local.Address.System, local.Address.Host, local.Address.Port);
-        extended.SystemActorOf(Props.Create(() => new DataPlaneDirectory(self, plane.Forget)), DataPlaneDirectory.Name);
-        system.RegisterOnTermination(() => plane.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(10)));
-        log.Info($"data plane listening on {local} for {system.Name}");
-        return plane;
+        return (extended, log, sink);
     }
 
     /// <summary>The data plane started for <paramref name="system"/> with <see cref="Start"/>.</summary>
@@ -116,11 +145,14 @@ public sealed class DataPlane : IAsyncDisposable
             target.Tell(message, sender);
             return;
         }
+        if (_transport is null)
+            throw new InvalidOperationException($"cannot send {message.GetType().Name} to {target.Path}: ActorSystem '{_system.Name}' runs its data plane " +
+                                                "locally (no listener, no peers) and that actor is on another node");
         if (!Codecs.TryGet(message.GetType(), out var codec))
             throw new ArgumentException($"{message.GetType().FullName} has no bulk codec: register one in the data plane's BulkCodecs, or send it with Tell (Akka.Remote)", nameof(message));
         var recipient = target.Path.ToSerializationFormat();
         var parts = codec.ToBulk(message);
-        var settings = _transport.Settings;
+        var settings = Transport.Settings;
         if (parts.Payload.Length > settings.MaxBulkTransferSize)
             throw new ArgumentException($"cannot send {message.GetType().FullName} to {recipient}: its payload is {parts.Payload.Length} bytes, " +
                                         $"over the data plane's maximum-bulk-transfer-size ({settings.MaxBulkTransferSize} bytes)", nameof(message));
@@ -184,7 +216,7 @@ public sealed class DataPlane : IAsyncDisposable
         if (!_endpoints.TryGetValue(node, out var remote))
         {
             var directory = _system.ActorSelection(new RootActorPath(node) / "system" / DataPlaneDirectory.Name);
-            var timeout = _transport.Settings.ConnectTimeout;
+            var timeout = Transport.Settings.ConnectTimeout;
             DataPlaneAt at;
             try
             {
@@ -197,7 +229,7 @@ public sealed class DataPlane : IAsyncDisposable
             remote = new RemoteAddress(at.SystemName, at.Host, at.Port);
             _endpoints[node] = remote;
         }
-        return _transport.GetOrConnect(remote, control: false);
+        return Transport.GetOrConnect(remote, control: false);
     }
 
     private void OnLost(Address node, QueuedBulk lost, Exception? why)
@@ -205,14 +237,14 @@ public sealed class DataPlane : IAsyncDisposable
         var route = (Route)lost.Route!;
         DeadLetter(lost.Message, route.Sender, route.Recipient);
         // A failed transfer may mean the node restarted elsewhere: look its data plane up again for the next one.
-        if (why is not null && _endpoints.TryRemove(node, out var remote)) _ = _transport.ForgetAsync(remote);
+        if (why is not null && _endpoints.TryRemove(node, out var remote)) _ = Transport.ForgetAsync(remote);
     }
 
     /// <summary>The node left: what is queued for it becomes dead letters (one log line), and it is looked up afresh later.</summary>
     private void Forget(Address node, string reason)
     {
         if (_outboxes.TryRemove(node, out var outbox)) outbox.Drop(reason);
-        if (_endpoints.TryRemove(node, out var remote)) _ = _transport.ForgetAsync(remote);
+        if (_endpoints.TryRemove(node, out var remote)) _ = Transport.ForgetAsync(remote);
     }
 
     public async ValueTask DisposeAsync()
@@ -225,7 +257,7 @@ public sealed class DataPlane : IAsyncDisposable
         }
         foreach (var node in _outboxes.Keys.ToArray()) Forget(node, "shutting down");
         await Task.WhenAll(outboxes.Select(o => o.Completion)).ConfigureAwait(false);
-        await _transport.DisposeAsync().ConfigureAwait(false);
+        if (_transport is not null) await _transport.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>

@@ -61,6 +61,9 @@ internal ref struct MetadataReader(ReadOnlySpan<byte> span, string message)
 /// </summary>
 internal sealed class ByteView<T>(T[] array, int start, int length) : MemoryManager<byte> where T : unmanaged
 {
+    /// <summary>The array, when this view covers all of it; else null.</summary>
+    public T[]? Whole => start == 0 && length == array.Length ? array : null;
+
     public static ReadOnlyMemory<byte> Of(ReadOnlyMemory<T> memory)
     {
         if (MemoryMarshal.TryGetArray(memory, out var segment) && segment.Array is { } array)
@@ -89,6 +92,29 @@ internal sealed class ByteView<T>(T[] array, int start, int length) : MemoryMana
 
 internal static class BulkArrays
 {
+    /// <summary>
+    /// A new array of <paramref name="count"/> values as the bytes a transfer of <paramref name="length"/> bytes is
+    /// received into (<see cref="ActorCodistill.Cluster.DataPlane.BulkCodec.ReceiveInto"/>): the message keeps the array.
+    /// </summary>
+    public static Memory<byte> Allocate<T>(int length, int count, string message) where T : unmanaged
+    {
+        if (count < 0 || (long)count * Marshal.SizeOf<T>() != length)
+            throw new FormatException($"{message}: a payload of {length} bytes does not hold the {count} values its metadata announces");
+        return new ByteView<T>(GC.AllocateUninitializedArray<T>(count), 0, count).Memory;
+    }
+
+    /// <summary>
+    /// The payload's values: the array itself when the payload is one <see cref="Allocate{T}"/> made (received straight
+    /// into it), else a copy (the payload is a pooled buffer, reused after the call).
+    /// </summary>
+    public static T[] Own<T>(ReadOnlyMemory<byte> payload, int count, string message) where T : unmanaged
+    {
+        if (MemoryMarshal.TryGetMemoryManager<byte, ByteView<T>>(payload, out var view, out var start, out var length) &&
+            view.Whole is { } array && start == 0 && length == payload.Length && array.Length == count && length == count * Marshal.SizeOf<T>())
+            return array;
+        return Copy<T>(payload, 0, count, message);
+    }
+
     /// <summary>A new array holding the payload's values; the payload's pooled buffer is reused after the call.</summary>
     public static T[] Copy<T>(ReadOnlyMemory<byte> payload, int offset, int count, string message) where T : unmanaged
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ActorCodistill.Cluster.DataPlane;
 using ActorCodistill.Cluster.Remote;
 using ActorCodistill.Cluster.Remoting;
 using ActorCodistill.Workers.Actors;
@@ -41,26 +42,44 @@ public static class TrainingSerializers
             .AddJson<WorkerStarted>("codistill.worker-started", Json)
             .AddJson<WorkerStopped>("codistill.worker-stopped", Json);
 
-        registry.AddBulk(Chunk());
-        registry.AddBulk(Teacher("codistill.load-teacher", c => new LoadTeacher(c), m => ((LoadTeacher)m).Checkpoint, typeof(LoadTeacher)));
-        registry.AddBulk(Teacher("codistill.checkpoint-exported", c => new CheckpointExported(c), m => ((CheckpointExported)m).Checkpoint, typeof(CheckpointExported)));
-        registry.AddBulk(Teacher("codistill.teacher-arrived", c => new TeacherCheckpointArrived(c), m => ((TeacherCheckpointArrived)m).Checkpoint, typeof(TeacherCheckpointArrived)));
-        registry.AddBulk(Recovery());
-        registry.AddBulk(State("codistill.worker-state", (s, _) => s, m => ((WorkerState)m, null), typeof(WorkerState)));
-        registry.AddBulk(State("codistill.restore-state", (s, copies) => new RestoreState(s, copies), m => (((RestoreState)m).State, ((RestoreState)m).TeacherCopies),
-            typeof(RestoreState)));
+        // The own runtime's bulk channel runs the data plane's codecs (one set of functions for both runtimes).
+        foreach (var codec in BulkMessages())
+            registry.AddBulk(new BulkMessageSerializer(codec.Type, codec.Manifest, (m, _) => codec.ToBulk(m), (metadata, payload, _) => codec.FromBulk(metadata, payload)));
         return registry;
     }
 
-    private static BulkMessageSerializer Chunk() => new(typeof(AllreduceChunk), "codistill.allreduce-chunk",
-        (m, _) =>
+    /// <summary>
+    /// The messages that carry tensors, as the Akka data plane's codecs (docs/data-plane.md). Allreduce chunks and teacher
+    /// copies are received straight into the arrays the messages keep (<see cref="BulkCodec.ReceiveInto"/>).
+    /// </summary>
+    public static BulkCodecs Codecs()
+    {
+        var codecs = new BulkCodecs();
+        foreach (var codec in BulkMessages()) codecs.Add(codec);
+        return codecs;
+    }
+
+    private static IEnumerable<BulkCodec> BulkMessages() =>
+    [
+        Chunk(),
+        Teacher("codistill.load-teacher", c => new LoadTeacher(c), m => ((LoadTeacher)m).Checkpoint, typeof(LoadTeacher)),
+        Teacher("codistill.checkpoint-exported", c => new CheckpointExported(c), m => ((CheckpointExported)m).Checkpoint, typeof(CheckpointExported)),
+        Teacher("codistill.teacher-arrived", c => new TeacherCheckpointArrived(c), m => ((TeacherCheckpointArrived)m).Checkpoint, typeof(TeacherCheckpointArrived)),
+        Recovery(),
+        State("codistill.worker-state", (s, _) => s, m => ((WorkerState)m, null), typeof(WorkerState)),
+        State("codistill.restore-state", (s, copies) => new RestoreState(s, copies), m => (((RestoreState)m).State, ((RestoreState)m).TeacherCopies),
+            typeof(RestoreState)),
+    ];
+
+    private static BulkCodec Chunk() => new(typeof(AllreduceChunk), "codistill.allreduce-chunk",
+        m =>
         {
             var c = (AllreduceChunk)m;
             var metadata = new MetadataWriter(32).Long(c.Step).Int(c.Epoch).Int(c.Chunk.Phase).Int(c.Chunk.Chunk).Int(c.Chunk.Segment).Int(c.Chunk.Data.Length);
             // The ring hands over copies (RingAllreduce copies outgoing chunks), so the bytes can be sent as they are.
             return new BulkMessageParts(metadata.ToArray(), ByteView<float>.Of(c.Chunk.Data));
         },
-        (metadata, payload, _) =>
+        (metadata, payload) =>
         {
             var r = new MetadataReader(metadata.Span, "allreduce chunk");
             var step = r.Long();
@@ -69,36 +88,50 @@ public static class TrainingSerializers
             var chunk = r.Int();
             var segment = r.Int();
             var count = r.Int();
-            var data = BulkArrays.Copy<float>(payload, 0, count, "allreduce chunk");
+            var data = BulkArrays.Own<float>(payload, count, "allreduce chunk");
             return new AllreduceChunk(step, epoch, new RingChunk(phase, chunk, data) { Segment = segment });
-        });
+        })
+    {
+        // The count is the metadata's last integer (after step, epoch, phase, chunk, segment).
+        ReceiveInto = (metadata, length) => BulkArrays.Allocate<float>(length, Count(metadata, 24, "allreduce chunk"), "allreduce chunk"),
+    };
 
-    private static BulkMessageSerializer Teacher(string manifest, Func<TeacherCheckpoint, object> wrap, Func<object, TeacherCheckpoint> unwrap, Type type) =>
+    private static int Count(ReadOnlyMemory<byte> metadata, int offset, string message)
+    {
+        if (metadata.Length < offset + 4) throw new FormatException($"{message}: metadata of {metadata.Length} bytes is too short");
+        return System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(metadata.Span[offset..]);
+    }
+
+    private static BulkCodec Teacher(string manifest, Func<TeacherCheckpoint, object> wrap, Func<object, TeacherCheckpoint> unwrap, Type type) =>
         new(type, manifest,
-            (m, _) =>
+            m =>
             {
                 var c = unwrap(m);
                 var metadata = new MetadataWriter(24).Int(c.Group).Long(c.Step).Int(c.Weights.Length);
                 // Checkpoints are immutable once taken: their float16 bytes go out without a copy.
                 return new BulkMessageParts(metadata.ToArray(), ByteView<Half>.Of(c.Weights));
             },
-            (metadata, payload, _) =>
+            (metadata, payload) =>
             {
                 var r = new MetadataReader(metadata.Span, manifest);
                 var group = r.Int();
                 var step = r.Long();
                 var count = r.Int();
-                return wrap(new TeacherCheckpoint(group, step, BulkArrays.Copy<Half>(payload, 0, count, manifest)));
-            });
+                return wrap(new TeacherCheckpoint(group, step, BulkArrays.Own<Half>(payload, count, manifest)));
+            })
+        {
+            // The count follows group and step.
+            ReceiveInto = (metadata, length) => BulkArrays.Allocate<Half>(length, Count(metadata, 12, manifest), manifest),
+        };
 
-    private static BulkMessageSerializer Recovery() => new(typeof(StepRecovery), "codistill.step-recovery",
-        (m, _) =>
+    private static BulkCodec Recovery() => new(typeof(StepRecovery), "codistill.step-recovery",
+        m =>
         {
             var r = (StepRecovery)m;
             var metadata = new MetadataWriter(16).Int(r.Slot).Int(r.Generation).Long(r.Step);
             return new BulkMessageParts(metadata.ToArray(), RecoveryState.Write(r.Recovery, null));
         },
-        (metadata, payload, _) =>
+        (metadata, payload) =>
         {
             var r = new MetadataReader(metadata.Span, "codistill.step-recovery");
             var slot = r.Int();
@@ -109,10 +142,10 @@ public static class TrainingSerializers
 
     // The payload: weights and optimizer state (StatePayload), then the rest of the recovery state (RecoveryState: carried
     // state, teacher replicas, teacher copies), whose length the metadata ends with.
-    private static BulkMessageSerializer State(string manifest, Func<WorkerState, IReadOnlyList<TeacherCheckpoint>?, object> wrap,
+    private static BulkCodec State(string manifest, Func<WorkerState, IReadOnlyList<TeacherCheckpoint>?, object> wrap,
         Func<object, (WorkerState, IReadOnlyList<TeacherCheckpoint>?)> unwrap, Type type) =>
         new(type, manifest,
-            (m, _) =>
+            m =>
             {
                 var (s, copies) = unwrap(m);
                 var recovery = RecoveryState.Write(new MemberRecovery(s.Carried, s.Teachers), copies);
@@ -124,7 +157,7 @@ public static class TrainingSerializers
                 recovery.CopyTo(payload.AsSpan(stateLength));
                 return new BulkMessageParts(metadata.ToArray(), payload);
             },
-            (metadata, payload, _) =>
+            (metadata, payload) =>
             {
                 var r = new MetadataReader(metadata.Span, manifest);
                 var slot = r.Int();

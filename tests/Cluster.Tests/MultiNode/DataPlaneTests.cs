@@ -236,6 +236,24 @@ public sealed class DataPlaneTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
         receiver.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
     }
 
+    [Fact]
+    public void ALocalDataPlane_OpensNoPort_DeliversToItsOwnActors_AndRefusesOthersNamingWhy()
+    {
+        // The embedded run: an ActorSystem without remoting, with the same Tell for the code that uses it.
+        var alone = ActorSystem.Create("embedded", "akka.actor.provider = local\nakka.loglevel = WARNING");
+        _others.Add(alone);
+        var plane = Plane.StartLocal(alone, Codecs());
+        Assert.Throws<InvalidOperationException>(() => plane.Address);
+        var receiver = CreateTestProbe(alone);
+        var message = new TestTensor(1, Floats(10, 1));
+        plane.Tell(receiver.Ref, message);
+        Assert.Same(message, receiver.ExpectMsg<TestTensor>());
+
+        var elsewhere = RefOn(OtherNode(), TestActor);
+        var e = Assert.Throws<InvalidOperationException>(() => plane.Tell(elsewhere, message));
+        Assert.Contains("runs its data plane locally", e.Message);
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
