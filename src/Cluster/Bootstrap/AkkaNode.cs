@@ -40,7 +40,19 @@ public sealed record AkkaNodeOptions(
 }
 
 /// <summary>This node's certificate (with its key) and the cluster CA that every peer's certificate must chain to.</summary>
-public sealed record ClusterTls(X509Certificate2 Authority, X509Certificate2 NodeCertificate);
+public sealed record ClusterTls(X509Certificate2 Authority, X509Certificate2 NodeCertificate)
+{
+    /// <summary>
+    /// TLS from the cluster secret alone: the CA derived from it (<see cref="ClusterCertificates.AuthorityFromSecret"/>) and
+    /// a fresh certificate for this node issued by it, valid for <paramref name="lifetime"/> (default 30 days; a node
+    /// makes a new one each start).
+    /// </summary>
+    public static ClusterTls FromSecret(string secret, string clusterName, string nodeName, TimeSpan? lifetime = null)
+    {
+        var authority = ClusterCertificates.AuthorityFromSecret(System.Text.Encoding.UTF8.GetBytes(secret), clusterName);
+        return new ClusterTls(authority, ClusterCertificates.IssueNode(authority, nodeName, lifetime ?? TimeSpan.FromDays(30)));
+    }
+}
 
 /// <summary>Builds the Akka configuration of a product node and starts its ActorSystem.</summary>
 public static class AkkaNode

@@ -25,6 +25,38 @@ public static class ClusterCertificates
         return Reload(cert);
     }
 
+    /// <summary>
+    /// The cluster CA derived from the cluster secret: every node that holds the secret makes the same CA key (ECDSA
+    /// P-256, the private scalar from HKDF-SHA256 over the secret, salted and bound to <paramref name="clusterName"/>), so
+    /// each can issue its own node certificate and trust exactly the others' without a certificate being copied between
+    /// machines. The secret stays the one thing an operator distributes (CODISTILL_SECRET), as with the product's own
+    /// HMAC handshake; a node without it can neither make a certificate this CA issued nor pass a node's check. The
+    /// certificate itself is not byte-identical across nodes (ECDSA signatures are randomised), but its key and subject
+    /// are, which is what a chain is built on. Use a high-entropy secret: it is the CA's private key material.
+    /// </summary>
+    public static X509Certificate2 AuthorityFromSecret(ReadOnlySpan<byte> secret, string clusterName)
+    {
+        if (secret.Length < 16) throw new ArgumentException("the cluster secret must be at least 16 bytes to derive the cluster CA from it", nameof(secret));
+        ArgumentException.ThrowIfNullOrWhiteSpace(clusterName);
+        // 48 bytes reduced modulo n-1, plus 1: a scalar in [1, n-1] with negligible bias.
+        var okm = HKDF.DeriveKey(HashAlgorithmName.SHA256, secret.ToArray(), 48,
+            System.Text.Encoding.UTF8.GetBytes("ActorCodistill cluster CA v1"), System.Text.Encoding.UTF8.GetBytes(clusterName));
+        var n = System.Numerics.BigInteger.Parse("0FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", System.Globalization.NumberStyles.HexNumber);
+        var scalar = new System.Numerics.BigInteger(okm, isUnsigned: true, isBigEndian: true) % (n - 1) + 1;
+        var d = new byte[32];
+        scalar.TryWriteBytes(d.AsSpan(32 - scalar.GetByteCount(isUnsigned: true)), out _, isUnsigned: true, isBigEndian: true);
+        using var key = ECDsa.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, D = d });
+        CryptographicOperations.ZeroMemory(okm);
+        CryptographicOperations.ZeroMemory(d);
+        var request = new CertificateRequest($"CN={clusterName} cluster CA (from the cluster secret)", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        // Fixed validity, so every node's copy says the same; node certificates carry the real lifetimes.
+        using var cert = request.CreateSelfSigned(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2125, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        return Reload(cert);
+    }
+
     /// <summary>A node certificate for <paramref name="nodeName"/> issued by <paramref name="authority"/> (which must hold its key).</summary>
     public static X509Certificate2 IssueNode(X509Certificate2 authority, string nodeName, TimeSpan lifetime)
     {

@@ -46,6 +46,56 @@ public sealed class MutualTlsTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void TheCaDerivedFromTheSecret_IsTheSameKeyOnEveryNode_AndAnotherSecretOrClusterNameGivesAnother()
+    {
+        const string secret = "the-cluster-secret-0123456789";
+        var a = ClusterCertificates.AuthorityFromSecret(System.Text.Encoding.UTF8.GetBytes(secret), "codistill");
+        var b = ClusterCertificates.AuthorityFromSecret(System.Text.Encoding.UTF8.GetBytes(secret), "codistill");
+        Assert.Equal(a.PublicKey.EncodedKeyValue.RawData, b.PublicKey.EncodedKeyValue.RawData);
+        Assert.Equal(a.Subject, b.Subject);
+        var otherSecret = ClusterCertificates.AuthorityFromSecret(System.Text.Encoding.UTF8.GetBytes(secret + "!"), "codistill");
+        var otherName = ClusterCertificates.AuthorityFromSecret(System.Text.Encoding.UTF8.GetBytes(secret), "another-cluster");
+        Assert.NotEqual(a.PublicKey.EncodedKeyValue.RawData, otherSecret.PublicKey.EncodedKeyValue.RawData);
+        Assert.NotEqual(a.PublicKey.EncodedKeyValue.RawData, otherName.PublicKey.EncodedKeyValue.RawData);
+
+        // A node certificate issued by one node's copy of the CA passes another node's check; one from another secret does not.
+        var issuedOnA = ClusterCertificates.IssueNode(a, "worker-1", Lifetime);
+        Assert.Null(ClusterCertificates.Check(b, issuedOnA));
+        Assert.NotNull(ClusterCertificates.Check(b, ClusterCertificates.IssueNode(otherSecret, "stranger", Lifetime)));
+        Assert.Throws<ArgumentException>(() => ClusterCertificates.AuthorityFromSecret("short"u8, "codistill"));
+    }
+
+    [Fact]
+    public async Task NodesThatHoldTheSecret_JoinOverTls_AndANodeWithAnotherSecretStaysOut()
+    {
+        // A cluster whose only shared identity is the secret: each node derives the CA and issues its own certificate.
+        const string secret = "the-cluster-secret-0123456789";
+        var seed = ActorSystem.Create("codistill", AkkaNode.Setup(new AkkaNodeOptions("codistill", Roles: ["seed"]) { Tls = ClusterTls.FromSecret(secret, "codistill", "seed") }));
+        _others.Add(seed);
+        var seedCluster = Akka.Cluster.Cluster.Get(seed);
+        seedCluster.Join(seedCluster.SelfAddress);
+        var address = AkkaNode.AddressOf(seed);
+        ActorSystem JoinSeed(string nodeSecret, string node)
+        {
+            var system = ActorSystem.Create("codistill", AkkaNode.Setup(
+                new AkkaNodeOptions("codistill", SeedNodes: [$"{address.Host}:{address.Port}"], Roles: ["worker"]) { Tls = ClusterTls.FromSecret(nodeSecret, "codistill", node) }));
+            _others.Add(system);
+            return system;
+        }
+
+        JoinSeed(secret, "worker-1");
+        AwaitAssert(() => Assert.Equal(2, seedCluster.State.Members.Count(m => m.Status == MemberStatus.Up)), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
+        var stranger = AkkaNode.AddressOf(JoinSeed("not-the-cluster-secret-0123456789", "stranger"));
+        for (var i = 0; i < 24; i++)
+        {
+            Assert.DoesNotContain(seedCluster.State.Members, m => m.Address == stranger);
+            await Task.Delay(250);
+        }
+        Assert.Equal(2, seedCluster.State.Members.Count(m => m.Status == MemberStatus.Up));
+        Assert.False(seed.WhenTerminated.IsCompleted, "the seed's ActorSystem stopped");
+    }
+
+    [Fact]
     public void AWorkerWithACertificateFromTheClusterCa_Joins()
     {
         Seed.Join(Seed.SelfAddress);
