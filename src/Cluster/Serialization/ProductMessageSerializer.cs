@@ -79,6 +79,8 @@ public sealed class ProductTypeFilter : ITypeFilter
         "System.String", "System.Guid", "System.TimeSpan", "System.DateTime", "System.DateTimeOffset", "System.Half",
         "System.Byte[]", "System.Int32[]", "System.Int64[]", "System.Single[]", "System.Double[]", "System.String[]",
         "System.Object[]",
+        // How Hyperion writes a Dictionary's entries.
+        "System.Collections.DictionaryEntry",
     };
 
     private static readonly string[] GenericCollections =
@@ -95,7 +97,19 @@ public sealed class ProductTypeFilter : ITypeFilter
         // Akka's IActorRef travels as this surrogate (a path string), resolved by the receiving system.
         if (name.StartsWith("Akka.Actor.ActorRefBase+Surrogate", StringComparison.Ordinal)) return true;
         if (Framework.Contains(name)) return true;
+        // A collection expression typed IReadOnlyList<T> (e.g. `Groups: [0, 2]`) is a read-only wrapper the compiler
+        // makes in the sending assembly: allowed when that assembly is one of the product's.
+        if (name.StartsWith("<>z__ReadOnly", StringComparison.Ordinal)) return AssemblyOf(typeName).StartsWith("ActorCodistill.", StringComparison.Ordinal);
         return GenericCollections.Any(g => name.StartsWith(g, StringComparison.Ordinal));
+    }
+
+    // "Namespace.Type[[...]], Assembly, Version=..." -> "Assembly".
+    private static string AssemblyOf(string typeName)
+    {
+        var name = FullName(typeName);
+        var rest = typeName.Length > name.Length ? typeName[(typeName.IndexOf(',', name.Length) + 1)..] : "";
+        var comma = rest.IndexOf(',');
+        return (comma < 0 ? rest : rest[..comma]).Trim();
     }
 
     // "Namespace.Type, Assembly, Version=..." -> "Namespace.Type" (generic arguments in brackets kept).

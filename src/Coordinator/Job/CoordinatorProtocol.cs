@@ -1,3 +1,4 @@
+using ActorCodistill.Cluster.Serialization;
 using ActorCodistill.Workers.Training;
 
 namespace ActorCodistill.Coordinator.Job;
@@ -7,7 +8,8 @@ namespace ActorCodistill.Coordinator.Job;
 /// the same step: <c>AtStep</c> when given, else one the coordinator picks just ahead of the groups
 /// (<see cref="ReconfigureSchedule"/>).
 /// </summary>
-public abstract record CoordinatorMessage;
+/// <remarks>They cross nodes (ctl to the seed): <see cref="IProductMessage"/> binds them to the locked-down serializer on Akka.</remarks>
+public abstract record CoordinatorMessage : IProductMessage;
 
 /// <summary>A change of the job's settings that every group applies at one step.</summary>
 /// <param name="AtStep">The step at which every group switches; null = the coordinator's choice.</param>

@@ -1,3 +1,4 @@
+using ActorCodistill.Cluster.Serialization;
 using ActorCodistill.Cluster.Actors;
 using ActorCodistill.Workers.Training;
 
@@ -21,7 +22,7 @@ public interface IBulkTrainingMessage;
 /// The ring for this membership epoch, in rank order, with each member's slot (its fixed place in the
 /// group, which decides its data shard). A worker finds its rank by its slot.
 /// </summary>
-public sealed record RingMembers(int Epoch, IReadOnlyList<IActorRef> Members, IReadOnlyList<int> Slots) : TrainingMessage;
+public sealed record RingMembers(int Epoch, IReadOnlyList<IActorRef> Members, IReadOnlyList<int> Slots) : TrainingMessage, IProductMessage;
 
 /// <summary>
 /// Run one synchronous step. Everything that may change between steps (distillation switch, weight,
@@ -38,7 +39,7 @@ public sealed record StepPlan(
     IReadOnlyDictionary<int, long> TeacherSteps,
     bool ExportCheckpoint,
     bool Evaluate,
-    bool CollectPredictions) : TrainingMessage;
+    bool CollectPredictions) : TrainingMessage, IProductMessage;
 
 /// <summary>A stale float16 copy of another group's model, for a member to hold until a plan names it.</summary>
 public sealed record LoadTeacher(TeacherCheckpoint Checkpoint) : TrainingMessage, IBulkTrainingMessage;
@@ -47,14 +48,14 @@ public sealed record LoadTeacher(TeacherCheckpoint Checkpoint) : TrainingMessage
 /// Asks a worker whether it is alive and how far it got. A newer <paramref name="Epoch"/> than the worker's
 /// aborts the allreduce it may be waiting in (its gradients stay, for a retry of the same step).
 /// </summary>
-public sealed record ProbeWorker(int Epoch) : TrainingMessage;
+public sealed record ProbeWorker(int Epoch) : TrainingMessage, IProductMessage;
 
 /// <summary>
 /// Asks a worker for its model and optimizer state (recovery checkpoints, restoring a member), with the state its model
 /// carries between batches. <paramref name="CarriedOnly"/>: just that and the applied step (a recovery checkpoint
 /// takes the weights from rank 0 and every member's own carried state).
 /// </summary>
-public sealed record ExportState(int RequestId, bool CarriedOnly = false) : TrainingMessage;
+public sealed record ExportState(int RequestId, bool CarriedOnly = false) : TrainingMessage, IProductMessage;
 
 /// <summary>
 /// Resets a worker to a group member's state: weights, optimizer state, applied step, and the next batch of its shard
@@ -66,7 +67,7 @@ public sealed record ExportState(int RequestId, bool CarriedOnly = false) : Trai
 public sealed record RestoreState(WorkerState State, IReadOnlyList<TeacherCheckpoint>? TeacherCopies = null) : TrainingMessage, IBulkTrainingMessage;
 
 /// <summary>The group gives this worker up (fenced after a hang, drained, or the job is over): it stops itself.</summary>
-public sealed record StopWorker(string Reason) : TrainingMessage;
+public sealed record StopWorker(string Reason) : TrainingMessage, IProductMessage;
 
 // ---- worker -> worker ----
 
@@ -76,21 +77,21 @@ public sealed record AllreduceChunk(long Step, int Epoch, RingChunk Chunk) : Tra
 // ---- worker -> group ----
 
 /// <summary>A worker is built (or restored) and can join the ring. <paramref name="Generation"/> tells a replacement from a stale one.</summary>
-public sealed record WorkerReady(int Slot, int Generation, long ParameterCount, long AppliedStep) : TrainingMessage;
+public sealed record WorkerReady(int Slot, int Generation, long ParameterCount, long AppliedStep) : TrainingMessage, IProductMessage;
 
 /// <summary>
 /// The answer to <see cref="ProbeWorker"/>. <paramref name="Computed"/>: the losses of the step after
 /// <paramref name="AppliedStep"/> when this member has computed its gradients but not applied it (its ring broke), so a
 /// group that finishes that step from another member's state still reports every member's loss.
 /// </summary>
-public sealed record WorkerAlive(int Slot, int Generation, int Epoch, long AppliedStep, StepLosses? Computed = null) : TrainingMessage;
+public sealed record WorkerAlive(int Slot, int Generation, int Epoch, long AppliedStep, StepLosses? Computed = null) : TrainingMessage, IProductMessage;
 
 /// <summary>
 /// A member has held the plan of <paramref name="Step"/> for <c>training.failures.teacher-retry-interval</c> (by default a
 /// quarter of the step timeout) without the teacher copies of <paramref name="Groups"/> it names (a bulk transfer lost or
 /// refused on the way): the group sends them again.
 /// </summary>
-public sealed record TeacherCopiesMissing(int Slot, int Generation, int Epoch, long Step, IReadOnlyList<int> Groups) : TrainingMessage;
+public sealed record TeacherCopiesMissing(int Slot, int Generation, int Epoch, long Step, IReadOnlyList<int> Groups) : TrainingMessage, IProductMessage;
 
 /// <summary>
 /// An allreduce chunk of <paramref name="Step"/> in <paramref name="Epoch"/> was lost, so the ring can never finish:
@@ -98,7 +99,7 @@ public sealed record TeacherCopiesMissing(int Slot, int Generation, int Epoch, l
 /// recipient gone), or one it received skipped a chunk before it. The group regroups and redoes the step's allreduce
 /// now, instead of after the step timeout. <paramref name="What"/> says which, for the log.
 /// </summary>
-public sealed record AllreduceChunkLost(int Slot, int Generation, int Epoch, long Step, string What) : TrainingMessage;
+public sealed record AllreduceChunkLost(int Slot, int Generation, int Epoch, long Step, string What) : TrainingMessage, IProductMessage;
 
 /// <summary>Validation-set predictions of a model, for churn between retrains.</summary>
 public sealed record PredictionSet(float[] Top1OrProbability, float[] TrueLabelProbability, bool Binary);
@@ -114,7 +115,7 @@ public sealed record StepDone(
     bool ExportedCheckpoint,
     double? ValidationLoss,
     IReadOnlyDictionary<int, long> TeacherAges,
-    PredictionSet? Predictions) : TrainingMessage;
+    PredictionSet? Predictions) : TrainingMessage, IProductMessage;
 
 /// <summary>
 /// Worker -> group, after each step when the group pauses for replacements (min-workers-per-group = workers-per-group):
