@@ -1,4 +1,3 @@
-using System.Globalization;
 
 namespace ActorCodistill.Cluster.Actors;
 
@@ -14,12 +13,8 @@ public enum LogLevel
 public sealed record LogEvent(DateTimeOffset Timestamp, LogLevel Level, string Source, string Message,
     Exception? Exception, int ThreadId)
 {
-    public override string ToString()
-    {
-        var line = string.Create(CultureInfo.InvariantCulture,
-            $"{Timestamp:yyyy-MM-ddTHH:mm:ss.fffZ} [{Level.ToString().ToUpperInvariant()}] [{Source}] [t{ThreadId}] {Message}");
-        return Exception is null ? line : line + Environment.NewLine + Exception;
-    }
+    public override string ToString() =>
+        Diagnostics.LogLine.Format(Timestamp, Level.ToString().ToUpperInvariant(), Source, ThreadId, Message, Exception);
 }
 
 /// <summary>Where log events go; must be thread-safe.</summary>

@@ -35,6 +35,12 @@ public sealed record AkkaNodeOptions(
     /// <summary>Akka.Remote's frame limit: control messages only; must be the same on every node.</summary>
     public string MaximumFrameSize { get; init; } = "1 MiB";
 
+    /// <summary>Akka's log level (<c>akka.loglevel</c>): DEBUG, INFO, WARNING or ERROR; lines go through <see cref="Diagnostics.ProductLogger"/>.</summary>
+    public string LogLevel { get; init; } = "WARNING";
+
+    /// <summary>The dispatcher of actors that must keep one thread for their whole life (TorchSharp state, dispose scopes).</summary>
+    public const string PinnedDispatcher = "codistill.pinned-dispatcher";
+
     /// <summary>Mutual TLS with the cluster's CA (<see cref="ClusterTls"/>); null = plain TCP (loopback tests only).</summary>
     public ClusterTls? Tls { get; init; }
 }
@@ -68,9 +74,14 @@ public static class AkkaNode
             ? $"keep-oldest {{ down-if-alone = on, role = \"{role}\" }}"
             : "keep-oldest { down-if-alone = on }";
         var hocon = $$"""
+            codistill.pinned-dispatcher {
+              type = PinnedDispatcher
+              executor = thread-pool-executor
+            }
             akka {
-              loglevel = WARNING
+              loglevel = {{o.LogLevel}}
               stdout-loglevel = WARNING
+              loggers = ["ActorCodistill.Cluster.Diagnostics.ProductLogger, ActorCodistill.Cluster"]
               actor {
                 provider = cluster
                 # The sender picks the serializer id: Akka's JSON (id 1) would instantiate any $type a peer names, so
