@@ -16,18 +16,27 @@ public sealed class RunRecorder : IRunObserver, IDisposable
     private readonly JobSpec _spec;
     private readonly string _runDirectory;
     private readonly MetricsWriter _metrics;
+    private readonly TensorBoardWriter? _tensorBoard;
     private readonly TextWriter _console;
     private readonly long _printEvery;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Dictionary<int, double?> _lastValidation = new();
 
-    public RunRecorder(JobSpec spec, string runDirectory, RunInfo info, TextWriter console, long printEvery)
+    /// <param name="tensorBoard">Also write TensorBoard event files (<see cref="TensorBoardWriter"/>; <c>training.tensorboard</c>).</param>
+    public RunRecorder(JobSpec spec, string runDirectory, RunInfo info, TextWriter console, long printEvery, bool tensorBoard = false)
     {
         _spec = spec;
         _runDirectory = runDirectory;
         _console = console;
         _printEvery = Math.Max(1, printEvery);
         _metrics = MetricsWriter.Create(runDirectory, info);
+        _tensorBoard = tensorBoard ? new TensorBoardWriter(runDirectory) : null;
+    }
+
+    private void Record(MetricRecord record)
+    {
+        _metrics.Append(record);
+        _tensorBoard?.Append(record);
     }
 
     public double ElapsedSeconds => _clock.Elapsed.TotalSeconds;
@@ -36,11 +45,11 @@ public sealed class RunRecorder : IRunObserver, IDisposable
     {
         var t = _clock.Elapsed.TotalSeconds;
         var ages = step.TeacherAges.OrderBy(a => a.Key).Select(a => a.Value).ToArray();
-        _metrics.Append(new TrainRecord(step.Step, step.Group, step.Losses.Loss, step.Losses.TaskLoss, step.Losses.DistillLoss,
+        Record(new TrainRecord(step.Step, step.Group, step.Losses.Loss, step.Losses.TaskLoss, step.Losses.DistillLoss,
             step.DistillOn, step.ExamplesPerSecond, ages, t));
         if (step.ValidationLoss is { } validation)
         {
-            _metrics.Append(new EvalRecord(step.Step, step.Group, validation, t));
+            Record(new EvalRecord(step.Step, step.Group, validation, t));
             _lastValidation[step.Group] = validation;
         }
         if (step.Predictions is { } p)
@@ -62,12 +71,16 @@ public sealed class RunRecorder : IRunObserver, IDisposable
 
     public void OnEvent(int group, long step, string message)
     {
-        _metrics.Append(new EventRecord(step, group, message, _clock.Elapsed.TotalSeconds));
+        Record(new EventRecord(step, group, message, _clock.Elapsed.TotalSeconds));
         _console.WriteLine($"[{_clock.Elapsed.TotalSeconds,7:F1}s] {(group < 0 ? "job" : $"group {group}")}: {message}");
     }
 
     public void Finish(IReadOnlyDictionary<string, long> counters, long lastStep) =>
         _metrics.Append(new SummaryRecord(lastStep, -1, _clock.Elapsed.TotalSeconds, counters));
 
-    public void Dispose() => _metrics.Dispose();
+    public void Dispose()
+    {
+        _metrics.Dispose();
+        _tensorBoard?.Dispose();
+    }
 }

@@ -60,7 +60,7 @@ public static class TrainCommand
                 ["host-cache-bytes"] = spec.HostCacheBytes.ToString(CultureInfo.InvariantCulture),
             });
 
-        using var recorder = new RunRecorder(spec, runDirectory, info, console, printEvery);
+        using var recorder = new RunRecorder(spec, runDirectory, info, console, printEvery, root.GetBool("training.tensorboard"));
         PersistenceStores? stores = null;
         var store = options.Journal ?? OpenJournal(root, runDirectory, out stores);
         var history = store.Load(runId);
