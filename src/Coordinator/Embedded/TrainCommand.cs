@@ -37,6 +37,7 @@ public static class TrainCommand
         var spec = JobSpecReader.Read(root, options.Baseline);
         ActorCodistill.Workers.Training.Tasks.TaskRegistry.DeclareFrom(root);
         var printEvery = root.GetLong("training.print-every", 1);
+        var compareWith = CompareWith(root);
 
         console.WriteLine(TorchSetup.InitializeAndDescribe(spec.TorchThreads, spec.BlasThreads, spec.HostCacheBytes));
         console.WriteLine($"job: {spec.Task}, {spec.Groups} groups x {spec.WorkersPerGroup} workers, {spec.Steps} steps, " +
@@ -106,9 +107,13 @@ public static class TrainCommand
 
                 var records = MetricsReader.Read(runDirectory);
                 var summary = RunSummary.From(records);
-                SvgPlot.Write(Path.Combine(runDirectory, RunFiles.LearningCurve), [records]);
+                // The groups of this run, and the run it is compared with (training.compare-with: the baseline, say).
+                var other = compareWith is null ? null : MetricsReader.Read(compareWith);
+                SvgPlot.Write(Path.Combine(runDirectory, RunFiles.LearningCurve), other is null ? [records] : [other, records],
+                    new SvgPlotOptions(Title: other is null ? records.Info.Label : $"{records.Info.Label} against {other.Info.Label}", PerGroup: true));
                 console.WriteLine();
                 console.WriteLine(summary.ToText());
+                if (other is not null) console.WriteLine(RunComparison.Format(RunComparison.StepsToTarget(other, records)));
                 console.WriteLine($"bytes between groups (float16 checkpoints): {completed.CheckpointBytes:N0}; " +
                                   $"inside groups (allreduce): {completed.AllreduceBytes:N0}" +
                                   (lastStep > 0 ? $"; per step: {completed.CheckpointBytes / (double)lastStep:N0} vs {completed.AllreduceBytes / (double)lastStep:N0}" : ""));
@@ -125,6 +130,18 @@ public static class TrainCommand
             hosting.StopSystem(system);
             stores?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
+    }
+
+    /// <summary>The finished run folder <c>training.compare-with</c> names (checked before the run starts), or null.</summary>
+    private static string? CompareWith(SettingsReader root)
+    {
+        var path = root.GetString("training.compare-with");
+        if (path.Length == 0) return null;
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(Path.Combine(full, RunFiles.Metrics)))
+            throw new ArgumentException($"training.compare-with = \"{path}\": {full} is not a run folder (it has no {RunFiles.Metrics}); " +
+                                        "name the folder of a finished run, e.g. runs/<baseline-run>");
+        return full;
     }
 
     private static IJobJournal OpenJournal(SettingsReader root, string runDirectory, out PersistenceStores? stores)

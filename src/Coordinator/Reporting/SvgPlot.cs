@@ -4,24 +4,35 @@ using System.Text;
 
 namespace ActorCodistill.Coordinator.Reporting;
 
+/// <param name="PerGroup">Also draw each group's validation curve (thin, dashed per group) under the run's mean.</param>
 public sealed record SvgPlotOptions(
     int Width = 800,
     int Height = 480,
     string? Title = null,
     bool IncludeTrainLoss = true,
-    int MaxTrainPoints = 400);
+    int MaxTrainPoints = 400,
+    bool PerGroup = false);
 
 /// <summary>
 /// Learning curves as a standalone SVG (no scripts, no external styles), in the paper's figure
 /// style: validation loss against step, one colour per run. Per run there is one solid polyline
 /// (class "val": the mean-over-groups validation curve) and, lightly, one faint polyline (class
-/// "train": the mean-over-groups train loss, bucket-averaged down to at most MaxTrainPoints).
-/// Non-finite losses are left out. Every polyline carries <c>data-run</c> with the run id.
+/// "train": the mean-over-groups train loss, bucket-averaged down to at most MaxTrainPoints) and, with
+/// <see cref="SvgPlotOptions.PerGroup"/>, one thin dashed polyline per group (class "group-val", <c>data-group</c>).
+/// Non-finite losses are left out. Every polyline carries <c>data-run</c> with the run id. The legend is sized to its
+/// longest label and sits in the plot's top-right corner on a white box, or below the plot (the image grows) when it
+/// would cover too much of it.
 /// </summary>
 public static class SvgPlot
 {
     private static readonly string[] Palette =
         ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
+
+    // Dash patterns of the per-group curves, group 0 first.
+    private static readonly string[] Dashes = ["6,3", "2,3", "9,3,2,3", "1,4", "12,4"];
+
+    // Average advance of a character at 12px sans-serif (a little generous, so a legend never spills).
+    private const double CharWidth = 7.2;
 
     private const double MarginLeft = 70, MarginRight = 20, MarginTop = 40, MarginBottom = 50;
 
@@ -51,6 +62,15 @@ public static class SvgPlot
                 .Where(p => double.IsFinite(p.MeanValLoss))
                 .Select(p => ((double)p.Step, p.MeanValLoss)).ToList();
             series.Add(new Series(run.Info.RunId, run.Info.Label, "val", colour, val));
+            if (options.PerGroup)
+            {
+                foreach (var group in run.Eval.Select(e => e.Group).Distinct().Order())
+                {
+                    var curve = run.Eval.Where(e => e.Group == group && double.IsFinite(e.ValLoss))
+                        .GroupBy(e => e.Step).OrderBy(g => g.Key).Select(g => ((double)g.Key, g.Last().ValLoss)).ToList();
+                    series.Add(new Series(run.Info.RunId, $"{run.Info.Label}, group {group}", "group-val", colour, curve, group));
+                }
+            }
             if (options.IncludeTrainLoss)
                 series.Add(new Series(run.Info.RunId, run.Info.Label, "train", colour, TrainCurve(run.Train, options.MaxTrainPoints)));
         }
@@ -156,29 +176,50 @@ public static class SvgPlot
         svg.AppendLine(Inv($"<text class=\"xlabel\" x=\"{(plotLeft + plotRight) / 2:F1}\" y=\"{height - 12:F1}\" text-anchor=\"middle\">step</text>"));
         svg.AppendLine(Inv($"<text class=\"ylabel\" x=\"16\" y=\"{(plotTop + plotBottom) / 2:F1}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {(plotTop + plotBottom) / 2:F1})\">loss (validation solid, train faint)</text>"));
 
-        // Train series first so the validation curves are drawn on top of them.
-        foreach (var s in series.OrderBy(s => s.Kind == "val"))
+        // Train series first, then the groups, so the mean validation curves are drawn on top.
+        foreach (var s in series.OrderBy(s => s.Kind switch { "train" => 0, "group-val" => 1, _ => 2 }))
         {
             if (s.Points.Count == 0)
                 continue;
-            var style = s.Kind == "val"
-                ? "stroke-width=\"2\""
-                : "stroke-width=\"1\" stroke-opacity=\"0.3\"";
             var coordinates = string.Join(" ", s.Points.Select(p => Inv($"{X(p.X):F1},{Y(p.Y):F1}")));
-            svg.AppendLine($"<polyline class=\"{s.Kind}\" data-run=\"{Escape(s.RunId)}\" fill=\"none\" stroke=\"{s.Colour}\" {style} points=\"{coordinates}\"/>");
+            var group = s.Group is { } g ? Inv($" data-group=\"{g}\"") : "";
+            svg.AppendLine($"<polyline class=\"{s.Kind}\" data-run=\"{Escape(s.RunId)}\"{group} fill=\"none\" stroke=\"{s.Colour}\" {Style(s)} points=\"{coordinates}\"/>");
         }
         if (points.Count == 0)
             svg.AppendLine(Inv($"<text class=\"empty\" x=\"{(plotLeft + plotRight) / 2:F1}\" y=\"{(plotTop + plotBottom) / 2:F1}\" text-anchor=\"middle\">no finite losses to plot</text>"));
 
-        svg.AppendLine("<g class=\"legend\">");
-        var legendY = plotTop + 10;
-        foreach (var s in series.Where(s => s.Kind == "val"))
+        var entries = series.Where(s => s.Kind != "train").ToList();
+        if (entries.Count > 0)
         {
-            svg.AppendLine(Inv($"<line x1=\"{plotRight - 190:F1}\" y1=\"{legendY:F1}\" x2=\"{plotRight - 165:F1}\" y2=\"{legendY:F1}\" stroke=\"{s.Colour}\" stroke-width=\"2\"/>"));
-            svg.AppendLine(Inv($"<text x=\"{plotRight - 160:F1}\" y=\"{legendY + 4:F1}\">{Escape(s.Label)}</text>"));
-            legendY += 18;
+            // Sized to the longest label; in the top-right corner when it leaves most of the plot free, else below it.
+            // A label longer than the image is wide is cut with an ellipsis (the whole label in its tooltip).
+            var maxChars = Math.Max(8, (int)((width - 20 - 50) / CharWidth));
+            string Shown(string label) => label.Length <= maxChars ? label : label[..(maxChars - 1)] + "\u2026";
+            var legendWidth = 40 + entries.Max(e => Shown(e.Label).Length) * CharWidth + 10;
+            var legendHeight = entries.Count * 18 + 8;
+            var inside = legendWidth <= (plotRight - plotLeft) * 0.5 && legendHeight <= (plotBottom - plotTop) * 0.5;
+            var left = inside ? plotRight - legendWidth - 6 : 10;
+            var top = inside ? plotTop + 6 : height + 4;
+            svg.AppendLine(Inv($"<g class=\"legend\" data-placement=\"{(inside ? "inside" : "below")}\">"));
+            svg.AppendLine(Inv($"<rect x=\"{left:F1}\" y=\"{top:F1}\" width=\"{legendWidth:F1}\" height=\"{legendHeight:F1}\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>"));
+            var legendY = top + 14;
+            foreach (var s in entries)
+            {
+                svg.AppendLine(Inv($"<line x1=\"{left + 8:F1}\" y1=\"{legendY - 4:F1}\" x2=\"{left + 33:F1}\" y2=\"{legendY - 4:F1}\" stroke=\"{s.Colour}\" {Style(s)}/>"));
+                var shown = Shown(s.Label);
+                var tooltip = shown == s.Label ? "" : $"<title>{Escape(s.Label)}</title>";
+                svg.AppendLine(Inv($"<text x=\"{left + 40:F1}\" y=\"{legendY:F1}\">{tooltip}{Escape(shown)}</text>"));
+                legendY += 18;
+            }
+            svg.AppendLine("</g>");
+            if (!inside)
+            {
+                // Grow the image to hold the legend below the plot.
+                var grown = height + legendHeight + 8;
+                svg.Replace(Inv($"height=\"{height}\" viewBox=\"0 0 {width} {height}\""), Inv($"height=\"{grown}\" viewBox=\"0 0 {width} {grown}\""));
+                svg.Replace(Inv($"<rect x=\"0\" y=\"0\" width=\"{width}\" height=\"{height}\" fill=\"white\"/>"), Inv($"<rect x=\"0\" y=\"0\" width=\"{width}\" height=\"{grown}\" fill=\"white\"/>"));
+            }
         }
-        svg.AppendLine("</g>");
         svg.AppendLine("</svg>");
         return svg.ToString();
     }
@@ -194,5 +235,12 @@ public static class SvgPlot
 
     private static string Inv(FormattableString value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private sealed record Series(string RunId, string Label, string Kind, string Colour, List<(double X, double Y)> Points);
+    private static string Style(Series s) => s.Kind switch
+    {
+        "val" => "stroke-width=\"2\"",
+        "group-val" => Inv($"stroke-width=\"1.2\" stroke-dasharray=\"{Dashes[(s.Group ?? 0) % Dashes.Length]}\""),
+        _ => "stroke-width=\"1\" stroke-opacity=\"0.3\"",
+    };
+
+    private sealed record Series(string RunId, string Label, string Kind, string Colour, List<(double X, double Y)> Points, int? Group = null);
 }

@@ -45,6 +45,47 @@ public sealed class SvgPlotTests
     }
 
     [Fact]
+    public void LearningCurves_PerGroup_DrawEachGroupsValidationCurve_Dashed_AndNameThemInTheLegend()
+    {
+        var doc = XDocument.Parse(SvgPlot.LearningCurves([BaselineRun(), CodistillRun()], new SvgPlotOptions(PerGroup: true)));
+        var groups = Polylines(doc).Where(p => p.Attribute("class")!.Value == "group-val").ToList();
+        // The baseline evaluated groups 0 and 1, the codistillation run group 0.
+        Assert.Equal([("b1", "0"), ("b1", "1"), ("c1", "0")],
+            groups.Select(p => (p.Attribute("data-run")!.Value, p.Attribute("data-group")!.Value)).Order().ToList());
+        Assert.Equal(2, Points(groups.Single(p => p.Attribute("data-run")!.Value == "b1" && p.Attribute("data-group")!.Value == "1")).Count);
+        Assert.All(groups, p => Assert.NotNull(p.Attribute("stroke-dasharray")));
+        Assert.NotEqual(groups[0].Attribute("stroke-dasharray")!.Value, groups[1].Attribute("stroke-dasharray")!.Value);
+        var legend = doc.Descendants(Svg + "g").Single(g => g.Attribute("class")?.Value == "legend").Value;
+        Assert.Contains("b1 (baseline), group 1", legend);
+    }
+
+    [Theory]
+    [InlineData("c1")]
+    [InlineData("a-run-name-that-someone-chose-to-make-very-long-indeed-for-the-nightly-sweep")]
+    public void TheLegend_FitsInTheImage_WhateverTheLabels(string runId)
+    {
+        var run = Make(Info(runId, RunMode.Codistill), Eval(50, 0, 4.4), Eval(50, 1, 4.5), Eval(100, 0, 3.8), Eval(100, 1, 3.9));
+        var doc = XDocument.Parse(SvgPlot.LearningCurves([BaselineRun(), run], new SvgPlotOptions(Width: 640, Height: 400, PerGroup: true)));
+        var width = double.Parse(doc.Root!.Attribute("width")!.Value, CultureInfo.InvariantCulture);
+        var height = double.Parse(doc.Root!.Attribute("height")!.Value, CultureInfo.InvariantCulture);
+        var legend = doc.Descendants(Svg + "g").Single(g => g.Attribute("class")?.Value == "legend");
+        foreach (var text in legend.Descendants(Svg + "text"))
+        {
+            var x = double.Parse(text.Attribute("x")!.Value, CultureInfo.InvariantCulture);
+            var y = double.Parse(text.Attribute("y")!.Value, CultureInfo.InvariantCulture);
+            // What is drawn (a cut label keeps its whole text in a <title> tooltip).
+            var shown = string.Concat(text.Nodes().OfType<XText>().Select(t => t.Value));
+            // 7 px a character is about what 12px sans-serif takes; the label must end inside the image.
+            Assert.True(x + shown.Length * 7.0 <= width, $"'{shown}' runs past the right edge ({x} + {shown.Length} chars > {width})");
+            Assert.InRange(y, 0, height);
+            if (shown.EndsWith('\u2026')) Assert.Contains(runId, text.Element(Svg + "title")!.Value);
+        }
+        // A long legend goes below the plot rather than over the curves.
+        Assert.Equal(runId.Length > 40 ? "below" : "inside", legend.Attribute("data-placement")!.Value);
+        if (runId.Length > 40) Assert.True(height > 400);
+    }
+
+    [Fact]
     public void LearningCurves_Points_InsidePlotAreaAndOrderedByStep()
     {
         var doc = XDocument.Parse(SvgPlot.LearningCurves([BaselineRun(), CodistillRun()], new SvgPlotOptions(Width: 800, Height: 480)));
