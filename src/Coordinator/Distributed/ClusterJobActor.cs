@@ -71,6 +71,21 @@ public sealed class ClusterJobActor : ReceiveActor
                         replyTo.Tell(new ReconfigureResult(false, $"the coordinator did not answer: {status.Exception?.InnerException?.Message}"));
                 }, TaskScheduler.Default);
             });
+            Receive<DrainNode>(drain =>
+            {
+                // A drain must name a worker node (issue 19, finding 8): the placement knows them.
+                var replyTo = Sender;
+                var coordinator = _coordinator!;
+                _placement.Ask<DrainCheck>(new CheckDrain(drain.NodeAddress), TimeSpan.FromSeconds(5)).ContinueWith(check =>
+                {
+                    if (!check.IsCompletedSuccessfully)
+                        replyTo.Tell(new ReconfigureResult(false, $"the placement did not answer: {check.Exception?.InnerException?.Message}"));
+                    else if (check.Result.Refusal is { } refusal)
+                        replyTo.Tell(new ReconfigureResult(false, refusal));
+                    else
+                        coordinator.Tell(drain, replyTo);
+                }, TaskScheduler.Default);
+            });
             Receive<CoordinatorMessage>(m => _coordinator!.Forward(m, Context));
         }, "Running");
     }

@@ -12,6 +12,12 @@ public sealed record SlotsChanged(int Slots, int Free, int Nodes);
 /// <summary>Placement: place nothing more on this node (its workers are released by their groups at a step boundary).</summary>
 public sealed record DrainPlacement(string NodeAddress);
 
+/// <summary>Asks the placement whether <paramref name="NodeAddress"/> is a worker node a drain can name; the answer is a <see cref="DrainCheck"/>.</summary>
+public sealed record CheckDrain(string NodeAddress);
+
+/// <param name="Refusal">Why the node cannot be drained (not a worker node of this cluster); null when it can.</param>
+public sealed record DrainCheck(string? Refusal);
+
 /// <summary>What the placement knows, for status.</summary>
 public sealed record GetPlacement;
 

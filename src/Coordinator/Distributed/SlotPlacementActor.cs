@@ -85,6 +85,15 @@ public sealed class SlotPlacementActor : ReceiveActor
                 if (!TryPlace(o.Request, avoid: (node.Address, refused.Device))) _waiting.Add(o.Request);
             }
         });
+        Receive<CheckDrain>(check =>
+        {
+            var known = _nodes.Keys.Select(a => a.ToString()).Order(StringComparer.Ordinal).ToList();
+            // A node drained before (and maybe gone since) may be named again; anything else must be a worker node.
+            Sender.Tell(new DrainCheck(known.Contains(check.NodeAddress) || _drained.Contains(check.NodeAddress)
+                ? null
+                : $"{check.NodeAddress} is not a worker node of this cluster; worker nodes: " +
+                  (known.Count == 0 ? "none" : string.Join(", ", known))), Self);
+        });
         Receive<DrainPlacement>(drain =>
         {
             _drained.Add(drain.NodeAddress);

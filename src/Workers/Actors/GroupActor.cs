@@ -1010,7 +1010,9 @@ public sealed class GroupActor : ReceiveActor
     {
         if (warning) Log.Warning($"group {_group}: {message}");
         else Log.Info($"group {_group}: {message}");
-        _coordinator.Tell(new GroupEvent(_group, _step, message, kind), Self);
+        // Before its first step a resumed group is at its checkpoint's step, not at 0 (issue 19, finding 8: events after a
+        // seed restart were labelled "@ 0").
+        _coordinator.Tell(new GroupEvent(_group, Math.Max(_step, _checkpoint?.Step ?? 0), message, kind), Self);
     }
 
     private sealed record StepTimedOut(long Step, int Epoch);
