@@ -51,6 +51,9 @@ public static class TrainCommand
 
         var runId = options.RunName ?? $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{(spec.Baseline ? "baseline" : "codistill")}-seed{spec.Seed}";
         var runDirectory = Path.GetFullPath(Path.Combine(root.GetString("training.log-dir", allowEmpty: false), runId));
+        // Looked at before this run writes anything there: what an earlier run on this folder left.
+        var earlierRun = EarlierRun(runDirectory);
+        var withoutJournal = root.GetBool("training.resume-without-journal");
         Directory.CreateDirectory(runDirectory);
         var info = new RunInfo(runId, spec.Baseline ? RunMode.Baseline : RunMode.Codistill, spec.Task, spec.Groups, spec.WorkersPerGroup,
             spec.Seed, Flatten(config), DateTimeOffset.UtcNow, new Dictionary<string, string>
@@ -61,15 +64,25 @@ public static class TrainCommand
                 ["host-cache-bytes"] = spec.HostCacheBytes.ToString(CultureInfo.InvariantCulture),
             });
 
-        using var recorder = new RunRecorder(spec, runDirectory, info, console, printEvery, root.GetBool("training.tensorboard"));
         PersistenceStores? stores = null;
-        var store = options.Journal ?? OpenJournal(root, runDirectory, out stores);
-        var history = store.Load(runId);
+        IJobJournal store;
+        IReadOnlyList<JobEvent> history;
+        if (options.Journal is { } given)
+        {
+            store = given;
+            history = store.Load(runId);
+        }
+        else
+        {
+            (store, history) = OpenJournal(root, runDirectory, runId, earlierRun, withoutJournal, console, out stores);
+        }
         if (history.Count > 0 && history[^1] is JobFinished)
         {
             stores?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             throw new ArgumentException($"run folder {runDirectory} holds a finished job; choose another --run-name (or delete the folder)");
         }
+        // Only now, with the journal read and accepted, does this run write to the folder (run.json, metrics).
+        using var recorder = new RunRecorder(spec, runDirectory, info, console, printEvery, root.GetBool("training.tensorboard"));
         if (history.Count > 0) console.WriteLine($"resuming job {runId}: its journal holds {history.Count} events (checkpoints under {Path.Combine(runDirectory, "checkpoints")})");
         // The coordinator recovers from the history read above rather than reading the store a second time.
         var journal = new PreloadedJobJournal(store, runId, history);
@@ -144,20 +157,84 @@ public static class TrainCommand
         return full;
     }
 
-    private static IJobJournal OpenJournal(SettingsReader root, string runDirectory, out PersistenceStores? stores)
+    /// <summary>
+    /// Opens the job's journal and reads its history. A journal that cannot be read (a damaged SQLite file), or one
+    /// with no events for a run folder that holds an earlier run's checkpoints or metrics (the journal lost, emptied or
+    /// replaced), is never replaced silently (issue 19, finding 4): the run stops with what happened and what the user
+    /// can do, having changed nothing; with <c>training.resume-without-journal = on</c> a damaged file is moved aside
+    /// and the job goes on from its checkpoints with the configuration's settings (the reconfigurations and drains the
+    /// journal held are lost).
+    /// </summary>
+    private static (IJobJournal Journal, IReadOnlyList<JobEvent> History) OpenJournal(SettingsReader root, string runDirectory, string runId,
+        string? earlierRun, bool withoutJournal, TextWriter console, out PersistenceStores? stores)
     {
         var plugin = root.GetOneOf(PersistenceSettings.PluginKey, "sqlite", "postgres", "none");
         if (plugin == "none")
         {
             stores = null;
-            return new InMemoryJobJournal();
+            return (new InMemoryJobJournal(), []);
         }
         var settings = PersistenceSettings.FromConfiguration(root.Configuration);
         // A relative SQLite path lives in the run folder, so every run keeps its own journal beside its metrics.
         if (settings.SqlitePath is { } path && !Path.IsPathRooted(path))
             settings = settings with { SqlitePath = Path.Combine(runDirectory, path) };
-        stores = PersistenceFactory.Create(settings);
-        return new StoreJobJournal(stores.Journal);
+        var what = plugin == "sqlite" ? $"the job's journal {settings.SqlitePath}" : $"the job's PostgreSQL journal (schema {settings.PostgresSchema})";
+        const string advice = "To go on from the run's recovery checkpoints with the configuration's settings (the reconfigurations and drains " +
+                              "the journal held are lost), run again with --set training.resume-without-journal=on; or choose another --run-name.";
+        // Opening a SQLite journal creates its schema: a file that is missing or empty while the folder holds an earlier
+        // run is refused before anything is written to it.
+        if (plugin == "sqlite" && earlierRun is not null && !withoutJournal && settings.SqlitePath is { } file &&
+            (!File.Exists(file) || new FileInfo(file).Length == 0))
+            throw new ArgumentException($"run folder {runDirectory} holds {earlierRun}, but {what} is {(File.Exists(file) ? "empty" : "missing")}: " +
+                                        $"the job's history is lost. Nothing was changed. {advice}");
+        // SQLite makes -wal/-shm files beside a database it opens; those a failed open made go again.
+        var sidecars = plugin == "sqlite" ? new[] { "-wal", "-shm" }.Select(x => settings.SqlitePath + x).Where(f => !File.Exists(f)).ToList() : [];
+        IJobJournal journal;
+        IReadOnlyList<JobEvent> history;
+        try
+        {
+            stores = PersistenceFactory.Create(settings);
+            journal = new StoreJobJournal(stores.Journal);
+            history = journal.Load(runId);
+        }
+        catch (Exception e) when (e is IOException or System.Data.Common.DbException or InvalidDataException or FormatException)
+        {
+            var why = e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message;
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var made in sidecars) File.Delete(made);
+            if (!withoutJournal || plugin != "sqlite")
+                throw new ArgumentException($"{what} cannot be read: {why}. Nothing was changed. {advice}", e);
+            var aside = $"{settings.SqlitePath}.damaged-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
+            foreach (var suffix in new[] { "", "-wal", "-shm" })
+                if (File.Exists(settings.SqlitePath + suffix)) File.Move(settings.SqlitePath + suffix, aside + suffix);
+            console.WriteLine($"warning: {what} cannot be read ({why}); moved it aside to {aside} and going on from the run's checkpoints " +
+                              "(training.resume-without-journal = on)");
+            stores = PersistenceFactory.Create(settings);
+            return (new StoreJobJournal(stores.Journal), []);
+        }
+        if (history.Count == 0 && earlierRun is not null)
+        {
+            if (!withoutJournal)
+            {
+                stores.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                stores = null;
+                throw new ArgumentException($"run folder {runDirectory} holds {earlierRun}, but {what} has no events for job {runId}: the journal " +
+                                            $"was lost, emptied or replaced, and with it the job's history. Nothing was changed. {advice}");
+            }
+            console.WriteLine($"warning: {what} has no events for job {runId} although the run folder holds {earlierRun}; going on from the " +
+                              "run's checkpoints with the configuration's settings (training.resume-without-journal = on)");
+        }
+        return (journal, history);
+    }
+
+    /// <summary>What an earlier run left in <paramref name="runDirectory"/> (recovery checkpoints, metrics), or null for none.</summary>
+    private static string? EarlierRun(string runDirectory)
+    {
+        var checkpoints = Path.Combine(runDirectory, "checkpoints");
+        var files = Directory.Exists(checkpoints) ? Directory.GetFiles(checkpoints, "*.ckpt").Length : 0;
+        if (files > 0) return $"{files} recovery checkpoint file(s) under {checkpoints}";
+        var metrics = Path.Combine(runDirectory, RunFiles.Metrics);
+        return File.Exists(metrics) && new FileInfo(metrics).Length > 0 ? $"the metrics of an earlier run ({metrics})" : null;
     }
 
     private static IReadOnlyDictionary<string, string> Flatten(IConfiguration config) =>

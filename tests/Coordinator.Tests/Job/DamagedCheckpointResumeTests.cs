@@ -65,8 +65,8 @@ public sealed class DamagedCheckpointResumeTests : IDisposable
         var (_, resumed, _) = TinyJobs.Run(spec, checkpoints: new FileGroupCheckpoints(_directory), logs: logs);
 
         Assert.Contains(resumed.Events, e => e.StartsWith($"0@0: skipped a damaged recovery checkpoint: {File(0, 8)}: ", StringComparison.Ordinal));
-        Assert.Contains("0@0: resuming from the recovery checkpoint of step 4", resumed.Events);
-        Assert.Contains("1@0: resuming from the recovery checkpoint of step 4 (the newest step every group has one of; its own newest is of step 8)",
+        Assert.Contains("0@4: resuming from the recovery checkpoint of step 4", resumed.Events);
+        Assert.Contains("1@4: resuming from the recovery checkpoint of step 4 (the newest step every group has one of; its own newest is of step 8)",
             resumed.Events);
         Assert.Equal(Bits(uninterrupted).Where(s => s.Step > 4), Bits(resumed));
         Assert.DoesNotContain(resumed.Events, e => e.Contains("no longer reproducible", StringComparison.Ordinal));
@@ -116,7 +116,7 @@ public sealed class DamagedCheckpointResumeTests : IDisposable
         Assert.DoesNotContain(resumed.Events, e => e.Contains("have not come within step-timeout", StringComparison.Ordinal));
         Assert.Contains("0@0: the recovery checkpoint of step 8, from which every group resumes, no longer loads; starting from scratch " +
                         "(reload-mode exact: this run is no longer reproducible)", resumed.Events);
-        Assert.Contains("1@0: resuming from the recovery checkpoint of step 8", resumed.Events);
+        Assert.Contains("1@8: resuming from the recovery checkpoint of step 8", resumed.Events);
         Assert.Contains(resumed.Events, e => e.StartsWith("0@5: the teacher copies of step 4 from group(s) [1] will not come: group 1 has already sent its copy of step 8",
             StringComparison.Ordinal) && e.EndsWith("loading the newest copies instead (reload-mode exact: this run is no longer reproducible)", StringComparison.Ordinal));
         Assert.Equal(Enumerable.Range(1, 16).Select(i => (long)i), resumed.Steps.Where(s => s.Group == 0).Select(s => s.Step));

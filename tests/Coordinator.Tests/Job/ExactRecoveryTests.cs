@@ -61,9 +61,9 @@ public class ExactRecoveryTests
 
         var (_, resumed, _) = TinyJobs.Run(spec, checkpoints: checkpoints);
 
-        Assert.Contains("0@0: resuming from the recovery checkpoint of step 8 (the newest step every group has one of; its own newest is of step 12)",
+        Assert.Contains("0@8: resuming from the recovery checkpoint of step 8 (the newest step every group has one of; its own newest is of step 12)",
             resumed.Events);
-        Assert.Contains("1@0: resuming from the recovery checkpoint of step 8", resumed.Events);
+        Assert.Contains("1@8: resuming from the recovery checkpoint of step 8", resumed.Events);
         Assert.Equal(Bits(uninterrupted).Where(s => s.Step > 8), Bits(resumed));
     }
 
