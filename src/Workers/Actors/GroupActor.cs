@@ -103,6 +103,11 @@ public sealed class GroupActor : ReceiveActor
     private readonly HashSet<int> _awaitRestore = new();
     private long _target;
     private int _restoring;
+    // A group that has lost every member restores them all from its recovery checkpoint (or starts again from scratch),
+    // which holds each slot's own state: it waits for every slot, as at its start, and at most step-timeout once
+    // min-workers-per-group are ready (whether that wait has begun, and whether it is over).
+    private bool _everySlotWait;
+    private bool _everySlotWaitOver;
 
     public GroupActor(JobSpec spec, int group, IActorRef coordinator, IWorkerPlacement placement, IGroupCheckpoints checkpoints,
         ResumePlan? resume = null)
@@ -253,7 +258,7 @@ public sealed class GroupActor : ReceiveActor
         {
             Receive<WorkerReady>(ready =>
             {
-                if (Accept(ready) && LiveCount >= _failures.MinWorkersPerGroup) Reconcile("replacements ready");
+                if (Accept(ready) && LiveCount >= _failures.MinWorkersPerGroup && !WaitsForEverySlot()) Reconcile("replacements ready");
             });
             Receive<Terminated>(t => OnMemberLost(t.ActorRef));
             Receive<StepDone>(_ => { });
@@ -377,6 +382,7 @@ public sealed class GroupActor : ReceiveActor
         });
         Receive<ProbeTimedOut>(_ => { });
         Receive<RestoreTimedOut>(_ => { });
+        Receive<EverySlotTimedOut>(_ => OnEverySlotTimedOut());
         Receive<StepTimedOut>(_ => { });
         Receive<WorkerAlive>(_ => { });
         // Outside Running the plan it was about is gone; the next plan brings the copies (SendPlan).
@@ -513,6 +519,46 @@ public sealed class GroupActor : ReceiveActor
         Reconciling();
     }
 
+    // Whether the run's bits are meant to be reproducible: reload-mode exact, or no teacher copies at all.
+    private bool Reproducible => _spec.ReloadMode == ReloadMode.Exact || _spec.Baseline || _spec.Groups < 2;
+
+    /// <summary>
+    /// With no member holding the group's state (every one lost): whether the group waits for more replacements before
+    /// it restores them from its recovery checkpoint (or starts again from scratch). The checkpoint holds every slot's own
+    /// carried state and teacher replicas, so only a group restored whole re-runs the steps with the bits they first had;
+    /// it used to go on with the first min-workers-per-group replacements (issue 19: both worker nodes killed, the redone
+    /// step ran on one member's shard). The wait begins when min-workers-per-group are ready and lasts step-timeout at most.
+    /// </summary>
+    private bool WaitsForEverySlot()
+    {
+        if (LiveCount == _members.Length || _everySlotWaitOver || Enumerable.Range(0, _members.Length).Any(s => _members[s] is not null && _synced[s]))
+            return false;
+        if (!_everySlotWait)
+        {
+            _everySlotWait = true;
+            Timers.StartSingleTimer("every-slot", new EverySlotTimedOut(), _failures.StepTimeout);
+            var missing = Enumerable.Range(0, _members.Length).Where(s => _members[s] is null);
+            Report($"{LiveCount} of {_members.Length} replacements ready, and no member holds the group's state: waiting for slot(s) " +
+                   $"[{string.Join(",", missing)}] too, to restore every slot from " +
+                   (_checkpoint is null ? "scratch" : $"the recovery checkpoint of step {_checkpoint.Step}") +
+                   $" (at most step-timeout {_failures.StepTimeout.TotalSeconds:0.#}s)", GroupEventKind.Paused);
+        }
+        return true;
+    }
+
+    private void OnEverySlotTimedOut()
+    {
+        if (!_everySlotWait || _everySlotWaitOver) return;
+        _everySlotWaitOver = true;
+        var missing = Enumerable.Range(0, _members.Length).Where(s => _members[s] is null).ToList();
+        Report($"slot(s) [{string.Join(",", missing)}] still have no worker, step-timeout {_failures.StepTimeout.TotalSeconds:0.#}s after " +
+               $"{_failures.MinWorkersPerGroup} of {_members.Length} replacements were ready: going on without them (a later one joins from a " +
+               "member's state, its streams' carried state from zeros" + (Reproducible ? "; this run is no longer reproducible)" : ")"),
+            warning: Reproducible);
+        // Paused: go on now. Reconciling (a member was lost meanwhile): its decision goes on without waiting.
+        if (_phase == Phase.Paused && LiveCount >= _failures.MinWorkersPerGroup) Reconcile("replacements ready");
+    }
+
     private void EnterPaused(int live)
     {
         Timers.Cancel("probe");
@@ -534,12 +580,27 @@ public sealed class GroupActor : ReceiveActor
     {
         Timers.Cancel("probe");
         var live = _alive.Keys.Where(s => _members[s] is not null).OrderBy(s => s).ToList();
+        var veterans = live.Where(s => _synced[s]).ToList();
+        if (LiveCount > live.Count && (veterans.Count == 0 || live.Count < _failures.MinWorkersPerGroup))
+        {
+            // Replacements came while the members were probed: probe them too. With no member holding the group's state
+            // all are restored together from the checkpoint (one admitted later would be restored from a member, not
+            // from its own state); below min-workers-per-group the group would otherwise pause for a replacement it has.
+            _admitPending = false;
+            Reconcile("replacements ready");
+            return;
+        }
         if (live.Count < _failures.MinWorkersPerGroup || live.Count == 0)
         {
             EnterPaused(live.Count);
             return;
         }
-        var veterans = live.Where(s => _synced[s]).ToList();
+        if (veterans.Count == 0 && WaitsForEverySlot())
+        {
+            Timers.Cancel("restore");
+            Paused();
+            return;
+        }
         int? source = null;
         if (veterans.Count > 0)
         {
@@ -622,6 +683,8 @@ public sealed class GroupActor : ReceiveActor
     private void Complete()
     {
         Timers.Cancel("restore");
+        Timers.Cancel("every-slot");
+        _everySlotWait = _everySlotWaitOver = false;
         var slots = _ringSlots.Where(s => _members[s] is not null).ToArray();
         var refs = slots.Select(s => _members[s]!).ToArray();
         var ring = new RingMembers(_epoch, refs, slots);
@@ -1024,4 +1087,6 @@ public sealed class GroupActor : ReceiveActor
     private sealed record ProbeTimedOut(int Epoch);
 
     private sealed record RestoreTimedOut(int Epoch);
+
+    private sealed record EverySlotTimedOut;
 }

@@ -1,3 +1,4 @@
+using ActorCodistill.Cluster.Actors;
 using ActorCodistill.Workers.Actors;
 using ActorCodistill.Workers.Training;
 
@@ -129,5 +130,131 @@ public class ExactRecoveryTests
         Assert.Equal(18 + failAt - 1 + 10, runs.Count);
         Assert.All(runs, s => Assert.True(first[(s.Group, s.Step)] == s, $"group {s.Group} step {s.Step}: loss bits differ from the clean run's"));
         Assert.DoesNotContain(failed.Events, e => e.Contains("no longer reproducible", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Workers as top-level actors (as remote ones are: not children of their group), so that a test can lose them all
+    /// at once, as when every worker node is killed; replacements of slot 0 come at once, those of the other slots
+    /// <paramref name="laterSlotsAfter"/> later (the nodes come back one after another), or never (infinite).
+    /// </summary>
+    private sealed class NodesPlacement(TimeSpan laterSlotsAfter) : IWorkerPlacement
+    {
+        private readonly List<IActorRef> _workers = [];
+        private ActorSystem? _system;
+        private int _killed;
+
+        public void Place(IActorContext groupContext, JobSpec spec, int group, int slot, int generation)
+        {
+            var system = groupContext.System;
+            var groupRef = groupContext.Self;
+            void Create()
+            {
+                var worker = system.ActorOf(WorkerActor.Props(spec, group, slot, generation, groupRef), $"worker-{group}-{slot}-{generation}");
+                lock (_workers)
+                {
+                    _system = system;
+                    _workers.Add(worker);
+                }
+            }
+            if (generation == 0 || slot == 0) Create();
+            else if (laterSlotsAfter != Timeout.InfiniteTimeSpan) Task.Delay(laterSlotsAfter).ContinueWith(_ => Create(), TaskScheduler.Default);
+        }
+
+        public void Release(IActorContext groupContext, IActorRef worker, int group, int slot, string reason) => groupContext.System.Stop(worker);
+
+        /// <summary>Stops every worker placed so far, once.</summary>
+        public void KillEveryWorker()
+        {
+            if (Interlocked.Exchange(ref _killed, 1) != 0) return;
+            lock (_workers)
+                foreach (var w in _workers)
+                    _system!.Stop(w);
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void EveryWorkerOfEveryGroupLost_TheGroupsRollBackToTheirCheckpoints_AndEveryRedoneStepHasTheBitsItFirstHad(bool baseline)
+    {
+        // Issue 19, finding 5 (kill -9 of both worker nodes): every worker of both groups (2 each) is lost after group 0
+        // has reported step 10; the checkpoints are of step 8. Slot 0's replacements come at once, slot 1's 1.5 s later.
+        // Each group restores every slot from its checkpoint (each its own carried LSTM state and teacher replicas) only
+        // when both slots have a worker again: it used to go on as soon as slot 0's replacement was ready (min-workers-
+        // per-group 1), so the redone step 9 ran on slot 0's shard alone (another loss, another gradient) and slot 1's
+        // replacement joined later from slot 0's state with zeros for its streams.
+        var spec = TinyJobs.Spec(steps: 18, baseline: baseline) with
+        {
+            Failures = FailureSpec.Default with { CheckpointInterval = 8 }, ReloadMode = ReloadMode.Exact,
+        };
+        var (_, clean, _) = TinyJobs.Run(spec);
+        var placement = new NodesPlacement(TimeSpan.FromSeconds(1.5));
+        var reached = new bool[2];
+        var (_, failed, _) = TinyJobs.Run(spec, checkpoints: new InMemoryGroupCheckpoints(), placement: placement,
+            during: (_, step) =>
+            {
+                // Once both groups are past their checkpoints of step 8 (in a baseline one may be further on: 16).
+                if (step.Step >= 10) reached[step.Group] = true;
+                if (reached[0] && reached[1]) placement.KillEveryWorker();
+            });
+
+        var first = Bits(clean).ToDictionary(s => (s.Group, s.Step));
+        Assert.All(Bits(failed), s => Assert.True(first[(s.Group, s.Step)] == s, $"group {s.Group} step {s.Step}: loss bits differ from the clean run's"));
+        Assert.All(failed.Steps, s => Assert.Equal(2, s.Members));
+        var rolledBack = 0;
+        foreach (var g in new[] { 0, 1 })
+        {
+            // In a baseline a group runs at its own pace and may have finished before the other reached step 10.
+            if (baseline && !failed.Events.Any(e => e.StartsWith($"{g}@", StringComparison.Ordinal) && e.Contains(" failed at step ", StringComparison.Ordinal)))
+                continue;
+            rolledBack++;
+            var rollback = Assert.Single(failed.Events, e => e.StartsWith($"{g}@", StringComparison.Ordinal) &&
+                                                             e.Contains(" to the recovery checkpoint of step ", StringComparison.Ordinal));
+            var from = long.Parse(rollback[(rollback.LastIndexOf(' ') + 1)..]);
+            Assert.True(from >= 8, rollback);
+            Assert.Contains(failed.Events, e => e.StartsWith($"{g}@", StringComparison.Ordinal) &&
+                                                e.Contains($"waiting for slot(s) [1] too, to restore every slot from the recovery checkpoint of step {from}", StringComparison.Ordinal));
+            // After the rollback, every step from the checkpoint's to the end, once.
+            var steps = failed.Steps.Where(s => s.Group == g).Select(s => s.Step).ToList();
+            var redone = steps.FindLastIndex(s => s == from + 1);
+            Assert.Equal(Enumerable.Range((int)from + 1, 18 - (int)from).Select(i => (long)i), steps.Skip(redone));
+        }
+        Assert.True(baseline ? rolledBack >= 1 : rolledBack == 2, string.Join("\n", failed.Events));
+        Assert.DoesNotContain(failed.Events, e => e.Contains("this run is no longer reproducible", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void EveryWorkerLost_AndASlotThatGetsNoReplacement_IsWaitedForAtMostStepTimeout_ThenTheGroupGoesOnSayingSo()
+    {
+        // As above, but slot 1's replacements never come (its node stays away): each group waits step-timeout (2 s) for
+        // it, then restores slot 0 alone from the checkpoint and finishes, with a warning that the run is no longer
+        // reproducible.
+        var spec = TinyJobs.Spec(steps: 14) with
+        {
+            Failures = FailureSpec.Default with { CheckpointInterval = 8, StepTimeout = TimeSpan.FromSeconds(2) }, ReloadMode = ReloadMode.Exact,
+        };
+        var placement = new NodesPlacement(Timeout.InfiniteTimeSpan);
+        var reached = new bool[2];
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var (_, failed, _) = TinyJobs.Run(spec, checkpoints: new InMemoryGroupCheckpoints(), placement: placement,
+            during: (_, step) =>
+            {
+                if (step.Step >= 10) reached[step.Group] = true;
+                if (reached[0] && reached[1]) placement.KillEveryWorker();
+            });
+
+        foreach (var g in new[] { 0, 1 })
+        {
+            Assert.Contains(failed.Events, e => e.StartsWith($"{g}@", StringComparison.Ordinal) &&
+                                                e.Contains("waiting for slot(s) [1] too, to restore every slot from the recovery checkpoint of step 8 (at most step-timeout 2s)", StringComparison.Ordinal));
+            Assert.Contains(failed.Events, e => e.StartsWith($"{g}@", StringComparison.Ordinal) &&
+                                                e.Contains("slot(s) [1] still have no worker, step-timeout 2s after 1 of 2 replacements were ready: going on without them", StringComparison.Ordinal) &&
+                                                e.EndsWith("this run is no longer reproducible)", StringComparison.Ordinal));
+            Assert.Contains(failed.Events, e => e.StartsWith($"{g}@", StringComparison.Ordinal) && e.Contains("to the recovery checkpoint of step 8", StringComparison.Ordinal));
+            var after = failed.Steps.Where(s => s.Group == g).SkipWhile(s => s.Members == 2).ToList();
+            Assert.Equal(Enumerable.Range(9, 6).Select(i => (long)i), after.Select(s => s.Step));
+            Assert.All(after, s => Assert.Equal(1, s.Members));
+        }
+        Assert.True(stopwatch.Elapsed >= TimeSpan.FromSeconds(2), $"{stopwatch.Elapsed}");
     }
 }
