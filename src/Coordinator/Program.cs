@@ -130,5 +130,10 @@ public static class Program
             Console.Error.WriteLine($"error: {e.Message}");
             return 3;
         }
+        catch (JobFailedException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 4;
+        }
     }
 }

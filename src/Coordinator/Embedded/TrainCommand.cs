@@ -131,6 +131,11 @@ public static class TrainCommand
                                   $"inside groups (allreduce): {completed.AllreduceBytes:N0}" +
                                   (lastStep > 0 ? $"; per step: {completed.CheckpointBytes / (double)lastStep:N0} vs {completed.AllreduceBytes / (double)lastStep:N0}" : ""));
                 console.WriteLine($"run folder: {runDirectory} (metrics.jsonl, learning-curve.svg, predictions-g*.bin)");
+                if (completed.Failures.Count > 0)
+                    throw new JobFailedException(
+                        $"the job did not finish: {string.Join("; ", completed.Failures)}. Fix the cause (the worker failures are in the log and " +
+                        $"in {Path.Combine(runDirectory, RunFiles.Metrics)} as events), then run the same command again to resume from {runDirectory}",
+                        new Result(runDirectory, completed, summary));
                 return new Result(runDirectory, completed, summary);
             }
             finally
@@ -246,3 +251,10 @@ public static class TrainCommand
 
 /// <summary>The run's actor system stopped (downed, removed) before its job finished; the job can be resumed.</summary>
 public sealed class JobInterruptedException(string message) : Exception(message);
+
+/// <summary>A group gave up (too many worker failures): the run ended without finishing; it can be resumed once fixed.</summary>
+public sealed class JobFailedException(string message, TrainCommand.Result result) : Exception(message)
+{
+    /// <summary>What the run left: its folder, status and summary.</summary>
+    public TrainCommand.Result Result { get; } = result;
+}

@@ -149,6 +149,7 @@ public sealed class CoordinatorActor : ReceiveActor
     };
 
     private readonly Dictionary<int, int> _groupMembers = new();
+    private readonly Dictionary<int, string> _groupFailures = new();
 
     // ---- phases ----
 
@@ -247,13 +248,19 @@ public sealed class CoordinatorActor : ReceiveActor
     {
         _finished.Add(finished.Group);
         _groupSteps[finished.Group] = finished.Steps;
+        if (finished.Failure is { } failure) _groupFailures[finished.Group] = failure;
         if (_finished.Count < _spec.Groups) return;
-        Persist(new JobFinished(new Dictionary<int, long>(_groupSteps)));
+        // A job a group gave up on is not finished: the same run folder resumes from its checkpoints once the cause is fixed.
+        if (_groupFailures.Count == 0) Persist(new JobFinished(new Dictionary<int, long>(_groupSteps)));
+        else Note(-1, 0, $"the job ends unfinished: {string.Join("; ", _groupFailures.OrderBy(f => f.Key).Select(f => f.Value))}");
         Become(() =>
         {
             Receive<GetStatus>(_ => Sender.Tell(Status(), Self));
             ReceiveAny(_ => { });
         }, "Finished");
-        _owner.Tell(new JobCompleted(_jobId, Status(), _broadcastBytes.Values.Sum(), _allreduceBytes), Self);
+        _owner.Tell(new JobCompleted(_jobId, Status(), _broadcastBytes.Values.Sum(), _allreduceBytes)
+        {
+            Failures = _groupFailures.OrderBy(f => f.Key).Select(f => f.Value).ToArray(),
+        }, Self);
     }
 }

@@ -49,4 +49,9 @@ public sealed record JobStatus(
 }
 
 /// <summary>Sent to the job's owner when every group has finished.</summary>
-public sealed record JobCompleted(string JobId, JobStatus Status, long CheckpointBytes, long AllreduceBytes) : CoordinatorMessage;
+/// <param name="Failures">Why groups stopped before their last step (too many worker failures); empty when every group
+/// finished. A job with failures is not journalled as finished, so the same run folder resumes once the cause is fixed.</param>
+public sealed record JobCompleted(string JobId, JobStatus Status, long CheckpointBytes, long AllreduceBytes) : CoordinatorMessage
+{
+    public IReadOnlyList<string> Failures { get; init; } = [];
+}

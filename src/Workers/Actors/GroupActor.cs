@@ -454,11 +454,13 @@ public sealed class GroupActor : ReceiveActor
         Report(message + "; replacing it", GroupEventKind.WorkerFailed);
         if (_failureCount > _failures.MaxWorkerFailures)
         {
-            Report($"{_failureCount} worker failures, more than max-worker-failures {_failures.MaxWorkerFailures}; the group stops");
+            var failure = $"group {_group} stopped at step {_step} after {_failureCount} worker failures, more than training.failures.max-worker-failures " +
+                          $"{_failures.MaxWorkerFailures}; the last: {message}";
+            Report(failure, warning: true);
             var steps = _step - (_inFlight is null ? 0 : 1);
             ReleaseAll("the group stops after too many failures");
             Finished();
-            _coordinator.Tell(new GroupFinished(_group, steps), Self);
+            _coordinator.Tell(new GroupFinished(_group, steps, failure), Self);
             return;
         }
         _generation[slot]++;

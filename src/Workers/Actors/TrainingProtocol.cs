@@ -189,4 +189,5 @@ public sealed record GroupEvent(int Group, long Step, string Message, GroupEvent
 
 public enum GroupEventKind { Info, WorkerFailed, Restored, RolledBack, Paused, Reconfigured }
 
-public sealed record GroupFinished(int Group, long Steps) : TrainingMessage;
+/// <param name="Failure">Why the group stopped before its last step (too many worker failures); null when it finished.</param>
+public sealed record GroupFinished(int Group, long Steps, string? Failure = null) : TrainingMessage;

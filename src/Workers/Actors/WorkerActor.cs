@@ -526,8 +526,9 @@ public sealed class WorkerActor : ReceiveActor
 /// <paramref name="loseAllreduceChunk"/> = n it loses the n-th allreduce chunk it sends in that step: to dead letters
 /// (as remoting does with a failed bulk transfer), or with <paramref name="chunkVanishes"/> without a trace.
 /// </summary>
+/// <param name="fromStepOn">The throw happens at that step and every later one, in each replacement too: a crash loop.</param>
 public sealed class FaultInjection(int group, int rank, long step, TimeSpan? hang = null, ManualResetEventSlim? teacherGate = null,
-    bool loseTeacherCopy = false, bool loseTeacherRequests = false, int loseAllreduceChunk = 0, bool chunkVanishes = false)
+    bool loseTeacherCopy = false, bool loseTeacherRequests = false, int loseAllreduceChunk = 0, bool chunkVanishes = false, bool fromStepOn = false)
 {
     private int _fired;
     private int _chunksSent;
@@ -557,6 +558,8 @@ public sealed class FaultInjection(int group, int rank, long step, TimeSpan? han
     public void MaybeThrow(int atGroup, int atSlot, long atStep)
     {
         // The gate and the lost-transfer modes replace the throw or hang; they never add one.
+        if (fromStepOn && atGroup == group && atSlot == rank && atStep >= step)
+            throw new InjectedFaultException($"injected fault in worker {group}/{rank} at step {atStep}");
         if (teacherGate is not null || loseTeacherCopy || loseTeacherRequests || loseAllreduceChunk > 0 || !Matches(atGroup, atSlot, atStep) ||
             Interlocked.Exchange(ref _fired, 1) != 0)
             return;
