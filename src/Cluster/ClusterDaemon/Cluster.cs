@@ -83,12 +83,31 @@ public sealed class Cluster
             cluster.Daemon = remoting.System.SystemActorOf(
                 Props.Create(() => new ClusterCoreDaemon(cluster, remoting, validated, time)), ClusterCoreDaemon.Name);
             Registry.Add(remoting.System, cluster);
+            remoting.Transport.AssociationChanged += cluster.ForgetGoneClient;
             remoting.System.CoordinatedShutdown.AddTask(CoordinatedShutdown.PhaseClusterLeave, LeaveTaskName, cluster.LeaveOnShutdownAsync);
             remoting.System.WhenTerminated.ContinueWith(_ => remoting.ShutdownAsync(), CancellationToken.None,
                 TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             return cluster;
         }
     }
+
+    /// <summary>
+    /// A peer that is no member (a client such as ctl, which connects, asks and exits) is not reconnected to once the
+    /// connection this node opened to answer it is lost: its endpoint is forgotten. Before, the transport retried a
+    /// finished ctl's address for ever, a warning every ~10 s per past call (issue 19, finding 8). A member's endpoint is
+    /// left alone: membership and downing decide about members.
+    /// </summary>
+    private void ForgetGoneClient(Remote.AssociationEvent e)
+    {
+        if (e is not Remote.Disassociated { Channel: Remote.Protocol.ChannelKind.Control, Inbound: false } lost) return;
+        var state = State;
+        if (state.Members.Any(m => IsAt(m, lost.Peer)) || state.Unreachable.Any(m => IsAt(m, lost.Peer))) return;
+        Remoting.System.Log.Info($"forgetting {lost.Peer}: it is no member of the cluster (a client such as ctl that has gone), so it is not reconnected to");
+        _ = Task.Run(() => Remoting.Transport.ForgetAsync(lost.Peer));
+    }
+
+    private static bool IsAt(Member member, Remote.RemoteAddress peer) =>
+        member.Node.Address.Host == peer.Host && member.Node.Address.Port == peer.Port;
 
     /// <summary>The cluster of <paramref name="system"/>, started with default settings on first use.</summary>
     public static Cluster Get(ActorSystem system)

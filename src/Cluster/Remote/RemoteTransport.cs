@@ -146,6 +146,9 @@ public sealed class RemoteTransport : IAsyncDisposable
 
     public bool IsAvailable(RemoteAddress peer) => FailureDetectors.IsAvailable(peer);
 
+    /// <summary>The peers this node has an endpoint for (reconnecting to them when their control channel drops).</summary>
+    public IReadOnlyCollection<RemoteAddress> Endpoints => _endpoints.Keys.ToArray();
+
     /// <summary>Refuses this incarnation from now on (it was declared down); a restart with a new uid is accepted.</summary>
     public void Quarantine(UniqueRemoteAddress peer, string reason)
     {

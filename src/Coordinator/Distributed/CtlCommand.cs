@@ -16,7 +16,11 @@ public static class CtlCommand
     public static int Run(string? configPath, IReadOnlyDictionary<string, string?> overrides, string seed, string? host, CoordinatorMessage message,
         TimeSpan timeout, TextWriter output)
     {
-        var config = ConfigLoader.Load(configPath, overrides.ToDictionary(kv => kv.Key, kv => kv.Value));
+        // A short-lived client prints its answer, not its actor system's start-up lines (issue 19, finding 8); a user's
+        // own actor.log-level still wins.
+        var settings = overrides.ToDictionary(kv => kv.Key, kv => kv.Value);
+        settings.TryAdd("actor.log-level", "warning");
+        var config = ConfigLoader.Load(configPath, settings);
         var address = ClusterNode.ParseSeed(seed);
         var node = ClusterNode.Start(new NodeOptions(config, ["client"], [], null, host, 0, CoordinatorSerializers.Register, JoinCluster: false));
         try

@@ -44,7 +44,8 @@ public sealed class DataPlaneTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
     }
 
     private static Config Node(string role) =>
-        ConfigurationFactory.ParseString("akka.loglevel = INFO").WithFallback(AkkaNode.Configuration(new AkkaNodeOptions("codistill", Roles: [role])));
+        // The TestKit's listener beside the product's logger, for EventFilter.
+        ConfigurationFactory.ParseString("akka.loglevel = INFO\nakka.loggers = [\"Akka.TestKit.TestEventListener, Akka.TestKit\"]").WithFallback(AkkaNode.Configuration(new AkkaNodeOptions("codistill", Roles: [role])));
 
     private static RemoteSettings PlaneSettings(string secret) => new()
     {

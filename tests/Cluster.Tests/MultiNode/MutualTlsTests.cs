@@ -101,7 +101,8 @@ public sealed class MutualTlsTests : Akka.TestKit.Xunit2.TestKit
         Seed.Join(Seed.SelfAddress);
         var worker = Join(Tls(Authorities.Value.Ca, "worker-1"));
         AwaitAssert(() => Assert.Equal(2, Seed.State.Members.Count(m => m.Status == MemberStatus.Up)), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
-        Assert.Equal(2, Akka.Cluster.Cluster.Get(worker).State.Members.Count);
+        // The worker learns the membership by gossip, a moment after the seed.
+        AwaitAssert(() => Assert.Equal(2, Akka.Cluster.Cluster.Get(worker).State.Members.Count), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
     }
 
     [Fact]
