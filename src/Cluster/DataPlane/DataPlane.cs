@@ -3,9 +3,7 @@ using System.Runtime.CompilerServices;
 using ActorCodistill.Cluster.Remote;
 using Akka.Actor;
 using Akka.Event;
-using Google.Protobuf;
 using BulkHeader = ActorCodistill.Cluster.Remote.Protocol.BulkHeader;
-using TensorDType = ActorCodistill.Cluster.Remote.Protocol.TensorDType;
 
 namespace ActorCodistill.Cluster.DataPlane;
 
@@ -133,7 +131,7 @@ public sealed class DataPlane : IAsyncDisposable
     /// <summary>
     /// Sends <paramref name="message"/> to <paramref name="target"/>: a local target gets it as it is (no copy, as any
     /// Tell), a remote one through the data plane. Serialises on the caller's thread, so a message over the transport's
-    /// limits throws here; anything that goes wrong later (peer gone, outbox full) makes a dead letter and a log line.
+    /// limits throws here (<see cref="OversizeBulkMessageException"/>, naming the limit); anything that goes wrong later (peer gone, outbox full) makes a dead letter and a log line.
     /// </summary>
     public void Tell(IActorRef target, object message, IActorRef? sender = null)
     {
@@ -153,22 +151,7 @@ public sealed class DataPlane : IAsyncDisposable
         var recipient = target.Path.ToSerializationFormat();
         var parts = codec.ToBulk(message);
         var settings = Transport.Settings;
-        if (parts.Payload.Length > settings.MaxBulkTransferSize)
-            throw new ArgumentException($"cannot send {message.GetType().FullName} to {recipient}: its payload is {parts.Payload.Length} bytes, " +
-                                        $"over the data plane's maximum-bulk-transfer-size ({settings.MaxBulkTransferSize} bytes)", nameof(message));
-        var header = new BulkHeader
-        {
-            Dtype = TensorDType.Bytes,
-            Recipient = recipient,
-            Manifest = codec.Manifest,
-            Sender = PathOf(sender),
-            // A copy: metadata is small, and the caller's array is then free to change after Tell.
-            Metadata = parts.Metadata is { Length: > 0 } metadata ? ByteString.CopyFrom(metadata) : ByteString.Empty,
-        };
-        var headerSize = header.CalculateSize() + HeaderReserve;
-        if (headerSize > settings.MaxFrameSize)
-            throw new ArgumentException($"cannot send {message.GetType().FullName} to {recipient}: its header (metadata and paths) is {headerSize} bytes, " +
-                                        $"over the data plane's maximum-frame-size ({settings.MaxFrameSize} bytes)", nameof(message));
+        var header = BulkHeaders.Build(settings, message.GetType(), recipient, codec.Manifest, PathOf(sender), parts);
         var node = target.Path.Address;
         var outbox = OutboxFor(node);
         var outcome = outbox?.TryEnqueue(new QueuedBulk(header, parts.Payload, message, new Route(sender, target)), settings.MaxBulkOutboxBytes) ?? BulkEnqueue.Dropped;
@@ -180,9 +163,6 @@ public sealed class DataPlane : IAsyncDisposable
         }
         DeadLetter(message, sender, target);
     }
-
-    // Frame head plus transfer id, total bytes, chunk size, ack interval, checksum flags, with room to spare.
-    private const int HeaderReserve = 128;
 
     private bool IsLocal(IActorRef target) =>
         target.Path.Address.HasLocalScope || target.Path.Address.Equals(_system.Provider.DefaultAddress);

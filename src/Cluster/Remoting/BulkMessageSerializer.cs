@@ -19,17 +19,3 @@ public sealed record BulkMessageSerializer(
     string Manifest,
     Func<object, IRemoteRefContext, BulkMessageParts> ToBulk,
     Func<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, IRemoteRefContext, object> FromBulk);
-
-
-/// <summary>Thrown at Tell time for a bulk message whose payload or metadata cannot fit the transport's limits.</summary>
-public sealed class OversizeBulkMessageException(System.Type messageType, string recipient, long size, string setting, long limit)
-    : Exception($"cannot send {messageType.FullName} to {recipient}: its bulk {(setting == "maximum-bulk-transfer-size" ? "payload" : "header (metadata and paths)")} " +
-                $"is {size} bytes, over remote setting '{setting}' ({limit} bytes)")
-{
-    public System.Type MessageType { get; } = messageType;
-
-    public long Size { get; } = size;
-
-    /// <summary>The remote setting (HOCON key) that limits it.</summary>
-    public string Setting { get; } = setting;
-}

@@ -243,21 +243,7 @@ public sealed class RemoteActorSystem : IRemoteRefContext, IAsyncDisposable
     {
         var parts = serializer.ToBulk(message, this);
         var settings = Transport.Settings;
-        if (parts.Payload.Length > settings.MaxBulkTransferSize)
-            throw new OversizeBulkMessageException(message.GetType(), recipient, parts.Payload.Length, "maximum-bulk-transfer-size", settings.MaxBulkTransferSize);
-        var header = new BulkHeader
-        {
-            Dtype = TensorDType.Bytes,
-            Recipient = recipient,
-            Manifest = serializer.Manifest,
-            Sender = PathOf(sender),
-            // A copy: metadata is small, and the caller's array is then free to change after Tell.
-            Metadata = parts.Metadata is { Length: > 0 } metadata ? ByteString.CopyFrom(metadata) : ByteString.Empty,
-        };
-        // The header travels as one frame; the transport fills in the transfer fields (a few dozen bytes) later.
-        var headerSize = header.CalculateSize() + BulkHeaderReserve;
-        if (headerSize > settings.MaxFrameSize)
-            throw new OversizeBulkMessageException(message.GetType(), recipient, headerSize, "maximum-frame-size", settings.MaxFrameSize);
+        var header = BulkHeaders.Build(settings, message.GetType(), recipient, serializer.Manifest, PathOf(sender), parts);
         var item = new QueuedBulk(header, parts.Payload, message, new BulkRoute(sender, target));
         var outbox = BulkOutboxFor(target.Node);
         var outcome = outbox?.TryEnqueue(item, settings.MaxBulkOutboxBytes) ?? BulkEnqueue.Dropped;
@@ -276,9 +262,6 @@ public sealed class RemoteActorSystem : IRemoteRefContext, IAsyncDisposable
 
     /// <summary>Who sent a queued bulk message and to whom: what its dead letter names if it is lost.</summary>
     private sealed record BulkRoute(IActorRef? Sender, IActorRef Recipient);
-
-    // Frame head plus transfer id, total bytes, chunk size, ack interval, checksum flags, with room to spare.
-    private const int BulkHeaderReserve = 128;
 
     /// <summary>The outbox to <paramref name="node"/>, created on first use; null once this node is stopping.</summary>
     private BulkOutbox? BulkOutboxFor(RemoteAddress node)
