@@ -204,7 +204,7 @@ public static class TrainCommand
         }
         catch (Exception e) when (e is IOException or System.Data.Common.DbException or InvalidDataException or FormatException)
         {
-            var why = e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message;
+            var why = e.InnerException is { } inner && !e.Message.Contains(inner.Message, StringComparison.Ordinal) ? $"{e.Message} ({inner.Message})" : e.Message;
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             foreach (var made in sidecars) File.Delete(made);
             if (!withoutJournal || plugin != "sqlite")
