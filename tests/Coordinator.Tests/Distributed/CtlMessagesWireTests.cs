@@ -28,6 +28,16 @@ public class CtlMessagesWireTests
     }
 
     [Fact]
+    public void Ctl_RunsAtLogLevelWarning_UnlessTheUserSetsOne()
+    {
+        var quiet = ActorCodistill.Cluster.Configuration.ActorSystemSettings.From(
+            ActorCodistill.Cluster.Configuration.ConfigLoader.Load(null, CtlCommand.ClientOverrides(new Dictionary<string, string?>())));
+        Assert.Equal(ActorCodistill.Cluster.Configuration.ActorLogLevel.Warning, quiet.LogLevel);
+        var chosen = CtlCommand.ClientOverrides(new Dictionary<string, string?> { ["actor.log-level"] = "debug" });
+        Assert.Equal("debug", chosen["actor.log-level"]);
+    }
+
+    [Fact]
     public void ScheduledChanges_CarryTheirStep_OrNone()
     {
         Assert.Equal(new ChangeTopology(TopologyKind.Ring, 120), RoundTrip(new ChangeTopology(TopologyKind.Ring, 120)));
