@@ -40,16 +40,10 @@ public sealed class GroupActor : ReceiveActor
     private readonly bool[] _synced;
     private int[] _ringSlots = [];
 
-    private IReadOnlyList<int> _teacherGroups = [];
-    private long _reloadInterval;
-    private DistillSpec _distill;
-    // Changes waiting for their step, in arrival order; whether this incarnation of the group has planned a step yet
-    // (changes that arrive before it are the job's history, replayed after a restart, never late).
-    private readonly List<GroupReconfigure> _pendingChanges = new();
-    // The settings the group started with, and every change applied since with the first step it governed: a
-    // rollback to a checkpoint re-runs the steps after it with the settings they first ran with.
-    private IReadOnlyList<int> _startTeachers = [];
-    private readonly List<(long Step, GroupReconfigure Change)> _appliedChanges = new();
+    // Teacher groups, reload interval and distillation weight, with the changes scheduled and applied.
+    private readonly GroupSettings _settings;
+    // Whether this incarnation of the group has planned a step yet (changes that arrive before it are the job's
+    // history, replayed after a restart, never late).
     private bool _planned;
     private string? _releaseNode;
 
@@ -119,8 +113,7 @@ public sealed class GroupActor : ReceiveActor
         _placement = placement;
         _checkpoints = checkpoints;
         _failures = spec.Failures;
-        _reloadInterval = spec.ReloadInterval;
-        _distill = spec.Distill;
+        _settings = new GroupSettings(spec);
         _members = new IActorRef?[spec.WorkersPerGroup];
         _generation = new int[spec.WorkersPerGroup];
         _synced = new bool[spec.WorkersPerGroup];
@@ -198,7 +191,7 @@ public sealed class GroupActor : ReceiveActor
                 if (LiveCount == _members.Length) Reconcile("all workers ready");
             });
             Receive<Terminated>(t => OnMemberLost(t.ActorRef));
-            Receive<StartGroup>(start => _teacherGroups = _startTeachers = start.TeacherGroups);
+            Receive<StartGroup>(start => _settings.Start(start.TeacherGroups));
             CommonHandlers();
         }, "Starting");
     }
@@ -392,14 +385,7 @@ public sealed class GroupActor : ReceiveActor
 
     private void OnReconfigure(GroupReconfigure change)
     {
-        if (change.AtStep is { } at && _planned && at <= _step)
-        {
-            Report($"a change scheduled for step {at} arrived after that step had begun (step {_step}); it applies at the next step" +
-                   (_spec.ReloadMode == ReloadMode.Exact ? ", so this group switches later than the others and the run is no longer reproducible" : ""),
-                GroupEventKind.Reconfigured);
-            change = change with { AtStep = null };
-        }
-        _pendingChanges.Add(change);
+        if (_settings.Schedule(change, _planned, _step) is { } late) Report(late, GroupEventKind.Reconfigured);
     }
 
     // ---- membership ----
@@ -732,7 +718,7 @@ public sealed class GroupActor : ReceiveActor
         if (_target < _step)
         {
             Report($"rolled back from step {_step} to the recovery checkpoint of step {_target}", GroupEventKind.RolledBack);
-            RewindSettings(_target);
+            if (_settings.Rewind(_target) is { } rewound) Report(rewound, GroupEventKind.Reconfigured);
         }
         else if (restored > 0)
             Report($"workers restored at step {_target}; ring re-formed with slots [{string.Join(",", slots)}]", GroupEventKind.Restored);
@@ -794,7 +780,7 @@ public sealed class GroupActor : ReceiveActor
             }
         }
         _step++;
-        ApplyPendingChanges();
+        foreach (var applied in _settings.ApplyDue(_step)) Report(applied, GroupEventKind.Reconfigured);
         _awaitingCopiesFor = 0;
         if (ExactCopiesMissing().Count > 0)
         {
@@ -859,9 +845,9 @@ public sealed class GroupActor : ReceiveActor
     private List<int> ExactCopiesMissing()
     {
         if (_spec.ReloadMode != ReloadMode.Exact || _spec.Baseline || _spec.Groups < 2 || _resumedAt > 0 ||
-            _step <= _reloadInterval || (_step - 1) % _reloadInterval != 0)
+            _step <= _settings.ReloadInterval || (_step - 1) % _settings.ReloadInterval != 0)
             return [];
-        return _teacherGroups.Where(g => !(_kept.TryGetValue(g, out var kept) && kept.ContainsKey(_step - 1)) &&
+        return _settings.TeacherGroups.Where(g => !(_kept.TryGetValue(g, out var kept) && kept.ContainsKey(_step - 1)) &&
                                          !(_loaded.TryGetValue(g, out var held) && held.Step == _step - 1)).ToList();
     }
 
@@ -870,13 +856,13 @@ public sealed class GroupActor : ReceiveActor
         // Reload boundary: after every reload-interval steps, the members swap in the newest copies (reload-mode exact:
         // the copies of the step before the boundary, or the newest when they did not come in time).
         // After a resume the members hold no copies: load at the first step one has arrived, not at the next boundary.
-        var boundary = (_step - 1) % _reloadInterval == 0 || (_loaded.Count == 0 && _resumedAt > 0);
+        var boundary = (_step - 1) % _settings.ReloadInterval == 0 || (_loaded.Count == 0 && _resumedAt > 0);
         // reload-mode exact takes only the copy of the step before the boundary: at step 1 there is none, however far a
         // teacher group has got (a group that started late used to load whatever copy had come, so its first steps
         // depended on the pace). The newest serves after an awaited copy timed out, and after a resume without copies.
         var newestServes = _spec.ReloadMode != ReloadMode.Exact || _exactFallbackAt == _step || _resumedAt > 0;
         if (boundary)
-            foreach (var g in _teacherGroups)
+            foreach (var g in _settings.TeacherGroups)
             {
                 var c = _kept.TryGetValue(g, out var kept) && kept.TryGetValue(_step - 1, out var exact) ? exact
                     : newestServes ? _arrived.GetValueOrDefault(g) : null;
@@ -894,15 +880,15 @@ public sealed class GroupActor : ReceiveActor
                     foreach (var old in kept.Keys.Where(step => step <= now.Step).ToList()) kept.Remove(old);
             }
         if (_loaded.Count > 0) _resumedAt = 0;
-        foreach (var g in _loaded.Keys.Where(g => !_teacherGroups.Contains(g)).ToList()) _loaded.Remove(g);
+        foreach (var g in _loaded.Keys.Where(g => !_settings.TeacherGroups.Contains(g)).ToList()) _loaded.Remove(g);
         // Copies of a group that becomes a teacher at a scheduled step are kept for it.
-        foreach (var g in _kept.Keys.Where(g => !_teacherGroups.Contains(g) &&
-                                                !_pendingChanges.Any(c => c.TeacherGroups?.Contains(g) == true)).ToList())
+        foreach (var g in _kept.Keys.Where(g => !_settings.TeacherGroups.Contains(g) &&
+                                                !_settings.WillTeach(g)).ToList())
             _kept.Remove(g);
         _planned = true;
 
-        var distillOn = _spec.DistillActiveAt(_step) && _loaded.Count > 0 && _distill.Weight != 0;
-        _inFlight = new StepPlan(_step, _epoch, distillOn, _distill, _loaded.ToDictionary(kv => kv.Key, kv => kv.Value.Step),
+        var distillOn = _spec.DistillActiveAt(_step) && _loaded.Count > 0 && _settings.Distill.Weight != 0;
+        _inFlight = new StepPlan(_step, _epoch, distillOn, _settings.Distill, _loaded.ToDictionary(kv => kv.Key, kv => kv.Value.Step),
             ExportCheckpoint: false, Evaluate: false, CollectPredictions: false);
         _done.Clear();
         SendPlan();
@@ -927,7 +913,7 @@ public sealed class GroupActor : ReceiveActor
             var lead = i == 0;
             _members[_ringSlots[i]]!.Tell(plan with
             {
-                ExportCheckpoint = lead && !_spec.Baseline && _spec.Groups > 1 && _step % _reloadInterval == 0,
+                ExportCheckpoint = lead && !_spec.Baseline && _spec.Groups > 1 && _step % _settings.ReloadInterval == 0,
                 Evaluate = lead && evaluate,
                 CollectPredictions = lead && _step == _spec.Steps,
             }, Self);
@@ -936,58 +922,6 @@ public sealed class GroupActor : ReceiveActor
     }
 
     // Applies, in arrival order, the changes due at the step just begun (or earlier: history after a restart).
-    private void ApplyPendingChanges()
-    {
-        var due = _pendingChanges.Where(c => c.AtStep is not { } at || at <= _step).ToList();
-        if (due.Count == 0) return;
-        _pendingChanges.RemoveAll(due.Contains);
-        foreach (var change in due) Apply(change);
-    }
-
-    /// <summary>
-    /// Before re-running the steps after <paramref name="checkpointStep"/>: the changes first applied at a later step
-    /// are undone and wait again for that step (ahead of the changes still waiting, which arrived after them).
-    /// </summary>
-    private void RewindSettings(long checkpointStep)
-    {
-        var undone = _appliedChanges.Where(a => a.Step > checkpointStep).ToList();
-        if (undone.Count == 0) return;
-        _appliedChanges.RemoveAll(undone.Contains);
-        _teacherGroups = _startTeachers;
-        _reloadInterval = _spec.ReloadInterval;
-        _distill = _spec.Distill;
-        foreach (var (_, change) in _appliedChanges) Set(change);
-        _pendingChanges.InsertRange(0, undone.Select(a => a.Change with { AtStep = a.Step }));
-        Report($"the changes applied at steps [{string.Join(",", undone.Select(a => a.Step))}] wait for those steps again", GroupEventKind.Reconfigured);
-    }
-
-    private void Apply(GroupReconfigure change)
-    {
-        _appliedChanges.Add((_step, change));
-        Report($"applied at step {_step}: {Set(change)}", GroupEventKind.Reconfigured);
-    }
-
-    private string Set(GroupReconfigure change)
-    {
-        var what = new List<string>();
-        if (change.TeacherGroups is { } teachers)
-        {
-            _teacherGroups = teachers;
-            what.Add($"teachers [{string.Join(",", teachers)}]");
-        }
-        if (change.ReloadInterval is { } interval)
-        {
-            _reloadInterval = interval;
-            what.Add($"reload interval {interval}");
-        }
-        if (change.DistillWeight is { } weight)
-        {
-            _distill = _distill with { Weight = weight };
-            what.Add($"distillation weight {weight}");
-        }
-        return string.Join(", ", what);
-    }
-
     private void OnStepDone(StepDone done)
     {
         if (_inFlight is null || done.Step != _inFlight.Step || done.Epoch != _epoch || !IsMember(done.Slot)) return;
