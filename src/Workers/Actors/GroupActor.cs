@@ -80,12 +80,8 @@ public sealed class GroupActor : ReceiveActor
     private bool _resumedFromCheckpoint;
     private long _resumedAt;
     private int _requestIds;
-    private int _checkpointRequest = -1;
-    // The members asked for the checkpoint in progress (rank 0 first: it sends the weights) and the answers so far.
-    private int[] _checkpointSlots = [];
-    private long _checkpointStep;
-    private IReadOnlyList<TeacherCheckpoint> _checkpointCopies = [];
-    private readonly Dictionary<int, WorkerState> _checkpointParts = new();
+    // The recovery checkpoint being assembled from the members' answers.
+    private readonly CheckpointAssembly _assembly;
 
     // Reconciling.
     private readonly Dictionary<int, long> _alive = new();
@@ -114,6 +110,7 @@ public sealed class GroupActor : ReceiveActor
         _checkpoints = checkpoints;
         _failures = spec.Failures;
         _settings = new GroupSettings(spec);
+        _assembly = new CheckpointAssembly(group);
         _members = new IActorRef?[spec.WorkersPerGroup];
         _generation = new int[spec.WorkersPerGroup];
         _synced = new bool[spec.WorkersPerGroup];
@@ -963,29 +960,17 @@ public sealed class GroupActor : ReceiveActor
     // member's data streams are its own. Asked between steps, before the next plan (a member's mailbox keeps the order).
     private void RequestCheckpoint(long step)
     {
-        if (_checkpointRequest >= 0)
-            Report($"the recovery checkpoint of step {_checkpointStep} was not saved: slot(s) " +
-                   $"[{string.Join(",", _checkpointSlots.Where(s => !_checkpointParts.ContainsKey(s)))}] did not answer before step {step}");
-        _checkpointRequest = ++_requestIds;
-        _checkpointStep = step;
-        _checkpointSlots = _ringSlots.Where(s => _members[s] is not null).ToArray();
-        _checkpointParts.Clear();
+        var slots = _ringSlots.Where(s => _members[s] is not null).ToArray();
         // The copies the members hold at this step, and any that came for later boundaries (reload-mode exact).
-        _checkpointCopies = _loaded.Values.Concat(_kept.Values.SelectMany(k => k.Values)).ToList();
-        for (var i = 0; i < _checkpointSlots.Length; i++)
-            _members[_checkpointSlots[i]]!.Tell(new ExportState(_checkpointRequest, CarriedOnly: i > 0), Self);
+        var copies = _loaded.Values.Concat(_kept.Values.SelectMany(k => k.Values)).ToList();
+        if (_assembly.Begin(++_requestIds, step, slots, copies) is { } abandoned) Report(abandoned);
+        for (var i = 0; i < slots.Length; i++)
+            _members[slots[i]]!.Tell(new ExportState(_assembly.Request, CarriedOnly: i > 0), Self);
     }
 
     private void OnCheckpointState(WorkerState state)
     {
-        if (state.RequestId != _checkpointRequest || !_checkpointSlots.Contains(state.Slot) || state.AppliedStep != _checkpointStep) return;
-        _checkpointParts[state.Slot] = state;
-        if (_checkpointSlots.Any(s => !_checkpointParts.ContainsKey(s))) return;
-        _checkpointRequest = -1;
-        var weights = _checkpointParts[_checkpointSlots[0]];
-        var members = _checkpointParts.ToDictionary(kv => kv.Key, kv => new MemberRecovery(kv.Value.Carried, kv.Value.Teachers));
-        var checkpoint = new GroupCheckpoint(_group, weights.AppliedStep, weights.Parameters, weights.OptimizerState, members, _checkpointCopies);
-        _checkpointParts.Clear();
+        if (_assembly.Accept(state) is not { } checkpoint) return;
         try
         {
             _checkpoints.Save(checkpoint);
@@ -993,7 +978,7 @@ public sealed class GroupActor : ReceiveActor
             // A rollback goes back to this step at most: copies loaded before the ones held now are not needed again.
             foreach (var (g, since) in _loadedSinceCheckpoint)
             {
-                var heldStep = _checkpointCopies.Where(c => c.Group == g).Select(c => c.Step).DefaultIfEmpty(long.MaxValue).Min();
+                var heldStep = (checkpoint.Copies ?? []).Where(c => c.Group == g).Select(c => c.Step).DefaultIfEmpty(long.MaxValue).Min();
                 foreach (var step in since.Keys.Where(s => s < heldStep).ToList()) since.Remove(step);
             }
         }
