@@ -54,6 +54,9 @@ public sealed class DataPlane : IAsyncDisposable
 
     public RemoteSettings Settings => Transport.Settings;
 
+    /// <summary>The nodes this data plane has an outbox for (sent to, and not forgotten since): for diagnostics and tests.</summary>
+    public IReadOnlyCollection<Address> Peers => _outboxes.Keys.ToArray();
+
     private RemoteTransport Transport => _transport ??
         throw new InvalidOperationException($"ActorSystem '{_system.Name}' runs its data plane locally (no listener, no peers): it only delivers to actors of this process");
 
