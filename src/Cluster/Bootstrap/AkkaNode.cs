@@ -58,6 +58,9 @@ public sealed record ClusterTls(X509Certificate2 Authority, X509Certificate2 Nod
         var authority = ClusterCertificates.AuthorityFromSecret(System.Text.Encoding.UTF8.GetBytes(secret), clusterName);
         return new ClusterTls(authority, ClusterCertificates.IssueNode(authority, nodeName, lifetime ?? TimeSpan.FromDays(30)));
     }
+
+    /// <summary>The same identity for the data plane's TLS (<see cref="ActorCodistill.Cluster.DataPlane.DataPlane"/>): this certificate, peers checked against the CA.</summary>
+    public Remote.RemoteTlsSettings ForDataPlane() => new() { Certificate = NodeCertificate, Authority = Authority };
 }
 
 /// <summary>Builds the Akka configuration of a product node and starts its ActorSystem.</summary>

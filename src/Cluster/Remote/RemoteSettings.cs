@@ -115,6 +115,12 @@ public sealed record RemoteTlsSettings
     public string? PinnedThumbprintSha256 { get; init; }
     /// <summary>An in-memory certificate with private key, used instead of the PEM files (tests, generated certs).</summary>
     public X509Certificate2? Certificate { get; init; }
+    /// <summary>
+    /// An in-memory cluster CA (e.g. the one derived from the cluster secret, ClusterCertificates.AuthorityFromSecret):
+    /// a peer is trusted when its certificate chains to it; nodes are identified by their issuer, so no host name is
+    /// checked.
+    /// </summary>
+    public X509Certificate2? Authority { get; init; }
     /// <summary>Host name the client asks for in SNI and checks against the certificate when validating by CA.</summary>
     public string TargetHost { get; init; } = "actorcodistill";
 
@@ -122,7 +128,7 @@ public sealed record RemoteTlsSettings
     {
         if (Certificate is null && (string.IsNullOrEmpty(CertificatePemPath) || string.IsNullOrEmpty(KeyPemPath)))
             throw new ArgumentException("remote setting 'tls': needs certificate-pem and key-pem (or an in-memory certificate)");
-        if (string.IsNullOrEmpty(PinnedThumbprintSha256) && string.IsNullOrEmpty(CaCertificatePath))
+        if (string.IsNullOrEmpty(PinnedThumbprintSha256) && string.IsNullOrEmpty(CaCertificatePath) && Authority is null)
             throw new ArgumentException("remote setting 'tls': needs pinned-thumbprint-sha256 or ca-certificate, otherwise no peer could be trusted");
     }
 

@@ -52,7 +52,8 @@ public sealed class RemoteTransport : IAsyncDisposable
         if (settings.Tls is { } tls)
         {
             _certificate = tls.LoadCertificate();
-            if (!string.IsNullOrEmpty(tls.CaCertificatePath))
+            _caCertificate = tls.Authority;
+            if (_caCertificate is null && !string.IsNullOrEmpty(tls.CaCertificatePath))
             {
                 try
                 {
@@ -456,7 +457,8 @@ public sealed class RemoteTransport : IAsyncDisposable
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(_caCertificate!);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        var trusted = chain.Build(peer) && (server || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0);
+        // With the cluster's own CA (Authority) a node is known by its issuer, not by a host name.
+        var trusted = chain.Build(peer) && (server || tls.Authority is not null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0);
         if (!trusted) Log(RemoteLogLevel.Warning, $"TLS peer certificate {peer.Subject} does not chain to the configured CA or names the wrong host ({errors})");
         return trusted;
     }

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using ActorCodistill.Cluster.Bootstrap;
 using ActorCodistill.Cluster.DataPlane;
 using ActorCodistill.Cluster.Remote;
+using ActorCodistill.Cluster.Security;
 using ActorCodistill.Cluster.Serialization;
 using Akka.Actor;
 using Akka.Configuration;
@@ -253,6 +254,36 @@ public sealed class DataPlaneTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
         var elsewhere = RefOn(OtherNode(), TestActor);
         var e = Assert.Throws<InvalidOperationException>(() => plane.Tell(elsewhere, message));
         Assert.Contains("runs its data plane locally", e.Message);
+    }
+
+    [Fact]
+    public void DataPlanesWithTlsFromTheClusterSecret_Deliver_AndOneWithAnotherClustersCertificateIsRefusedAtTls()
+    {
+        // Same HMAC secret everywhere: only the TLS identity differs, so the refusal is TLS's.
+        ActorSystem Node(string role, ClusterTls tls)
+        {
+            var system = ActorSystem.Create("codistill", AkkaNode.Configuration(new AkkaNodeOptions("codistill", Roles: [role])));
+            _others.Add(system);
+            Plane.Start(system, PlaneSettings(Secret) with { Tls = tls.ForDataPlane() }, Codecs());
+            return system;
+        }
+        var receiving = Node("seed", ClusterTls.FromSecret("the-cluster-secret-0123456789", "codistill", "seed"));
+        var sending = Node("worker", ClusterTls.FromSecret("the-cluster-secret-0123456789", "codistill", "worker-1"));
+        var stranger = Node("worker", ClusterTls.FromSecret("another-clusters-secret-0123456789", "codistill", "stranger"));
+        var receiver = CreateTestProbe(receiving);
+        IActorRef On(ActorSystem from) =>
+            ((ExtendedActorSystem)from).Provider.ResolveActorRef(receiver.Ref.Path.ToSerializationFormatWithAddress(AkkaNode.AddressOf(receiving)));
+
+        Plane.Get(sending).Tell(On(sending), new TestTensor(1, Floats(50_000, 1)));
+        Assert.Equal(1, receiver.ExpectMsg<TestTensor>(TimeSpan.FromSeconds(20)).Step);
+
+        var dead = CreateTestProbe(stranger);
+        stranger.EventStream.Subscribe(dead.Ref, typeof(DeadLetter));
+        Plane.Get(stranger).Tell(On(stranger), new TestTensor(2, Floats(10, 2)));
+        dead.FishForMessage<DeadLetter>(d => d.Message is TestTensor, TimeSpan.FromSeconds(20));
+        receiver.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+        Plane.Get(sending).Tell(On(sending), new TestTensor(3, Floats(10, 3)));
+        Assert.Equal(3, receiver.ExpectMsg<TestTensor>(TimeSpan.FromSeconds(20)).Step);
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
