@@ -20,7 +20,7 @@ public static class TrainCommand
 {
     /// <param name="Journal">The job journal to use instead of the one the <c>persistence</c> settings open (a host that keeps its own; tests).</param>
     public sealed record Options(string? ConfigPath, bool Baseline, IReadOnlyDictionary<string, string?> Overrides, string? RunName,
-        FaultInjection? Fault = null, IJobJournal? Journal = null);
+        IWorkerFaults? Fault = null, IJobJournal? Journal = null);
 
     public sealed record Result(string RunDirectory, JobCompleted Completed, RunSummary Summary);
 

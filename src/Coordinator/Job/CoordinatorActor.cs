@@ -49,7 +49,7 @@ public sealed class CoordinatorActor : ReceiveActor
     /// <param name="placement">Where workers run: null = children of their groups in this process (the embedded run).</param>
     /// <param name="checkpoints">Where groups keep recovery checkpoints: null = in memory.</param>
     public static Props Props(JobSpec spec, string jobId, IJobJournal journal, IRunObserver observer, IActorRef owner,
-        FaultInjection? fault = null, IWorkerPlacement? placement = null, IGroupCheckpoints? checkpoints = null) =>
+        IWorkerFaults? fault = null, IWorkerPlacement? placement = null, IGroupCheckpoints? checkpoints = null) =>
         Cluster.Actors.Props.Create(() => new CoordinatorActor(spec, jobId, journal, observer, owner,
             placement ?? new ChildPlacement(fault), checkpoints ?? new InMemoryGroupCheckpoints()));
 

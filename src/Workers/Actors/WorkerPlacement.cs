@@ -24,7 +24,7 @@ public interface IWorkerPlacement
 }
 
 /// <summary>Embedded placement: workers are children of their group, on pinned threads of this process.</summary>
-public sealed class ChildPlacement(FaultInjection? fault = null) : IWorkerPlacement
+public sealed class ChildPlacement(IWorkerFaults? fault = null) : IWorkerPlacement
 {
     public void Place(IActorContext groupContext, JobSpec spec, int group, int slot, int generation) =>
         groupContext.ActorOf(WorkerActor.Props(spec, group, slot, generation, groupContext.Self, fault), $"worker-{slot}-{generation}");
