@@ -47,20 +47,13 @@ public sealed class GroupActor : ReceiveActor
     private bool _planned;
     private string? _releaseNode;
 
-    // Newest checkpoint received from each teacher group, and the ones the members currently hold. With
-    // reload-mode exact, every copy newer than the loaded one is kept by step (a teacher group runs at most about one
-    // reload interval ahead, since it waits for this group's copies at its own boundaries), and the step of the
-    // boundary whose copies have not all arrived yet (0: not waiting).
-    private readonly Dictionary<int, TeacherCheckpoint> _arrived = new();
-    private readonly Dictionary<int, TeacherCheckpoint> _loaded = new();
-    private readonly Dictionary<int, SortedDictionary<long, TeacherCheckpoint>> _kept = new();
+    // The teacher copies: arrived, held by the members, kept for later boundaries and since the last checkpoint.
+    private readonly TeacherCopies _copies;
+    // reload-mode exact: the step of the boundary whose copies have not all arrived yet (0: not waiting).
     private long _awaitingCopiesFor;
     // reload-mode exact: the step whose awaited copies timed out, so its boundary loads the newest instead.
     private long _exactFallbackAt;
     private long _lastPublished;
-    // Every copy loaded since the newest recovery checkpoint (and the one loaded then), by teacher group and step: a
-    // rollback to the checkpoint re-loads them at the boundaries it re-runs.
-    private readonly Dictionary<int, SortedDictionary<long, TeacherCheckpoint>> _loadedSinceCheckpoint = new();
     // With min-workers-per-group = workers-per-group: each slot's StepRecovery of its last step, and the copies the
     // members held in the last completed step, so that a replacement is restored where the lost member was.
     private readonly Dictionary<int, StepRecovery> _stepRecovery = new();
@@ -111,6 +104,7 @@ public sealed class GroupActor : ReceiveActor
         _failures = spec.Failures;
         _settings = new GroupSettings(spec);
         _assembly = new CheckpointAssembly(group);
+        _copies = new TeacherCopies(spec.ReloadMode == ReloadMode.Exact, _failures.CheckpointInterval > 0);
         _members = new IActorRef?[spec.WorkersPerGroup];
         _generation = new int[spec.WorkersPerGroup];
         _synced = new bool[spec.WorkersPerGroup];
@@ -322,14 +316,8 @@ public sealed class GroupActor : ReceiveActor
     {
         Receive<TeacherCheckpointArrived>(arrived =>
         {
-            var c = arrived.Checkpoint;
-            if (!_arrived.TryGetValue(c.Group, out var old) || old.Step < c.Step) _arrived[c.Group] = c;
+            _copies.Arrive(arrived.Checkpoint);
             if (_spec.ReloadMode != ReloadMode.Exact) return;
-            if (!_loaded.TryGetValue(c.Group, out var held) || held.Step < c.Step)
-            {
-                if (!_kept.TryGetValue(c.Group, out var kept)) _kept[c.Group] = kept = new SortedDictionary<long, TeacherCheckpoint>();
-                kept[c.Step] = c;
-            }
             if (_phase == Phase.Running && _inFlight is null && _awaitingCopiesFor == _step)
             {
                 if (ExactCopiesMissing().Count == 0)
@@ -642,29 +630,6 @@ public sealed class GroupActor : ReceiveActor
         }
     }
 
-    /// <summary>
-    /// After a restore from <paramref name="checkpoint"/>: the group holds the copies its members held at that step again,
-    /// and keeps the later ones it had (its own checkpoint's, and those loaded since) for the boundaries it re-runs.
-    /// False for a checkpoint that did not keep them (written before 2026-12-06).
-    /// </summary>
-    private bool RestoreTeacherCopies(GroupCheckpoint checkpoint)
-    {
-        var held = checkpoint.Members?.Values.Select(m => m.Teachers).FirstOrDefault(t => t is not null);
-        if (held is null || checkpoint.Copies is null) return false;
-        var later = checkpoint.Copies.Concat(_loadedSinceCheckpoint.Values.SelectMany(h => h.Values)).Concat(_loaded.Values).ToList();
-        _loaded.Clear();
-        foreach (var (g, carry) in held.ByGroup)
-            if (checkpoint.Copies.FirstOrDefault(c => c.Group == g && c.Step == carry.CopyStep) is { } copy)
-                _loaded[g] = copy;
-        foreach (var copy in later)
-            if (!_loaded.TryGetValue(copy.Group, out var loaded) || copy.Step > loaded.Step)
-            {
-                if (!_kept.TryGetValue(copy.Group, out var kept)) _kept[copy.Group] = kept = new SortedDictionary<long, TeacherCheckpoint>();
-                kept[copy.Step] = copy;
-            }
-        return true;
-    }
-
     private void Complete()
     {
         Timers.Cancel("restore");
@@ -684,7 +649,7 @@ public sealed class GroupActor : ReceiveActor
             _resumedFromCheckpoint = false;
             // A checkpoint that kept the teacher copies gives them back, and the run goes on as it would have; one that
             // did not leaves the members without copies until the first arrives (loaded as in reload-mode newest).
-            if (!RestoreTeacherCopies(_checkpoint!)) _resumedAt = _checkpoint!.Step;
+            if (!_copies.Restore(_checkpoint!)) _resumedAt = _checkpoint!.Step;
             // Readers get a teacher copy at once rather than at the next reload (the copy they held is gone with the old run).
             if (!_spec.Baseline && _spec.Groups > 1)
                 _broadcaster.Tell(new PublishCheckpoint(new TeacherCheckpoint(_group, _checkpoint!.Step, ToHalf(_checkpoint.Parameters))), Self);
@@ -730,7 +695,7 @@ public sealed class GroupActor : ReceiveActor
             _inFlight is null || missing.Step != _inFlight.Step)
             return;
         foreach (var g in missing.Groups)
-            if (_loaded.TryGetValue(g, out var c) && _inFlight.TeacherSteps.TryGetValue(g, out var step) && c.Step == step)
+            if (_copies.Loaded.TryGetValue(g, out var c) && _inFlight.TeacherSteps.TryGetValue(g, out var step) && c.Step == step)
                 _members[missing.Slot]!.Tell(new LoadTeacher(c), Self);
     }
 
@@ -740,7 +705,7 @@ public sealed class GroupActor : ReceiveActor
         foreach (var s in _ringSlots)
             if (!_teacherHolders.Contains(s))
             {
-                foreach (var c in _loaded.Values) _members[s]!.Tell(new LoadTeacher(c), Self);
+                foreach (var c in _copies.Loaded.Values) _members[s]!.Tell(new LoadTeacher(c), Self);
                 _teacherHolders.Add(s);
             }
     }
@@ -823,18 +788,18 @@ public sealed class GroupActor : ReceiveActor
     // node pair on the bulk channel), so once a later copy of a teacher group has arrived, the one of the step before the
     // boundary never will (the teacher resumed, or loaded, further on than this group; or it was not a reader then).
     private List<int> ExactCopiesAwaited() =>
-        ExactCopiesMissing().Where(g => !(_arrived.TryGetValue(g, out var newest) && newest.Step > _step - 1)).ToList();
+        ExactCopiesMissing().Where(g => !(_copies.NewestArrived(g) is { } newest && newest > _step - 1)).ToList();
 
     private string CopiesThatWillNotCome()
     {
         var missing = ExactCopiesMissing();
         return $"the teacher copies of step {_step - 1} from group(s) [{string.Join(",", missing)}] will not come: " +
-               string.Join(", ", missing.Select(g => $"group {g} has already sent its copy of step {_arrived[g].Step}")) +
+               string.Join(", ", missing.Select(g => $"group {g} has already sent its copy of step {_copies.NewestArrived(g)}")) +
                " (it is further on than this group)";
     }
 
     private string NewestCopyHere(int group) =>
-        _arrived.TryGetValue(group, out var newest) ? $"group {group}'s newest copy here is of step {newest.Step}" : $"group {group} has sent none yet";
+        _copies.NewestArrived(group) is { } newest ? $"group {group}'s newest copy here is of step {newest}" : $"group {group} has sent none yet";
 
     // A distillation job's exact boundary after the first export (step s with (s-1) % K == 0 and s > K): the teacher
     // groups whose copy of step s - 1 has not arrived. Empty in reload-mode newest, and after a resume (the members
@@ -844,8 +809,7 @@ public sealed class GroupActor : ReceiveActor
         if (_spec.ReloadMode != ReloadMode.Exact || _spec.Baseline || _spec.Groups < 2 || _resumedAt > 0 ||
             _step <= _settings.ReloadInterval || (_step - 1) % _settings.ReloadInterval != 0)
             return [];
-        return _settings.TeacherGroups.Where(g => !(_kept.TryGetValue(g, out var kept) && kept.ContainsKey(_step - 1)) &&
-                                         !(_loaded.TryGetValue(g, out var held) && held.Step == _step - 1)).ToList();
+        return _copies.MissingAt(_step, _settings.TeacherGroups);
     }
 
     private void BeginStep()
@@ -853,39 +817,21 @@ public sealed class GroupActor : ReceiveActor
         // Reload boundary: after every reload-interval steps, the members swap in the newest copies (reload-mode exact:
         // the copies of the step before the boundary, or the newest when they did not come in time).
         // After a resume the members hold no copies: load at the first step one has arrived, not at the next boundary.
-        var boundary = (_step - 1) % _settings.ReloadInterval == 0 || (_loaded.Count == 0 && _resumedAt > 0);
+        var boundary = (_step - 1) % _settings.ReloadInterval == 0 || (_copies.Loaded.Count == 0 && _resumedAt > 0);
         // reload-mode exact takes only the copy of the step before the boundary: at step 1 there is none, however far a
         // teacher group has got (a group that started late used to load whatever copy had come, so its first steps
         // depended on the pace). The newest serves after an awaited copy timed out, and after a resume without copies.
         var newestServes = _spec.ReloadMode != ReloadMode.Exact || _exactFallbackAt == _step || _resumedAt > 0;
         if (boundary)
-            foreach (var g in _settings.TeacherGroups)
-            {
-                var c = _kept.TryGetValue(g, out var kept) && kept.TryGetValue(_step - 1, out var exact) ? exact
-                    : newestServes ? _arrived.GetValueOrDefault(g) : null;
-                if (c is not null && (!_loaded.TryGetValue(g, out var held) || held.Step < c.Step))
-                {
-                    _loaded[g] = c;
-                    if (_failures.CheckpointInterval > 0)
-                    {
-                        if (!_loadedSinceCheckpoint.TryGetValue(g, out var since)) _loadedSinceCheckpoint[g] = since = new SortedDictionary<long, TeacherCheckpoint>();
-                        since[c.Step] = c;
-                    }
-                    foreach (var s in _ringSlots) _members[s]!.Tell(new LoadTeacher(c), Self);
-                }
-                if (kept is not null && _loaded.TryGetValue(g, out var now))
-                    foreach (var old in kept.Keys.Where(step => step <= now.Step).ToList()) kept.Remove(old);
-            }
-        if (_loaded.Count > 0) _resumedAt = 0;
-        foreach (var g in _loaded.Keys.Where(g => !_settings.TeacherGroups.Contains(g)).ToList()) _loaded.Remove(g);
+            foreach (var c in _copies.LoadAtBoundary(_step, _settings.TeacherGroups, newestServes))
+                foreach (var s in _ringSlots) _members[s]!.Tell(new LoadTeacher(c), Self);
+        if (_copies.Loaded.Count > 0) _resumedAt = 0;
         // Copies of a group that becomes a teacher at a scheduled step are kept for it.
-        foreach (var g in _kept.Keys.Where(g => !_settings.TeacherGroups.Contains(g) &&
-                                                !_settings.WillTeach(g)).ToList())
-            _kept.Remove(g);
+        _copies.KeepOnly(_settings.TeacherGroups, _settings.WillTeach);
         _planned = true;
 
-        var distillOn = _spec.DistillActiveAt(_step) && _loaded.Count > 0 && _settings.Distill.Weight != 0;
-        _inFlight = new StepPlan(_step, _epoch, distillOn, _settings.Distill, _loaded.ToDictionary(kv => kv.Key, kv => kv.Value.Step),
+        var distillOn = _spec.DistillActiveAt(_step) && _copies.Loaded.Count > 0 && _settings.Distill.Weight != 0;
+        _inFlight = new StepPlan(_step, _epoch, distillOn, _settings.Distill, _copies.Loaded.ToDictionary(kv => kv.Key, kv => kv.Value.Step),
             ExportCheckpoint: false, Evaluate: false, CollectPredictions: false);
         _done.Clear();
         SendPlan();
@@ -943,7 +889,7 @@ public sealed class GroupActor : ReceiveActor
             lead?.TeacherAges ?? new Dictionary<int, long>(), lead?.ValidationLoss, lead?.Predictions, _ringSlots.Length), Self);
         _inFlight = null;
         _done.Clear();
-        _copiesAtLastStep = (plan.Step, _loaded.Values.ToList());
+        _copiesAtLastStep = (plan.Step, _copies.Loaded.Values.ToList());
 
         if (_failures.CheckpointInterval > 0 && plan.Step % _failures.CheckpointInterval == 0 && plan.Step < _spec.Steps)
             RequestCheckpoint(plan.Step);
@@ -962,7 +908,7 @@ public sealed class GroupActor : ReceiveActor
     {
         var slots = _ringSlots.Where(s => _members[s] is not null).ToArray();
         // The copies the members hold at this step, and any that came for later boundaries (reload-mode exact).
-        var copies = _loaded.Values.Concat(_kept.Values.SelectMany(k => k.Values)).ToList();
+        var copies = _copies.ForCheckpoint();
         if (_assembly.Begin(++_requestIds, step, slots, copies) is { } abandoned) Report(abandoned);
         for (var i = 0; i < slots.Length; i++)
             _members[slots[i]]!.Tell(new ExportState(_assembly.Request, CarriedOnly: i > 0), Self);
@@ -976,11 +922,7 @@ public sealed class GroupActor : ReceiveActor
             _checkpoints.Save(checkpoint);
             _checkpoint = checkpoint;
             // A rollback goes back to this step at most: copies loaded before the ones held now are not needed again.
-            foreach (var (g, since) in _loadedSinceCheckpoint)
-            {
-                var heldStep = (checkpoint.Copies ?? []).Where(c => c.Group == g).Select(c => c.Step).DefaultIfEmpty(long.MaxValue).Min();
-                foreach (var step in since.Keys.Where(s => s < heldStep).ToList()) since.Remove(step);
-            }
+            _copies.Checkpointed(checkpoint.Copies ?? []);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
