@@ -117,8 +117,10 @@ public sealed class DamagedCheckpointResumeTests : IDisposable
         Assert.Contains("0@0: the recovery checkpoint of step 8, from which every group resumes, no longer loads; starting from scratch " +
                         "(reload-mode exact: this run is no longer reproducible)", resumed.Events);
         Assert.Contains("1@8: resuming from the recovery checkpoint of step 8", resumed.Events);
-        Assert.Contains(resumed.Events, e => e.StartsWith("0@5: the teacher copies of step 4 from group(s) [1] will not come: group 1 has already sent its copy of step 8",
-            StringComparison.Ordinal) && e.EndsWith("loading the newest copies instead (reload-mode exact: this run is no longer reproducible)", StringComparison.Ordinal));
+        // Which later copy group 1 has sent by then (of step 8, or of 12 when it got that far first) depends on the pace.
+        Assert.Contains(resumed.Events, e => System.Text.RegularExpressions.Regex.IsMatch(e,
+            @"^0@5: the teacher copies of step 4 from group\(s\) \[1\] will not come: group 1 has already sent its copy of step (8|12) \(it is further on than this group\); " +
+            @"loading the newest copies instead \(reload-mode exact: this run is no longer reproducible\)$"));
         Assert.Equal(Enumerable.Range(1, 16).Select(i => (long)i), resumed.Steps.Where(s => s.Group == 0).Select(s => s.Step));
         Assert.Equal(Enumerable.Range(9, 8).Select(i => (long)i), resumed.Steps.Where(s => s.Group == 1).Select(s => s.Step));
         Assert.All(resumed.Steps, s => Assert.True(double.IsFinite(s.Losses.Loss)));
