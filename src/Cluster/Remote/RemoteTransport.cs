@@ -147,6 +147,9 @@ public sealed class RemoteTransport : IAsyncDisposable
 
     public bool IsAvailable(RemoteAddress peer) => FailureDetectors.IsAvailable(peer);
 
+    /// <summary>Inbound connections in their handshake now (bounded by maximum-pending-handshakes).</summary>
+    public int PendingHandshakes => Volatile.Read(ref _pendingHandshakes);
+
     /// <summary>The peers this node has an endpoint for (reconnecting to them when their control channel drops).</summary>
     public IReadOnlyCollection<RemoteAddress> Endpoints => _endpoints.Keys.ToArray();
 

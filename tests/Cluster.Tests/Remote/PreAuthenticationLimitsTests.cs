@@ -48,8 +48,10 @@ public class PreAuthenticationLimitsTests
         try
         {
             for (var i = 0; i < 3; i++) idle.Add(await ConnectRawAsync(node.Address));
-            // Let the node accept the three and start their handshakes.
-            await Task.Delay(300);
+            // Until the node has accepted the three and started their handshakes.
+            var deadline = DateTime.UtcNow + WaitLimit;
+            while (node.Transport.PendingHandshakes < 3 && DateTime.UtcNow < deadline) await Task.Delay(20);
+            Assert.Equal(3, node.Transport.PendingHandshakes);
             using (var extra = await ConnectRawAsync(node.Address))
             {
                 Assert.Equal(0, await ReadToEndAsync(extra, TimeSpan.FromSeconds(10)));
