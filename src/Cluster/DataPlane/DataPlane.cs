@@ -159,11 +159,7 @@ public sealed class DataPlane : IAsyncDisposable
         var outbox = OutboxFor(node);
         var outcome = outbox?.TryEnqueue(new QueuedBulk(header, parts.Payload, message, new Route(sender, target)), settings.MaxBulkOutboxBytes) ?? BulkEnqueue.Dropped;
         if (outcome == BulkEnqueue.Queued) return;
-        if (outcome == BulkEnqueue.Full && outbox!.Refused is var refused && (refused == 1 || refused % 100 == 0))
-        {
-            _log.Warning($"data plane outbox to {node} is full ({outbox.Bytes} bytes queued or in flight, bulk-outbox-limit is {settings.MaxBulkOutboxBytes}): " +
-                         $"{message.GetType().Name} ({parts.Payload.Length} bytes) for {recipient} becomes a dead letter ({refused} refused so far)");
-        }
+        // Full (the outbox logged it), or the data plane is stopping.
         DeadLetter(message, sender, target);
     }
 
@@ -188,7 +184,8 @@ public sealed class DataPlane : IAsyncDisposable
         {
             if (Volatile.Read(ref _stopped) != 0) return null;
             if (_outboxes.TryGetValue(node, out outbox)) return outbox;
-            outbox = new BulkOutbox(node.ToString(), token => EndpointOfAsync(node, token), _sink, (lost, why) => OnLost(node, lost, why));
+            outbox = new BulkOutbox(node.ToString(), token => EndpointOfAsync(node, token), _sink, (lost, why) => OnLost(node, lost, why),
+                "the data plane's MaxBulkOutboxBytes");
             _outboxes[node] = outbox;
             return outbox;
         }

@@ -33,6 +33,7 @@ public sealed class BulkOutbox
     private readonly Func<CancellationToken, ValueTask<RemoteEndpoint>> _endpoint;
     private readonly IRemoteLogSink _log;
     private readonly Action<QueuedBulk, Exception?> _lost;
+    private readonly string _limitSetting;
     // Not single-reader: Drop drains what the loop has not taken, possibly while the loop still runs.
     private readonly Channel<QueuedBulk> _queue = Channel.CreateUnbounded<QueuedBulk>();
     private readonly CancellationTokenSource _dropped = new();
@@ -45,9 +46,12 @@ public sealed class BulkOutbox
     /// <param name="peer">The peer's name in log lines.</param>
     /// <param name="endpoint">The peer's endpoint, looked up before each transfer; an exception loses that transfer only.</param>
     /// <param name="lost">A message that was not delivered, with why (null: the outbox was dropped); called once per message.</param>
-    public BulkOutbox(string peer, Func<CancellationToken, ValueTask<RemoteEndpoint>> endpoint, IRemoteLogSink log, Action<QueuedBulk, Exception?> lost)
+    /// <param name="limitSetting">The setting that sets the outbox's limit, named when a Tell is refused for it.</param>
+    public BulkOutbox(string peer, Func<CancellationToken, ValueTask<RemoteEndpoint>> endpoint, IRemoteLogSink log, Action<QueuedBulk, Exception?> lost,
+        string limitSetting)
     {
         Peer = peer;
+        _limitSetting = limitSetting;
         _endpoint = endpoint;
         _log = log;
         _lost = lost;
@@ -64,7 +68,9 @@ public sealed class BulkOutbox
 
     /// <summary>
     /// Queues the message unless that would take the outbox past <paramref name="limit"/> bytes (an empty outbox takes
-    /// any message, so one of the largest allowed size still goes) or the outbox has been dropped.
+    /// any message, so one of the largest allowed size still goes) or the outbox has been dropped. A message refused for
+    /// the limit is logged at the first and every 100th refusal, not each: the peer takes bulk messages slower than they
+    /// are sent (or not at all). The caller dead-letters what is not queued.
     /// </summary>
     public BulkEnqueue TryEnqueue(QueuedBulk item, long limit)
     {
@@ -73,16 +79,17 @@ public sealed class BulkOutbox
         if (after > limit && after != size)
         {
             Interlocked.Add(ref _bytes, -size);
-            Interlocked.Increment(ref _refused);
+            var refused = Interlocked.Increment(ref _refused);
+            if (refused == 1 || refused % 100 == 0)
+                _log.Log(RemoteLogLevel.Warning, $"bulk outbox to {Peer} is full ({Bytes} bytes queued or in flight, {_limitSetting} is {limit}): " +
+                                                 $"{item.Message.GetType().Name} ({size} bytes) for {item.Header.Recipient} becomes a dead letter " +
+                                                 $"({refused} refused so far)");
             return BulkEnqueue.Full;
         }
         if (_queue.Writer.TryWrite(item)) return BulkEnqueue.Queued;
         Interlocked.Add(ref _bytes, -size);
         return BulkEnqueue.Dropped;
     }
-
-    /// <summary>How many Tells this outbox has refused for being full.</summary>
-    public long Refused => Interlocked.Read(ref _refused);
 
     /// <summary>Cancels the transfers in flight and hands everything queued to <c>lost</c>, with one log line when anything was lost.</summary>
     public void Drop(string reason)

@@ -248,15 +248,7 @@ public sealed class RemoteActorSystem : IRemoteRefContext, IAsyncDisposable
         var outbox = BulkOutboxFor(target.Node);
         var outcome = outbox?.TryEnqueue(item, settings.MaxBulkOutboxBytes) ?? BulkEnqueue.Dropped;
         if (outcome == BulkEnqueue.Queued) return;
-        if (outcome == BulkEnqueue.Full && outbox!.Refused is var refused && (refused == 1 || refused % 100 == 0))
-        {
-            // The peer takes bulk messages slower than they are sent (or not at all); logged at the first and every
-            // 100th refusal, not for each.
-            _log.Warning($"bulk outbox to {target.Node} is full ({outbox.Bytes} bytes queued or in flight, remote.bulk-outbox-limit is " +
-                         $"{settings.MaxBulkOutboxBytes}): {message.GetType().Name} ({parts.Payload.Length} bytes) for {recipient} becomes a dead letter " +
-                         $"({refused} refused so far)");
-        }
-        // Full, stopping, or the node was just declared gone and its outbox dropped.
+        // Full (the outbox logged it), stopping, or the node was just declared gone and its outbox dropped.
         System.RecordDeadLetter(new DeadLetter(message, sender, target));
     }
 
@@ -273,7 +265,8 @@ public sealed class RemoteActorSystem : IRemoteRefContext, IAsyncDisposable
             if (_bulkOutboxes.TryGetValue(node, out outbox)) return outbox;
             var transport = Transport;
             outbox = new BulkOutbox(node.ToString(), _ => ValueTask.FromResult(transport.GetOrConnect(node)), _bulkLog,
-                (lost, _) => System.RecordDeadLetter(new DeadLetter(lost.Message, ((BulkRoute)lost.Route!).Sender, ((BulkRoute)lost.Route!).Recipient)));
+                (lost, _) => System.RecordDeadLetter(new DeadLetter(lost.Message, ((BulkRoute)lost.Route!).Sender, ((BulkRoute)lost.Route!).Recipient)),
+                "remote.bulk-outbox-limit");
             _bulkOutboxes[node] = outbox;
             return outbox;
         }
