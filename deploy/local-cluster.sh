@@ -140,7 +140,7 @@ $(for i in $(seq 1 "$nodes"); do echo "    worker-$i pid ${pids[$i]}"; done)
     $ctl weight 0.5
     $ctl reload-interval 25
     $ctl topology ring            (pairwise needs exactly 2 groups; ring and all-to-all take any number)
-    $ctl drain act://codistill@127.0.0.1:PORT   (a worker node's address, from its READY line or status)
+    $ctl drain 127.0.0.1:PORT   (a worker node's host:port or address, from its READY line or status)
     kill -9 ${pids[1]}                (worker-1 dies: its group regroups or pauses, the seed re-places its workers)
     $ctl stop
 ==> Ctrl+C stops everything.

@@ -95,7 +95,7 @@ public static class Program
         var topologyArg = new Argument<string>("topology") { Description = "pairwise, ring or all-to-all" };
         var intervalArg = new Argument<long>("steps") { Description = "steps between teacher reloads" };
         var weightArg = new Argument<double>("weight") { Description = "weight of the distillation term" };
-        var nodeArg = new Argument<string>("node") { Description = "node address, act://codistill@host:port (see status)" };
+        var nodeArg = new Argument<string>("node") { Description = "worker node: its address (akka.ssl.tcp://codistill@host:port, from status) or host:port" };
         var reasonArg = new Argument<string>("reason") { Description = "why (journalled)", DefaultValueFactory = _ => "stopped by an operator" };
         Verb("status", "show the job's phase, steps, members, placement and recent events", _ => new Job.GetStatus());
         // Every group applies a change at the same step: --at-step, or the first step no group can have begun yet (for

@@ -74,11 +74,11 @@ public static class Program
             node.System.ActorOf(WorkerHostActor.Props(devices), WorkerHostActor.Name);
             node.System.ActorOf(SeedWatchActor.Props(seedLost), "seed-watch");
             Console.WriteLine($"READY worker node {node.Address} (incarnation {incarnation}) offering [{string.Join(", ", devices)}]; " +
-                              $"seeds [{string.Join(", ", node.Cluster!.Settings.SeedNodes)}]");
+                              $"seeds [{string.Join(", ", node.Cluster!.Settings.SeedNodes)}]; data plane on {node.DataPlane.Address}");
 
             var stop = Task.Delay(Timeout.Infinite, stopping.Token).ContinueWith(_ => "stop requested (SIGTERM / Ctrl+C)", TaskScheduler.Default);
             var downed = node.System.WhenTerminated.ContinueWith(_ =>
-                $"this node left the cluster ({node.System.CoordinatedShutdown.ShutdownReason?.ToString() ?? "terminated"})", TaskScheduler.Default);
+                $"this node left the cluster ({Akka.Actor.CoordinatedShutdown.Get(node.System).ShutdownReason?.ToString() ?? "terminated"})", TaskScheduler.Default);
             var why = Task.WhenAny(stop, downed, seedLost.Task).GetAwaiter().GetResult().GetAwaiter().GetResult();
             Console.WriteLine($"worker node {node.Address}: {why}");
             node.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(30));

@@ -10,7 +10,10 @@ using Akka.Remote.Transport.DotNetty;
 namespace ActorCodistill.Cluster.Bootstrap;
 
 /// <summary>How the Split Brain Resolver decides which side of a partition survives (Akka.Cluster's SBR).</summary>
-public enum SplitBrainStrategy { KeepOldest, KeepMajority }
+public enum SplitBrainStrategy { KeepOldest, KeepMajority, DownAll, Off }
+
+/// <summary>What kind of node: a cluster member, a remoting client that is no member (ctl), or a process alone (the embedded run).</summary>
+public enum NodeProvider { Cluster, Remote, Local }
 
 /// <summary>
 /// One node of an Akka.Cluster as the product runs it: where it listens, which seed nodes it joins, its roles
@@ -30,6 +33,19 @@ public sealed record AkkaNodeOptions(
     public string? KeepOldestRole { get; init; } = "seed";
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(500);
     public TimeSpan AcceptableHeartbeatPause { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>Phi above which a peer is taken for unreachable.</summary>
+    public double FailureThreshold { get; init; } = 8.0;
+    public TimeSpan MinStdDeviation { get; init; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>How long a joining node waits for a seed's answer before it tries again.</summary>
+    public TimeSpan SeedNodeTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>Cluster member, remoting client or a process alone (<c>akka.actor.provider</c>).</summary>
+    public NodeProvider Provider { get; init; } = NodeProvider.Cluster;
+    /// <summary>Messages an actor of the default dispatcher processes per turn.</summary>
+    public int Throughput { get; init; } = 10;
+    /// <summary>Messages per turn on <see cref="PinnedDispatcher"/>.</summary>
+    public int PinnedThroughput { get; init; } = 100;
+    /// <summary>Default timeout of an Ask (<c>akka.actor.ask-timeout</c>).</summary>
+    public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>How long membership must be stable before the resolver downs the unreachable side.</summary>
     public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>Akka.Remote's frame limit: control messages only; must be the same on every node.</summary>
@@ -72,21 +88,36 @@ public static class AkkaNode
         static string Quoted(IEnumerable<string> items) => "[" + string.Join(", ", items.Select(i => "\"" + i + "\"")) + "]";
         var scheme = o.Tls is null ? "akka.tcp" : "akka.ssl.tcp";
         var seeds = (o.SeedNodes ?? []).Select(s => s.Contains("://", StringComparison.Ordinal) ? s : $"{scheme}://{o.SystemName}@{s}");
-        var strategy = o.Strategy == SplitBrainStrategy.KeepOldest ? "keep-oldest" : "keep-majority";
-        var keepOldest = o.Strategy == SplitBrainStrategy.KeepOldest && o.KeepOldestRole is { Length: > 0 } role
-            ? $"keep-oldest {{ down-if-alone = on, role = \"{role}\" }}"
-            : "keep-oldest { down-if-alone = on }";
+        var strategy = o.Strategy switch
+        {
+            SplitBrainStrategy.KeepOldest => "keep-oldest",
+            SplitBrainStrategy.KeepMajority => "keep-majority",
+            _ => "down-all",
+        };
+        var role = o.KeepOldestRole is { Length: > 0 } r ? $"role = \"{r}\"" : "";
+        var keepOldest = o.Strategy == SplitBrainStrategy.KeepOldest ? $"keep-oldest {{ down-if-alone = on, {role} }}" : "keep-oldest { down-if-alone = on }";
+        var keepMajority = o.Strategy == SplitBrainStrategy.KeepMajority ? $"keep-majority {{ {role} }}" : "";
+        var downing = o.Strategy == SplitBrainStrategy.Off ? "\"\"" : "\"Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster\"";
+        var provider = o.Provider switch
+        {
+            NodeProvider.Cluster => "cluster",
+            NodeProvider.Remote => "remote",
+            _ => "local",
+        };
         var hocon = $$"""
             codistill.pinned-dispatcher {
               type = PinnedDispatcher
               executor = thread-pool-executor
+              throughput = {{o.PinnedThroughput.ToString(CultureInfo.InvariantCulture)}}
             }
             akka {
               loglevel = {{o.LogLevel}}
               stdout-loglevel = WARNING
               loggers = ["ActorCodistill.Cluster.Diagnostics.ProductLogger, ActorCodistill.Cluster"]
               actor {
-                provider = cluster
+                provider = {{provider}}
+                ask-timeout = {{Ms(o.AskTimeout)}}
+                default-dispatcher.throughput = {{o.Throughput.ToString(CultureInfo.InvariantCulture)}}
                 # The sender picks the serializer id: Akka's JSON (id 1) would instantiate any $type a peer names, so
                 # it is closed, and Hyperion's id (-5) is the product's allow-listed one (docs/akka.md).
                 serializers {
@@ -107,16 +138,20 @@ public static class AkkaNode
               }
               cluster {
                 seed-nodes = {{Quoted(seeds)}}
+                seed-node-timeout = {{Ms(o.SeedNodeTimeout)}}
                 roles = {{Quoted(o.Roles ?? [])}}
                 failure-detector {
                   heartbeat-interval = {{Ms(o.HeartbeatInterval)}}
                   acceptable-heartbeat-pause = {{Ms(o.AcceptableHeartbeatPause)}}
+                  threshold = {{o.FailureThreshold.ToString(CultureInfo.InvariantCulture)}}
+                  min-std-deviation = {{Ms(o.MinStdDeviation)}}
                 }
-                downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
+                downing-provider-class = {{downing}}
                 split-brain-resolver {
                   active-strategy = {{strategy}}
                   stable-after = {{Ms(o.StableAfter)}}
                   {{keepOldest}}
+                  {{keepMajority}}
                 }
               }
             }

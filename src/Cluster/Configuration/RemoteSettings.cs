@@ -65,6 +65,7 @@ public sealed record RemoteSettings(
             new BackoffSettings(min, max))
         {
             BulkChecksums = remote.GetBool("bulk-checksums"),
+            DataPlanePort = remote.GetInt("data-plane-port", min: 0, max: 65535),
             BulkOutboxLimit = remote.GetSize("bulk-outbox-limit", min: 1024 * 1024, max: long.MaxValue),
         };
     }
@@ -75,6 +76,9 @@ public sealed record RemoteSettings(
     /// channel's throughput (docs/remoting.md, Benchmark).
     /// </summary>
     public bool BulkChecksums { get; init; }
+
+    /// <summary>Port of the tensor data plane (allreduce chunks, teacher copies, states); 0 = any free port (peers learn it over Akka.Remote).</summary>
+    public int DataPlanePort { get; init; }
 
     /// <summary>Bytes of bulk messages queued or in flight per peer before a Tell becomes a dead letter (<c>remote.bulk-outbox-limit</c>).</summary>
     public long BulkOutboxLimit { get; init; } = Remote.RemoteSettings.DefaultMaxBulkOutboxBytes;

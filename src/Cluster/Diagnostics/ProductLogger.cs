@@ -34,7 +34,7 @@ public sealed class ProductLogger : ReceiveActor, IRequiresMessageQueue<ILoggerM
                 _ => "ERROR",
             };
             var record = new ProductLogRecord(new DateTimeOffset(e.Timestamp.ToUniversalTime(), TimeSpan.Zero), level, e.LogSource, e.Thread.ManagedThreadId,
-                e.Message?.ToString() ?? "", e.Cause);
+                Text(e.Message), e.Cause);
             if (Sinks.TryGetValue(Context.System, out var sink))
             {
                 // A failing sink must not take the logger down (the node would lose its log).
@@ -50,6 +50,19 @@ public sealed class ProductLogger : ReceiveActor, IRequiresMessageQueue<ILoggerM
             var text = record.ToString();
             lock (ConsoleGate) Console.Error.WriteLine(text);
         });
+    }
+
+    // A message whose text has braces but no arguments (an interpolated string) must still be logged, as it is.
+    private static string Text(object? message)
+    {
+        try
+        {
+            return message?.ToString() ?? "";
+        }
+        catch (FormatException)
+        {
+            return message is LogMessage m ? m.Format : message?.GetType().Name ?? "";
+        }
     }
 
     /// <summary>From now on <paramref name="system"/>'s log events go to <paramref name="sink"/> instead of stderr.</summary>

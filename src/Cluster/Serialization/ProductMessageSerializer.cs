@@ -79,6 +79,8 @@ public sealed class ProductTypeFilter : ITypeFilter
         "System.String", "System.Guid", "System.TimeSpan", "System.DateTime", "System.DateTimeOffset", "System.Half",
         "System.Byte[]", "System.Int32[]", "System.Int64[]", "System.Single[]", "System.Double[]", "System.String[]",
         "System.Object[]",
+        // An array of actor refs (a ring's members); each element travels as the surrogate below.
+        "Akka.Actor.IActorRef[]",
         // How Hyperion writes a Dictionary's entries.
         "System.Collections.DictionaryEntry",
     };

@@ -1,4 +1,5 @@
-using ActorCodistill.Cluster.Actors;
+using Akka.Actor;
+using Akka.Event;
 using ActorCodistill.Coordinator.Job;
 using ActorCodistill.Workers.Actors;
 using ActorCodistill.Workers.Training;
@@ -13,6 +14,7 @@ namespace ActorCodistill.Coordinator.Distributed;
 /// </summary>
 public sealed class ClusterJobActor : ReceiveActor
 {
+    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly JobSpec _spec;
     private readonly string _jobId;
     private readonly int _minWorkers;
@@ -33,7 +35,7 @@ public sealed class ClusterJobActor : ReceiveActor
 
     /// <param name="coordinatorProps">Given the cluster placement, the props of the job's coordinator (journal, observer, owner and checkpoints are the caller's).</param>
     public static Props Props(JobSpec spec, string jobId, int minWorkers, Func<IWorkerPlacement, Props> coordinatorProps) =>
-        Cluster.Actors.Props.Create(() => new ClusterJobActor(spec, jobId, minWorkers, coordinatorProps));
+        Akka.Actor.Props.Create(() => new ClusterJobActor(spec, jobId, minWorkers, coordinatorProps));
 
     private void Waiting()
     {
@@ -42,18 +44,18 @@ public sealed class ClusterJobActor : ReceiveActor
             Receive<SlotsChanged>(slots =>
             {
                 _slots = slots;
-                Log.Info($"job {_jobId}: {slots.Slots} device slots on {slots.Nodes} worker nodes ({_minWorkers} needed to start)");
+                _log.Info($"job {_jobId}: {slots.Slots} device slots on {slots.Nodes} worker nodes ({_minWorkers} needed to start)");
                 if (slots.Slots >= _minWorkers) Start();
             });
             Receive<GetStatus>(_ => Sender.Tell(WaitingStatus(), Self));
             Receive<CoordinatorMessage>(_ =>
                 Sender.Tell(new ReconfigureResult(false, $"the job has not started: {_slots.Slots} of {_minWorkers} device slots are up"), Self));
-        }, "Waiting");
+        });
     }
 
     private void Start()
     {
-        Log.Info($"job {_jobId}: starting on {_slots.Slots} device slots");
+        _log.Info($"job {_jobId}: starting on {_slots.Slots} device slots");
         _coordinator = Context.ActorOf(_coordinatorProps(new RemotePlacement(_placement)), "coordinator");
         Become(() =>
         {
@@ -83,11 +85,11 @@ public sealed class ClusterJobActor : ReceiveActor
                     else if (check.Result.Refusal is { } refusal)
                         replyTo.Tell(new ReconfigureResult(false, refusal));
                     else
-                        coordinator.Tell(drain, replyTo);
+                        coordinator.Tell(drain with { NodeAddress = check.Result.Address ?? drain.NodeAddress }, replyTo);
                 }, TaskScheduler.Default);
             });
-            Receive<CoordinatorMessage>(m => _coordinator!.Forward(m, Context));
-        }, "Running");
+            Receive<CoordinatorMessage>(m => _coordinator!.Forward(m));
+        });
     }
 
     private JobStatus WaitingStatus() =>

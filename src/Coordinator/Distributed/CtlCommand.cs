@@ -1,4 +1,5 @@
-using ActorCodistill.Cluster.Actors;
+using Akka.Actor;
+using Akka.Event;
 using ActorCodistill.Cluster.Configuration;
 using ActorCodistill.Coordinator.Job;
 using ActorCodistill.Workers.Node;
@@ -7,8 +8,9 @@ using ActorCodistill.Workers.Training;
 namespace ActorCodistill.Coordinator.Distributed;
 
 /// <summary>
-/// The operator's client: connects to the seed with the cluster secret (as an authenticated remoting client, not a
-/// member, so it never takes part in downing decisions), sends one message to <c>/user/job</c> and prints the answer.
+/// The operator's client: a short-lived Akka.Remote node (not a cluster member, so it never takes part in downing
+/// decisions) with TLS from the cluster secret, which Asks the seed's <c>/user/job</c> one message, prints the answer and
+/// stops. A wrong secret fails the TLS handshake, which stops the client's system: that reads as no answer.
 /// Exit code 0 = accepted, 1 = refused (with the reason), 2 = could not ask.
 /// </summary>
 public static class CtlCommand
@@ -18,16 +20,18 @@ public static class CtlCommand
     {
         var config = ConfigLoader.Load(configPath, ClientOverrides(overrides));
         var address = ClusterNode.ParseSeed(seed);
-        var node = ClusterNode.Start(new NodeOptions(config, ["client"], [], null, host, 0, CoordinatorSerializers.Register, JoinCluster: false));
+        var node = ClusterNode.Start(new NodeOptions(config, ["client"], [], null, host, 0, JoinCluster: false));
         try
         {
-            var job = node.Remoting.ResolveRemote($"{address}/user/{SeedHosting.JobActorName}");
+            var job = node.System.ActorSelection(new RootActorPath(address) / "user" / SeedHosting.JobActorName);
             object answer;
             try
             {
-                answer = job.Ask<object>(message, timeout).GetAwaiter().GetResult();
+                var ask = job.Ask<object>(message, timeout);
+                if (Task.WhenAny(ask, node.System.WhenTerminated).GetAwaiter().GetResult() != ask) throw new AskTimeoutException("the client's actor system stopped");
+                answer = ask.GetAwaiter().GetResult();
             }
-            catch (TimeoutException)
+            catch (AskTimeoutException)
             {
                 output.WriteLine($"error: no answer from the seed at {address} within {timeout.TotalSeconds:0}s " +
                                  "(is it running, and do both sides use the same cluster secret?)");
@@ -48,7 +52,7 @@ public static class CtlCommand
         }
         finally
         {
-            node.Remoting.AbortAsync().Wait(TimeSpan.FromSeconds(10));
+            node.System.Terminate().Wait(TimeSpan.FromSeconds(10));
         }
     }
 

@@ -1,4 +1,5 @@
-using ActorCodistill.Cluster.Actors;
+using Akka.Actor;
+using Akka.Event;
 using ActorCodistill.Workers.Training;
 
 namespace ActorCodistill.Coordinator.Distributed;
@@ -16,7 +17,8 @@ public sealed record DrainPlacement(string NodeAddress);
 public sealed record CheckDrain(string NodeAddress);
 
 /// <param name="Refusal">Why the node cannot be drained (not a worker node of this cluster); null when it can.</param>
-public sealed record DrainCheck(string? Refusal);
+/// <param name="Address">The node's full address when it can (a drain may name it by host:port).</param>
+public sealed record DrainCheck(string? Refusal, string? Address = null);
 
 /// <summary>What the placement knows, for status.</summary>
 public sealed record GetPlacement;

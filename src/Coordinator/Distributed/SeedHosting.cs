@@ -1,4 +1,5 @@
-using ActorCodistill.Cluster.Actors;
+using Akka.Actor;
+using Akka.Event;
 using ActorCodistill.Cluster.Configuration;
 using ActorCodistill.Coordinator.Embedded;
 using ActorCodistill.Workers.Actors;
@@ -9,7 +10,7 @@ using Microsoft.Extensions.Configuration;
 namespace ActorCodistill.Coordinator.Distributed;
 
 /// <summary>
-/// A cluster's seed: remoting with the cluster secret, membership with the <c>seed</c> role, and the job at
+/// A cluster's seed: an Akka.Cluster node with the <c>seed</c> role and TLS from the cluster secret, its data plane, and the job at
 /// <c>/user/job</c>, which starts the coordinator once worker nodes offer <c>cluster-job.min-workers</c> slots.
 /// Groups, broadcasters and the coordinator run here; workers run on worker nodes.
 /// </summary>
@@ -25,8 +26,7 @@ public sealed class SeedHosting(string? hostname = null, int? port = null, IRead
     public ActorSystem StartSystem(IConfiguration config, TextWriter console)
     {
         var seedList = seeds;
-        var node = ClusterNode.Start(new NodeOptions(config, ["seed"], [], seedList ?? SelfSeed(config, hostname, port), hostname, port,
-            CoordinatorSerializers.Register));
+        var node = ClusterNode.Start(new NodeOptions(config, ["seed"], [], seedList ?? SelfSeed(config, hostname, port), hostname, port));
         _node = node;
         console.WriteLine($"READY seed {node.Address}; workers join with --seed {node.Address.Host}:{node.Address.Port}");
         return node.System;

@@ -1,20 +1,23 @@
-using ActorCodistill.Cluster.Actors;
-using ActorCodistill.Cluster.Membership;
-using ActorCodistill.Cluster.Remoting;
+using ActorCodistill.Cluster.Slots;
 using ActorCodistill.Workers.Node;
-using ClusterExt = ActorCodistill.Cluster.ClusterDaemon.Cluster;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using static Akka.Cluster.ClusterEvent;
+using AkkaCluster = Akka.Cluster.Cluster;
 
 namespace ActorCodistill.Coordinator.Distributed;
 
 /// <summary>
-/// The seed's view of the device slots worker nodes offer (from cluster membership: Up members with the
-/// <c>worker</c> role and their devices) and which worker runs on each. Places a requested worker with
+/// The seed's view of the device slots worker nodes offer (from Akka.Cluster membership: Up members with the
+/// <c>worker</c> role and their devices, announced as <see cref="DeviceRoles"/>) and which worker runs on each. Places a requested worker with
 /// <b>pinned placement</b>: the slot it ran on before when that is still free, else a free device on the
 /// least-loaded reachable node that is not draining; a request that finds no free slot waits until one appears
 /// (a node joins, a worker stops). A spawn still on its way when its node is removed is asked for again.
 /// </summary>
 public sealed class SlotPlacementActor : ReceiveActor
 {
+    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRef _listener;
     private readonly Dictionary<Address, NodeSlots> _nodes = new();
     private readonly Dictionary<(int Group, int Slot), (Address Node, string Device)> _pinned = new();
@@ -37,26 +40,27 @@ public sealed class SlotPlacementActor : ReceiveActor
     public SlotPlacementActor(IActorRef listener)
     {
         _listener = listener;
-        Receive<Cluster.ClusterDaemon.CurrentClusterState>(state =>
+        Receive<CurrentClusterState>(state =>
         {
-            foreach (var m in state.Members.Where(m => m.Status == MemberStatus.Up)) AddNode(m, state.DevicesOf(m.Node));
-            foreach (var m in state.Unreachable) SetReachable(m.Node.Address, false);
+            foreach (var m in state.Members.Where(m => m.Status == MemberStatus.Up)) AddNode(m);
+            foreach (var m in state.Unreachable) SetReachable(m.Address, false);
             Changed();
         });
         Receive<MemberUp>(up =>
         {
-            AddNode(up.Member, ClusterExt.Get(Context.System).State.DevicesOf(up.Member.Node));
+            AddNode(up.Member);
             Changed();
         });
-        Receive<MemberRemoved>(removed => RemoveNode(removed.Member.Node.Address, $"removed from the cluster (was {removed.PreviousStatus})"));
+        Receive<MemberRemoved>(removed => RemoveNode(removed.Member.Address, $"removed from the cluster (was {removed.PreviousStatus})"));
+        Receive<IMemberEvent>(_ => { });
         Receive<UnreachableMember>(u =>
         {
-            SetReachable(u.Member.Node.Address, false);
+            SetReachable(u.Member.Address, false);
             Changed();
         });
         Receive<ReachableMember>(r =>
         {
-            SetReachable(r.Member.Node.Address, true);
+            SetReachable(r.Member.Address, true);
             Changed();
         });
         Receive<RequestWorker>(request =>
@@ -65,7 +69,7 @@ public sealed class SlotPlacementActor : ReceiveActor
             if (!TryPlace(request))
             {
                 _waiting.Add(request);
-                Log.Info($"no free device slot for group {request.Group} slot {request.Slot}; it waits for one");
+                _log.Info($"no free device slot for group {request.Group} slot {request.Slot}; it waits for one");
             }
         });
         Receive<WorkerStarted>(started =>
@@ -77,7 +81,7 @@ public sealed class SlotPlacementActor : ReceiveActor
         Receive<WorkerStopped>(stopped => Free(Sender.Path.Address, stopped.Device, stopped.Group, stopped.Slot, stopped.Generation));
         Receive<SpawnRefused>(refused =>
         {
-            Log.Warning($"{Sender.Path.Address} refused group {refused.Group} slot {refused.Slot} on {refused.Device}: {refused.Reason}");
+            _log.Warning($"{Sender.Path.Address} refused group {refused.Group} slot {refused.Slot} on {refused.Device}: {refused.Reason}");
             if (Find(Sender.Path.Address, refused.Device) is { } node && node.Occupied.Remove(refused.Device, out var o))
             {
                 _pinned.Remove((o.Request.Group, o.Request.Slot));
@@ -88,11 +92,13 @@ public sealed class SlotPlacementActor : ReceiveActor
         Receive<CheckDrain>(check =>
         {
             var known = _nodes.Keys.Select(a => a.ToString()).Order(StringComparer.Ordinal).ToList();
-            // A node drained before (and maybe gone since) may be named again; anything else must be a worker node.
-            Sender.Tell(new DrainCheck(known.Contains(check.NodeAddress) || _drained.Contains(check.NodeAddress)
-                ? null
-                : $"{check.NodeAddress} is not a worker node of this cluster; worker nodes: " +
-                  (known.Count == 0 ? "none" : string.Join(", ", known))), Self);
+            // A node drained before (and maybe gone since) may be named again; anything else must be a worker node, by its
+            // full address or its host:port.
+            var named = known.Concat(_drained).FirstOrDefault(a => a == check.NodeAddress || a.EndsWith("@" + check.NodeAddress, StringComparison.Ordinal));
+            Sender.Tell(named is not null
+                ? new DrainCheck(null, named)
+                : new DrainCheck($"{check.NodeAddress} is not a worker node of this cluster; worker nodes: " +
+                                 (known.Count == 0 ? "none" : string.Join(", ", known))), Self);
         });
         Receive<DrainPlacement>(drain =>
         {
@@ -102,26 +108,29 @@ public sealed class SlotPlacementActor : ReceiveActor
         Receive<GetPlacement>(_ => Sender.Tell(new PlacementView(View()), Self));
     }
 
-    public static Props Props(IActorRef listener) => Cluster.Actors.Props.Create(() => new SlotPlacementActor(listener));
+    public static Props Props(IActorRef listener) => Akka.Actor.Props.Create(() => new SlotPlacementActor(listener));
 
     protected override void PreStart() =>
-        ClusterExt.Get(Context.System).Subscribe(Self, typeof(MemberUp), typeof(MemberRemoved), typeof(UnreachableMember), typeof(ReachableMember));
+        AkkaCluster.Get(Context.System).Subscribe(Self, SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(IMemberEvent), typeof(IReachabilityEvent));
+
+    protected override void PostStop() => AkkaCluster.Get(Context.System).Unsubscribe(Self);
 
     private NodeSlots? Find(Address address, string device) =>
         _nodes.TryGetValue(address, out var node) && node.Devices.Contains(device) ? node : null;
 
-    private void AddNode(Member member, IReadOnlyList<string> devices)
+    private void AddNode(Member member)
     {
-        if (!member.HasRole("worker") || devices.Count == 0 || _nodes.ContainsKey(member.Node.Address)) return;
-        _nodes[member.Node.Address] = new NodeSlots(member.Node.Address, devices);
-        Log.Info($"worker node {member.Node.Address} offers [{string.Join(", ", devices)}]");
+        var devices = DeviceRoles.Of(member);
+        if (!member.HasRole("worker") || devices.Count == 0 || _nodes.ContainsKey(member.Address)) return;
+        _nodes[member.Address] = new NodeSlots(member.Address, devices);
+        _log.Info("worker node {0} offers [{1}]", member.Address, string.Join(", ", devices));
         PlaceWaiting();
     }
 
     private void RemoveNode(Address address, string why)
     {
         if (!_nodes.Remove(address, out var node)) return;
-        Log.Info($"worker node {address} {why}: its {node.Devices.Count} slots are gone");
+        _log.Info($"worker node {address} {why}: its {node.Devices.Count} slots are gone");
         // Spawns that never started are asked for again; running workers' groups see them terminate and ask themselves.
         foreach (var o in node.Occupied.Values.Where(o => !o.Started)) _waiting.Add(o.Request);
         PlaceWaiting();
@@ -169,9 +178,9 @@ public sealed class SlotPlacementActor : ReceiveActor
 
         target.Occupied[device] = new Occupant(request, Started: false);
         _pinned[(request.Group, request.Slot)] = (target.Address, device);
-        var host = Context.System.ResolveRemote($"{target.Address}/user/{WorkerHostActor.Name}");
+        var host = Context.ActorSelection(new RootActorPath(target.Address) / "user" / WorkerHostActor.Name);
         host.Tell(new SpawnWorker(request.Spec, request.Group, request.Slot, request.Generation, device, request.GroupRef), Self);
-        Log.Info($"placing group {request.Group} slot {request.Slot} #{request.Generation} on {target.Address} {device}");
+        _log.Info($"placing group {request.Group} slot {request.Slot} #{request.Generation} on {target.Address} {device}");
         Changed();
         return true;
     }

@@ -1,5 +1,8 @@
-using ActorCodistill.Cluster.Actors;
+using ActorCodistill.Cluster.Bootstrap;
 using ActorCodistill.Cluster.Configuration;
+using ActorCodistill.Cluster.DataPlane;
+using ActorCodistill.Workers.Remote;
+using Akka.Actor;
 using ActorCodistill.Workers.Actors;
 using ActorCodistill.Workers.Training;
 using Microsoft.Extensions.Configuration;
@@ -22,13 +25,23 @@ public interface IJobHosting
     void StopSystem(ActorSystem system);
 }
 
-/// <summary>Everything in this process on the in-memory transport.</summary>
+/// <summary>
+/// Everything in this process: an ActorSystem with <c>akka.actor.provider = local</c> (no port is opened) and the data
+/// plane in local mode, so the actors send tensors the same way as on a cluster.
+/// </summary>
 public sealed class EmbeddedHosting : IJobHosting
 {
     public static EmbeddedHosting Instance { get; } = new();
 
-    public ActorSystem StartSystem(IConfiguration config, TextWriter console) =>
-        ActorSystem.Create("codistill", Cluster.Configuration.ActorSystemSettings.From(config).ToRuntime());
+    public ActorSystem StartSystem(IConfiguration config, TextWriter console) => Start("codistill", ActorSystemSettings.From(config));
+
+    /// <summary>A process-local ActorSystem as the embedded run has it (the pinned dispatcher, the product's logger, a local data plane).</summary>
+    public static ActorSystem Start(string name, ActorSystemSettings? actor = null)
+    {
+        var system = AkkaNode.Start(AkkaSettings.Local(name, actor));
+        DataPlane.StartLocal(system, TrainingSerializers.Codecs());
+        return system;
+    }
 
     public IActorRef StartJob(ActorSystem system, SettingsReader config, string jobId, JobSpec spec, Func<IWorkerPlacement?, Props> coordinatorProps) =>
         system.ActorOf(coordinatorProps(null), "coordinator");

@@ -1,5 +1,5 @@
 using System.Globalization;
-using ActorCodistill.Cluster.Actors;
+using Akka.Actor;
 using ActorCodistill.Cluster.Configuration;
 using ActorCodistill.Cluster.Persistence;
 using ActorCodistill.Coordinator.Job;
@@ -106,7 +106,7 @@ public static class TrainCommand
                 // job to wait for here; say so and exit non-zero so a service manager restarts it (it resumes).
                 if (Task.WhenAny(completion.Task, system.WhenTerminated).GetAwaiter().GetResult() != completion.Task)
                     throw new JobInterruptedException(
-                        $"the actor system stopped before the job finished ({system.CoordinatedShutdown.ShutdownReason?.ToString() ?? "terminated"}); " +
+                        $"the actor system stopped before the job finished ({CoordinatedShutdown.Get(system).ShutdownReason?.ToString() ?? "terminated"}); " +
                         $"run the same command again to resume from {runDirectory}");
                 var completed = completion.Task.GetAwaiter().GetResult();
                 var lastStep = completed.Status.GroupSteps.Values.DefaultIfEmpty(0).Max();

@@ -1,4 +1,5 @@
-using ActorCodistill.Cluster.Actors;
+using Akka.Actor;
+using Akka.Event;
 using ActorCodistill.Workers.Actors;
 using ActorCodistill.Workers.Training;
 
@@ -50,7 +51,7 @@ public sealed class CoordinatorActor : ReceiveActor
     /// <param name="checkpoints">Where groups keep recovery checkpoints: null = in memory.</param>
     public static Props Props(JobSpec spec, string jobId, IJobJournal journal, IRunObserver observer, IActorRef owner,
         IWorkerFaults? fault = null, IWorkerPlacement? placement = null, IGroupCheckpoints? checkpoints = null) =>
-        Cluster.Actors.Props.Create(() => new CoordinatorActor(spec, jobId, journal, observer, owner,
+        Akka.Actor.Props.Create(() => new CoordinatorActor(spec, jobId, journal, observer, owner,
             placement ?? new ChildPlacement(fault), checkpoints ?? new InMemoryGroupCheckpoints()));
 
     protected override void PreStart()
@@ -81,22 +82,22 @@ public sealed class CoordinatorActor : ReceiveActor
         var resume = ResumePlan.Decide(spec, _checkpoints);
         for (var g = 0; g < spec.Groups; g++)
         {
-            _groups[g] = Context.ActorOf(GroupActor.Props(spec, g, Self, _placement, _checkpoints, resume), $"group-{g}");
+            var groupStart = new GroupStart(TeachersOf(start.Topology, g), _state.Schedule.Select(change => ToGroup(change, g)).ToArray());
+            _groups[g] = Context.ActorOf(GroupActor.Props(spec, g, Self, groupStart, _placement, _checkpoints, resume), $"group-{g}");
             _groupSteps[g] = 0;
         }
         _wiring.Add((0, start.Topology));
         foreach (var change in _state.Schedule.Where(c => c.Topology is not null)) _wiring.Add((change.AtStep, change.Topology!.Value));
         Rewire();
-        for (var g = 0; g < spec.Groups; g++) _groups[g].Tell(new StartGroup(TeachersOf(start.Topology, g)), Self);
-        foreach (var change in _state.Schedule) SendToGroups(change);
     }
 
     private void SendToGroups(SettingChange change)
     {
-        for (var g = 0; g < _spec.Groups; g++)
-            _groups[g].Tell(new GroupReconfigure(change.Topology is { } t ? TeachersOf(t, g) : null, change.ReloadInterval, change.DistillWeight,
-                change.AtStep), Self);
+        for (var g = 0; g < _spec.Groups; g++) _groups[g].Tell(ToGroup(change, g), Self);
     }
+
+    private GroupReconfigure ToGroup(SettingChange change, int g) =>
+        new(change.Topology is { } t ? TeachersOf(t, g) : null, change.ReloadInterval, change.DistillWeight, change.AtStep);
 
     private IReadOnlyList<int> TeachersOf(TopologyKind topology, int group) =>
         _spec.Baseline ? [] : Topology.TeachersOf(topology, group, _spec.Groups);
@@ -193,7 +194,7 @@ public sealed class CoordinatorActor : ReceiveActor
                 Sender.Tell(new ReconfigureResult(true, "stopping at the next step boundary"), Self);
             });
             Receive<GetStatus>(_ => Sender.Tell(Status(), Self));
-        }, "Running");
+        });
     }
 
     // A topology, reload-interval or weight change: journalled with the step every group applies it at, then sent.
@@ -257,7 +258,7 @@ public sealed class CoordinatorActor : ReceiveActor
         {
             Receive<GetStatus>(_ => Sender.Tell(Status(), Self));
             ReceiveAny(_ => { });
-        }, "Finished");
+        });
         _owner.Tell(new JobCompleted(_jobId, Status(), _broadcastBytes.Values.Sum(), _allreduceBytes)
         {
             Failures = _groupFailures.OrderBy(f => f.Key).Select(f => f.Value).ToArray(),

@@ -21,7 +21,7 @@ public sealed record ChangeReloadInterval(long Steps, long? AtStep = null) : Sch
 public sealed record ChangeDistillWeight(double Weight, long? AtStep = null, bool Confirmed = false) : ScheduledChange(AtStep);
 public sealed record StopJob(string Reason) : CoordinatorMessage;
 
-/// <summary>Moves the job's workers off a node (its address, <c>act://codistill@host:port</c>) at the next step boundary and places nothing more there.</summary>
+/// <summary>Moves the job's workers off a node (its address, <c>akka.ssl.tcp://codistill@host:port</c>, or its host:port) at the next step boundary and places nothing more there.</summary>
 public sealed record DrainNode(string NodeAddress) : CoordinatorMessage;
 public sealed record GetStatus : CoordinatorMessage;
 

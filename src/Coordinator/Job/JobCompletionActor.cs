@@ -1,4 +1,5 @@
-using ActorCodistill.Cluster.Actors;
+using Akka.Actor;
+using Akka.Event;
 
 namespace ActorCodistill.Coordinator.Job;
 
@@ -11,5 +12,5 @@ public sealed class JobCompletionActor : ReceiveActor
     }
 
     public static Props Props(TaskCompletionSource<JobCompleted> completion) =>
-        Cluster.Actors.Props.Create(() => new JobCompletionActor(completion));
+        Akka.Actor.Props.Create(() => new JobCompletionActor(completion));
 }

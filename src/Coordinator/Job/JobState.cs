@@ -115,7 +115,7 @@ public sealed record JobState(
         ChangeTopology t when t.Topology == TopologyKind.Pairwise && Groups != 2 =>
             $"topology 'pairwise' needs exactly 2 groups, the job has {Groups}",
         DrainNode d when string.IsNullOrWhiteSpace(d.NodeAddress) || !d.NodeAddress.Contains("://", StringComparison.Ordinal) =>
-            $"drain needs a node address like act://codistill@host:port, got '{d.NodeAddress}'",
+            $"drain needs a worker node's address like akka.ssl.tcp://codistill@host:port (or its host:port), got '{d.NodeAddress}'",
         ChangeReloadInterval r when r.Steps < 1 => $"reload interval must be >= 1 step, got {r.Steps}",
         ChangeDistillWeight w when !(w.Weight >= 0) || double.IsInfinity(w.Weight) => $"distillation weight must be finite and >= 0, got {w.Weight}",
         // An operator's typo (1e9 for 1) would swamp the task loss for the rest of the run; it takes a confirmation.

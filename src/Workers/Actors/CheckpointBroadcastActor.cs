@@ -1,4 +1,5 @@
-using ActorCodistill.Cluster.Actors;
+using Akka.Actor;
+using Akka.Event;
 
 namespace ActorCodistill.Workers.Actors;
 
@@ -23,7 +24,7 @@ public sealed class CheckpointBroadcastActor : ReceiveActor
             _checkpoints++;
             foreach (var reader in _readers)
             {
-                reader.Tell(new TeacherCheckpointArrived(publish.Checkpoint), Self);
+                Context.TellTensor(reader, new TeacherCheckpointArrived(publish.Checkpoint));
                 _bytesSent += publish.Checkpoint.Weights.Length * 2L;
             }
             coordinator.Tell(new BroadcastStats(_group, _checkpoints, _bytesSent), Self);
@@ -32,5 +33,5 @@ public sealed class CheckpointBroadcastActor : ReceiveActor
     }
 
     public static Props Props(int group, IActorRef coordinator) =>
-        Cluster.Actors.Props.Create(() => new CheckpointBroadcastActor(group, coordinator));
+        Akka.Actor.Props.Create(() => new CheckpointBroadcastActor(group, coordinator));
 }

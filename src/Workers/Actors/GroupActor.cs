@@ -1,4 +1,5 @@
-using ActorCodistill.Cluster.Actors;
+using Akka.Actor;
+using Akka.Event;
 using ActorCodistill.Workers.Training;
 
 namespace ActorCodistill.Workers.Actors;
@@ -23,8 +24,10 @@ namespace ActorCodistill.Workers.Actors;
 /// everything they send later belongs to an old epoch and is dropped.
 /// </para>
 /// </summary>
-public sealed class GroupActor : ReceiveActor
+public sealed class GroupActor : ReceiveActor, IWithTimers
 {
+    public ITimerScheduler Timers { get; set; } = null!;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly JobSpec _spec;
     private readonly int _group;
     private readonly IActorRef _coordinator;
@@ -92,7 +95,7 @@ public sealed class GroupActor : ReceiveActor
     private bool _everySlotWait;
     private bool _everySlotWaitOver;
 
-    public GroupActor(JobSpec spec, int group, IActorRef coordinator, IWorkerPlacement placement, IGroupCheckpoints checkpoints,
+    public GroupActor(JobSpec spec, int group, IActorRef coordinator, GroupStart start, IWorkerPlacement placement, IGroupCheckpoints checkpoints,
         ResumePlan? resume = null)
     {
         _spec = spec;
@@ -103,6 +106,8 @@ public sealed class GroupActor : ReceiveActor
         _checkpoints = checkpoints;
         _failures = spec.Failures;
         _settings = new GroupSettings(spec);
+        _settings.Start(start.TeacherGroups);
+        foreach (var change in start.History) _settings.Schedule(change, planned: false, 0);
         _assembly = new CheckpointAssembly(group);
         _copies = new TeacherCopies(spec.ReloadMode == ReloadMode.Exact, _failures.CheckpointInterval > 0);
         _members = new IActorRef?[spec.WorkersPerGroup];
@@ -114,10 +119,10 @@ public sealed class GroupActor : ReceiveActor
 
     /// <param name="resume">Where the job's groups resume (<see cref="ResumePlan.Decide"/>, made once for all of them by the
     /// coordinator); null: the group decides it from <paramref name="checkpoints"/> itself.</param>
-    public static Props Props(JobSpec spec, int group, IActorRef coordinator, IWorkerPlacement? placement = null, IGroupCheckpoints? checkpoints = null,
-        ResumePlan? resume = null) =>
-        Cluster.Actors.Props.Create(() => new GroupActor(spec, group, coordinator, placement ?? new ChildPlacement(), checkpoints ?? new InMemoryGroupCheckpoints(),
-            resume));
+    public static Props Props(JobSpec spec, int group, IActorRef coordinator, GroupStart start, IWorkerPlacement? placement = null,
+        IGroupCheckpoints? checkpoints = null, ResumePlan? resume = null) =>
+        Akka.Actor.Props.Create(() => new GroupActor(spec, group, coordinator, start, placement ?? new ChildPlacement(),
+            checkpoints ?? new InMemoryGroupCheckpoints(), resume));
 
     // A worker that throws is stopped and replaced; the decider only remembers why.
     protected override SupervisorStrategy SupervisorStrategy() =>
@@ -182,9 +187,8 @@ public sealed class GroupActor : ReceiveActor
                 if (LiveCount == _members.Length) Reconcile("all workers ready");
             });
             Receive<Terminated>(t => OnMemberLost(t.ActorRef));
-            Receive<StartGroup>(start => _settings.Start(start.TeacherGroups));
             CommonHandlers();
-        }, "Starting");
+        });
     }
 
     private void Running()
@@ -232,7 +236,7 @@ public sealed class GroupActor : ReceiveActor
                        "copies instead and the run is no longer reproducible", warning: true);
             });
             CommonHandlers();
-        }, "Running");
+        });
     }
 
     private void Paused()
@@ -247,7 +251,7 @@ public sealed class GroupActor : ReceiveActor
             Receive<Terminated>(t => OnMemberLost(t.ActorRef));
             Receive<StepDone>(_ => { });
             CommonHandlers();
-        }, "Paused");
+        });
     }
 
     private void Reconciling()
@@ -296,7 +300,7 @@ public sealed class GroupActor : ReceiveActor
             });
             Receive<Terminated>(t => OnMemberLost(t.ActorRef));
             CommonHandlers();
-        }, "Reconciling");
+        });
     }
 
     private void Finished()
@@ -309,7 +313,7 @@ public sealed class GroupActor : ReceiveActor
             Receive<StepDone>(_ => { });
             Receive<WorkerReady>(_ => _placement.Release(Context, Sender, _group, -1, "the group has finished"));
             CommonHandlers();
-        }, "Finished");
+        });
     }
 
     private void CommonHandlers()
@@ -349,8 +353,8 @@ public sealed class GroupActor : ReceiveActor
             _releaseNode = release.NodeAddress;
             Report($"giving up the members on {release.NodeAddress} at the next step boundary ({release.Reason})");
         });
-        Receive<BroadcastTargets>(targets => _broadcaster.Forward(targets, Context));
-        Receive<GetBroadcastStats>(get => _broadcaster.Forward(get, Context));
+        Receive<BroadcastTargets>(targets => _broadcaster.Forward(targets));
+        Receive<GetBroadcastStats>(get => _broadcaster.Forward(get));
         Receive<StopGroup>(_ =>
         {
             var steps = _step - (_inFlight is null ? 0 : 1);
@@ -383,7 +387,7 @@ public sealed class GroupActor : ReceiveActor
         if (ready.Slot < 0 || ready.Slot >= _members.Length || ready.Generation != _generation[ready.Slot] ||
             (_members[ready.Slot] is { } current && !current.Equals(Sender)))
         {
-            Log.Warning($"group {_group}: refusing worker {Sender.Path} (slot {ready.Slot}, generation {ready.Generation}): not the incarnation this group waits for");
+            _log.Warning($"group {_group}: refusing worker {Sender.Path} (slot {ready.Slot}, generation {ready.Generation}): not the incarnation this group waits for");
             _placement.Release(Context, Sender, _group, ready.Slot, "stale incarnation");
             return false;
         }
@@ -480,7 +484,7 @@ public sealed class GroupActor : ReceiveActor
             EnterPaused(live.Count);
             return;
         }
-        Log.Info(_epoch == 1
+        _log.Info(_epoch == 1
             ? $"group {_group}: forming the ring of {live.Count} workers"
             : $"group {_group}: regrouping at step {_step}, epoch {_epoch} ({why})");
         foreach (var slot in live)
@@ -625,8 +629,8 @@ public sealed class GroupActor : ReceiveActor
                   _copiesAtLastStep.Step == state.AppliedStep
                     ? (r.Recovery, _copiesAtLastStep.Copies)
                     : (null, null);
-            _members[s]!.Tell(new RestoreState(state with { RequestId = 0, Carried = member?.Carried, Teachers = member?.Teachers },
-                member?.Teachers is null ? null : copies), Self);
+            Context.TellTensor(_members[s]!, new RestoreState(state with { RequestId = 0, Carried = member?.Carried, Teachers = member?.Teachers },
+                member?.Teachers is null ? null : copies));
         }
     }
 
@@ -696,7 +700,7 @@ public sealed class GroupActor : ReceiveActor
             return;
         foreach (var g in missing.Groups)
             if (_copies.Loaded.TryGetValue(g, out var c) && _inFlight.TeacherSteps.TryGetValue(g, out var step) && c.Step == step)
-                _members[missing.Slot]!.Tell(new LoadTeacher(c), Self);
+                Context.TellTensor(_members[missing.Slot]!, new LoadTeacher(c));
     }
 
     private void SendTeachersToNewMembers()
@@ -705,7 +709,7 @@ public sealed class GroupActor : ReceiveActor
         foreach (var s in _ringSlots)
             if (!_teacherHolders.Contains(s))
             {
-                foreach (var c in _copies.Loaded.Values) _members[s]!.Tell(new LoadTeacher(c), Self);
+                foreach (var c in _copies.Loaded.Values) Context.TellTensor(_members[s]!, new LoadTeacher(c));
                 _teacherHolders.Add(s);
             }
     }
@@ -824,7 +828,7 @@ public sealed class GroupActor : ReceiveActor
         var newestServes = _spec.ReloadMode != ReloadMode.Exact || _exactFallbackAt == _step || _resumedAt > 0;
         if (boundary)
             foreach (var c in _copies.LoadAtBoundary(_step, _settings.TeacherGroups, newestServes))
-                foreach (var s in _ringSlots) _members[s]!.Tell(new LoadTeacher(c), Self);
+                foreach (var s in _ringSlots) Context.TellTensor(_members[s]!, new LoadTeacher(c));
         if (_copies.Loaded.Count > 0) _resumedAt = 0;
         // Copies of a group that becomes a teacher at a scheduled step are kept for it.
         _copies.KeepOnly(_settings.TeacherGroups, _settings.WillTeach);
@@ -934,8 +938,8 @@ public sealed class GroupActor : ReceiveActor
     // run that is no longer reproducible): it is logged as such, not among the routine lines.
     private void Report(string message, GroupEventKind kind = GroupEventKind.Info, bool warning = false)
     {
-        if (warning) Log.Warning($"group {_group}: {message}");
-        else Log.Info($"group {_group}: {message}");
+        if (warning) _log.Warning($"group {_group}: {message}");
+        else _log.Info($"group {_group}: {message}");
         // Before its first step a resumed group is at its checkpoint's step, not at 0 (issue 19, finding 8: events after a
         // seed restart were labelled "@ 0").
         _coordinator.Tell(new GroupEvent(_group, Math.Max(_step, _checkpoint?.Step ?? 0), message, kind), Self);

@@ -1,5 +1,6 @@
 using ActorCodistill.Cluster.Serialization;
-using ActorCodistill.Cluster.Actors;
+using Akka.Actor;
+using Akka.Event;
 using ActorCodistill.Workers.Training;
 
 namespace ActorCodistill.Workers.Actors;
@@ -155,8 +156,15 @@ public sealed record GetBroadcastStats : TrainingMessage;
 
 // ---- coordinator <-> group ----
 
-/// <summary>Starts a group with its teacher groups.</summary>
-public sealed record StartGroup(IReadOnlyList<int> TeacherGroups) : TrainingMessage;
+/// <summary>
+/// What a group starts with, given at its creation (not as a message: its workers can be ready before a message sent
+/// after the creation arrives, and the group would then have planned steps without its teachers): its teacher groups,
+/// and the job's scheduled changes so far (from the journal), each for its step.
+/// </summary>
+public sealed record GroupStart(IReadOnlyList<int> TeacherGroups, IReadOnlyList<GroupReconfigure> History)
+{
+    public static GroupStart Alone { get; } = new([], []);
+}
 
 /// <summary>
 /// A change the group applies when it begins step <paramref name="AtStep"/> (every group of the job gets the same one,

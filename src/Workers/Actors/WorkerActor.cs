@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using ActorCodistill.Cluster.Actors;
+using Akka.Actor;
+using Akka.Event;
 using TorchSharp;
 using ActorCodistill.Workers.Training;
 using ActorCodistill.Workers.Training.Tasks;
@@ -17,8 +18,10 @@ namespace ActorCodistill.Workers.Actors;
 /// gradient and applies the same optimizer update.
 /// </para>
 /// </summary>
-public sealed class WorkerActor : ReceiveActor
+public sealed class WorkerActor : ReceiveActor, IWithTimers
 {
+    public ITimerScheduler Timers { get; set; } = null!;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly JobSpec _spec;
     private readonly int _group;
     private readonly int _slot;
@@ -92,13 +95,13 @@ public sealed class WorkerActor : ReceiveActor
         Receive<DeadLetter>(OnDeadLetter);
         Receive<StopWorker>(stop =>
         {
-            Log.Info($"worker {_group}/{_slot}#{_generation} stops: {stop.Reason}");
+            _log.Info($"worker {_group}/{_slot}#{_generation} stops: {stop.Reason}");
             Context.Stop(Self);
         });
     }
 
     public static Props Props(JobSpec spec, int group, int slot, int generation = 0, IActorRef? groupRef = null, IWorkerFaults? fault = null) =>
-        Cluster.Actors.Props.Create(() => new WorkerActor(spec, group, slot, generation, groupRef, fault)).WithDispatcher(Dispatchers.PinnedDispatcherId);
+        Akka.Actor.Props.Create(() => new WorkerActor(spec, group, slot, generation, groupRef, fault)).WithDispatcher(ActorCodistill.Cluster.Bootstrap.AkkaNodeOptions.PinnedDispatcher);
 
     private IActorRef Group => _groupRef ?? Context.Parent;
 
@@ -173,7 +176,7 @@ public sealed class WorkerActor : ReceiveActor
         if (_waitingPlan is not { } waiting || waiting.Step != ask.Step || waiting.Epoch != ask.Epoch) return;
         var missing = waiting.TeacherSteps.Where(kv => !HasTeacher(kv.Key, kv.Value)).Select(kv => kv.Key).ToArray();
         if (missing.Length == 0) return;
-        Log.Warning($"worker {_group}/{_slot}: the teacher copies of group(s) [{string.Join(",", missing)}] for step {waiting.Step} " +
+        _log.Warning($"worker {_group}/{_slot}: the teacher copies of group(s) [{string.Join(",", missing)}] for step {waiting.Step} " +
                     $"have not come in {TeacherRetry.TotalSeconds:0.#} s; asking the group again");
         if (_fault?.LosesTeacherRequests(_group, _slot) != true)
             Group.Tell(new TeacherCopiesMissing(_slot, _generation, waiting.Epoch, waiting.Step, missing), Self);
@@ -204,7 +207,7 @@ public sealed class WorkerActor : ReceiveActor
         if (plan.Epoch != _epoch)
         {
             // A plan of an epoch this worker has left (or not reached) is not its business.
-            Log.Warning($"worker {_group}/{_slot}: ignoring step {plan.Step} planned for epoch {plan.Epoch}; worker is in epoch {_epoch}");
+            _log.Warning($"worker {_group}/{_slot}: ignoring step {plan.Step} planned for epoch {plan.Epoch}; worker is in epoch {_epoch}");
             return;
         }
         if (plan.Step <= _appliedStep)
@@ -308,7 +311,7 @@ public sealed class WorkerActor : ReceiveActor
         }
         if (message.Epoch < _epoch || message.Step <= _appliedStep)
         {
-            Log.Debug($"dropping stale allreduce chunk of step {message.Step} epoch {message.Epoch}");
+            _log.Debug($"dropping stale allreduce chunk of step {message.Step} epoch {message.Epoch}");
             return;
         }
         var key = (message.Step, message.Epoch);
@@ -347,7 +350,7 @@ public sealed class WorkerActor : ReceiveActor
         }
         else
         {
-            _ring[(_rank + 1) % _ring.Count].Tell(message, Self);
+            Context.TellTensor(_ring[(_rank + 1) % _ring.Count], message);
         }
     }
 
@@ -366,7 +369,7 @@ public sealed class WorkerActor : ReceiveActor
     {
         if (_lostChunkReported == (step, epoch)) return;
         _lostChunkReported = (step, epoch);
-        Log.Warning($"worker {_group}/{_slot}: allreduce of step {step}: {what}; telling the group");
+        _log.Warning($"worker {_group}/{_slot}: allreduce of step {step}: {what}; telling the group");
         Group.Tell(new AllreduceChunkLost(_slot, _generation, epoch, step, what), Self);
     }
 
@@ -382,11 +385,11 @@ public sealed class WorkerActor : ReceiveActor
             var weights = new Half[_flat.Count];
             _flat.ExportParametersHalf(weights);
             // Sent before the step report; across nodes it travels on the bulk channel.
-            Group.Tell(new CheckpointExported(new TeacherCheckpoint(_group, plan.Step, weights)), Self);
+            Context.TellTensor(Group, new CheckpointExported(new TeacherCheckpoint(_group, plan.Step, weights)));
         }
         // Before the step report: the group holds it when this member is lost in the next step.
         if (SendsStepRecovery)
-            Group.Tell(new StepRecovery(_slot, _generation, plan.Step, new MemberRecovery(_model.ExportCarriedState(), TeachersAtApplied)), Self);
+            Context.TellTensor(Group, new StepRecovery(_slot, _generation, plan.Step, new MemberRecovery(_model.ExportCarriedState(), TeachersAtApplied)));
         double? validation = null;
         PredictionSet? predictions = null;
         if (plan.Evaluate || plan.CollectPredictions) (validation, predictions) = Evaluate(plan.CollectPredictions);
@@ -445,12 +448,12 @@ public sealed class WorkerActor : ReceiveActor
         var teachers = TeachersAtApplied;
         if (request.CarriedOnly)
         {
-            Sender.Tell(new WorkerState(_slot, _appliedStep, [], [], request.RequestId, carried, teachers), Self);
+            Context.TellTensor(Sender, new WorkerState(_slot, _appliedStep, [], [], request.RequestId, carried, teachers));
             return;
         }
         var parameters = new float[_flat.Count];
         _flat.ExportParameters(parameters);
-        Sender.Tell(new WorkerState(_slot, _appliedStep, parameters, OptimizerStateCodec.Save(_optimizer), request.RequestId, carried, teachers), Self);
+        Context.TellTensor(Sender, new WorkerState(_slot, _appliedStep, parameters, OptimizerStateCodec.Save(_optimizer), request.RequestId, carried, teachers));
     }
 
     private void OnRestoreState(RestoreState restore)
@@ -469,7 +472,7 @@ public sealed class WorkerActor : ReceiveActor
             else
             {
                 // A checkpoint of another configuration (a resumed run folder whose batch size or model changed).
-                Log.Warning($"worker {_group}/{_slot}: the restored carried state has {carried.Length} values, this configuration carries {expected}; " +
+                _log.Warning($"worker {_group}/{_slot}: the restored carried state has {carried.Length} values, this configuration carries {expected}; " +
                             "starting the streams' state from zeros");
                 _model.ResetState();
             }
@@ -491,7 +494,7 @@ public sealed class WorkerActor : ReceiveActor
             }
             catch (Exception e)
             {
-                Log.Warning($"worker {_group}/{_slot}: dropping a failed teacher prediction made before the restore: {e.Message}");
+                _log.Warning($"worker {_group}/{_slot}: dropping a failed teacher prediction made before the restore: {e.Message}");
             }
             _nextBatch = null;
             if (_data.Consumed > _appliedStep) _data = _task.CreateTrainSource(_group, _slot);
@@ -504,7 +507,7 @@ public sealed class WorkerActor : ReceiveActor
             // for the plans that name them.
             _pendingTeachers.Clear();
             if (_teachers.Restore(teachers.ByGroup, restore.TeacherCopies ?? [], _model.CarriedStateLength(_spec.Data.BatchSize)) is { } why)
-                Log.Warning($"worker {_group}/{_slot}: cannot restore the teacher replicas ({why}); going on without them until the group " +
+                _log.Warning($"worker {_group}/{_slot}: cannot restore the teacher replicas ({why}); going on without them until the group " +
                             "sends copies (this run is no longer reproducible)");
             else
                 _repeatPrefetch = teachers.Prefetched;

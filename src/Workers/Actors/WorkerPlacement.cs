@@ -1,4 +1,5 @@
-using ActorCodistill.Cluster.Actors;
+using Akka.Actor;
+using Akka.Event;
 using ActorCodistill.Workers.Training;
 
 namespace ActorCodistill.Workers.Actors;

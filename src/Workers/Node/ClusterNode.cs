@@ -1,19 +1,21 @@
-using ActorCodistill.Cluster.Actors;
-using ActorCodistill.Cluster.ClusterDaemon;
+using ActorCodistill.Cluster.Bootstrap;
 using ActorCodistill.Cluster.Configuration;
-using ActorCodistill.Cluster.Remoting;
+using ActorCodistill.Cluster.Slots;
 using ActorCodistill.Workers.Remote;
+using Akka.Actor;
 using Microsoft.Extensions.Configuration;
-using ClusterExt = ActorCodistill.Cluster.ClusterDaemon.Cluster;
+using AkkaCluster = Akka.Cluster.Cluster;
+using DataPlaneExt = ActorCodistill.Cluster.DataPlane.DataPlane;
 
 namespace ActorCodistill.Workers.Node;
 
 /// <summary>How to start one node of a training cluster (seed or worker).</summary>
 /// <param name="Config">The loaded configuration: <c>remote</c>, <c>cluster</c> and <c>actor</c> sections.</param>
 /// <param name="Roles">Cluster roles of this node (<c>seed</c>, <c>worker</c>, <c>client</c>).</param>
-/// <param name="Devices">Device slots this node offers (<c>cpu:0</c>, <c>cuda:1</c>); empty for a seed.</param>
+/// <param name="Devices">Device slots this node offers (<c>cpu:0</c>, <c>cuda:1</c>); empty for a seed. Announced as
+/// <see cref="DeviceRoles"/>.</param>
 /// <param name="SeedNodes">"host:port" of the seeds; null = <c>cluster.seed-nodes</c> from the config.</param>
-/// <param name="Register">Adds the serializers of the messages this node exchanges beyond the training protocol.</param>
+/// <param name="JoinCluster">False for a client that only talks to the seed (ctl): Akka.Remote without membership.</param>
 public sealed record NodeOptions(
     IConfiguration Config,
     IReadOnlyList<string> Roles,
@@ -21,32 +23,37 @@ public sealed record NodeOptions(
     IReadOnlyList<string>? SeedNodes = null,
     string? Hostname = null,
     int? Port = null,
-    Action<SerializerRegistry>? Register = null,
     bool JoinCluster = true);
 
 /// <summary>
-/// A node of a training cluster: authenticated remoting (the cluster secret is required), the training
-/// protocol's serializers, and cluster membership with its roles and device slots. Seeds, workers and the ctl
-/// client start through here, so they agree on the system name, the wire and the settings.
+/// A node of a training cluster on Akka.NET: an Akka.Cluster member (or, for ctl, an Akka.Remote client) with mutual
+/// TLS whose certificates come from the cluster secret (<see cref="ClusterTls.FromSecret"/>: a peer without the secret
+/// cannot complete the handshake), the Split Brain Resolver as <c>cluster.downing</c> says, its device slots as
+/// roles, and the tensor data plane (<see cref="DataPlaneExt"/>) with the training protocol's codecs and the same
+/// secret. Seeds, workers and the ctl client start through here, so they agree on the system name, the wire and the
+/// settings (<see cref="AkkaSettings"/> maps the product's <c>remote</c>, <c>cluster</c> and <c>actor</c> keys).
 /// </summary>
 public sealed class ClusterNode : IAsyncDisposable
 {
     public const string SystemName = "codistill";
 
-    private ClusterNode(RemoteActorSystem remoting, ClusterExt? cluster)
+    private ClusterNode(ActorSystem system, AkkaCluster? cluster, DataPlaneExt dataPlane)
     {
-        Remoting = remoting;
+        System = system;
         Cluster = cluster;
+        DataPlane = dataPlane;
     }
 
-    public RemoteActorSystem Remoting { get; }
+    public ActorSystem System { get; }
 
     /// <summary>Membership; null for a client that only talks to the seed (ctl).</summary>
-    public ClusterExt? Cluster { get; }
+    public AkkaCluster? Cluster { get; }
 
-    public ActorSystem System => Remoting.System;
+    /// <summary>Where tensors go between this node and the others.</summary>
+    public DataPlaneExt DataPlane { get; }
 
-    public Address Address => System.Address;
+    /// <summary>This node's Akka address (the bound port when the configured one was 0).</summary>
+    public Address Address => AkkaNode.AddressOf(System);
 
     public static ClusterNode Start(NodeOptions options)
     {
@@ -58,51 +65,63 @@ public sealed class ClusterNode : IAsyncDisposable
             if (port is < 0 or > 65535) throw new ArgumentException($"--port must be in [0, 65535], got {port}");
             remote = remote with { Port = port };
         }
-        var serializers = TrainingSerializers.Register(new SerializerRegistry());
-        options.Register?.Invoke(serializers);
-        var actorSettings = ActorCodistill.Cluster.Configuration.ActorSystemSettings.From(options.Config).ToRuntime();
-        var remoting = RemoteActorSystem.Start(remote.ToTransport(SystemName), actorSettings, serializers: serializers);
-        if (!options.JoinCluster) return new ClusterNode(remoting, null);
+        var cluster = ClusterSettings.From(options.Config);
+        var seeds = options.SeedNodes is { Count: > 0 } given ? given : cluster.SeedNodes;
+        foreach (var seed in seeds) ParseSeed(seed);
+        if (options.JoinCluster && seeds.Count == 0) throw new ArgumentException("no seed nodes: pass --seed HOST:PORT or set cluster.seed-nodes");
+        var roles = options.Roles.Concat(cluster.Roles).Concat(DeviceRoles.For(options.Devices)).Distinct(StringComparer.Ordinal).ToArray();
+        var nodeName = $"{options.Roles.FirstOrDefault() ?? "node"}-{Environment.MachineName}-{Environment.ProcessId}";
+        var tls = ClusterTls.FromSecret(remote.Secret, SystemName, nodeName);
+        var akka = AkkaSettings.For(SystemName, remote, cluster, ActorSystemSettings.From(options.Config)) with
+        {
+            SeedNodes = options.JoinCluster ? seeds.Select(s => ParseSeed(s).ToString()).ToArray() : [],
+            Roles = roles,
+        };
+        akka = akka with
+        {
+            Provider = options.JoinCluster ? NodeProvider.Cluster : NodeProvider.Remote,
+            Tls = tls,
+        };
+        var system = AkkaNode.Start(akka);
         try
         {
-            var clusterSettings = ClusterDaemonSettings.FromConfig(ClusterSettings.From(options.Config), SystemName) with
+            var dataPlane = DataPlaneExt.Start(system, remote.ToTransport(SystemName) with
             {
-                Roles = [.. options.Roles],
-                Devices = [.. options.Devices],
-            };
-            if (options.SeedNodes is { Count: > 0 } seeds)
-                clusterSettings = clusterSettings with { SeedNodes = [.. seeds.Select(ParseSeed)] };
-            if (clusterSettings.SeedNodes.IsEmpty)
-                throw new ArgumentException("no seed nodes: pass --seed HOST:PORT or set cluster.seed-nodes");
-            clusterSettings.Validate();
-            return new ClusterNode(remoting, ClusterExt.Start(remoting, clusterSettings));
+                Hostname = remote.Hostname,
+                Port = remote.DataPlanePort,
+                Tls = tls.ForDataPlane(),
+            }, TrainingSerializers.Codecs());
+            return new ClusterNode(system, options.JoinCluster ? AkkaCluster.Get(system) : null, dataPlane);
         }
         catch
         {
-            remoting.AbortAsync().GetAwaiter().GetResult();
+            system.Terminate().Wait(TimeSpan.FromSeconds(10));
             throw;
         }
     }
 
-    /// <summary>"host:port" (or a full <c>act://codistill@host:port</c> address) as the address of a node of this cluster.</summary>
+    /// <summary>"host:port" (or a full <c>akka.ssl.tcp://codistill@host:port</c> address) as the address of a node of this cluster.</summary>
     public static Address ParseSeed(string seed)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(seed);
         try
         {
-            var address = seed.Contains("://", StringComparison.Ordinal) ? Address.Parse(seed) : ClusterDaemonSettings.SeedAddress(seed, SystemName);
-            if (address.HasLocalScope) throw new FormatException("no host:port");
+            var address = seed.Contains("://", StringComparison.Ordinal)
+                ? Address.Parse(seed)
+                : Address.Parse($"akka.ssl.tcp://{SystemName}@{seed}");
+            if (address.Host is null || address.Port is null or <= 0) throw new FormatException("no host:port");
             return address;
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or UriFormatException or ArgumentException)
         {
             throw new ArgumentException($"seed '{seed}' is not HOST:PORT: {e.Message}", e);
         }
     }
 
+    /// <summary>Leaves the cluster (CoordinatedShutdown: handoff, leave, then the system stops) and closes the data plane.</summary>
     public async ValueTask DisposeAsync()
     {
-        await System.CoordinatedShutdown.Run(new CoordinatedShutdown.ActorSystemTerminateReason()).ConfigureAwait(false);
-        await Remoting.ShutdownAsync().ConfigureAwait(false);
+        await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance).ConfigureAwait(false);
+        await System.WhenTerminated.ConfigureAwait(false);
     }
 }

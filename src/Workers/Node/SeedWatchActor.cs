@@ -1,6 +1,7 @@
-using ActorCodistill.Cluster.Actors;
-using ActorCodistill.Cluster.Membership;
-using ClusterExt = ActorCodistill.Cluster.ClusterDaemon.Cluster;
+using Akka.Actor;
+using Akka.Event;
+using static Akka.Cluster.ClusterEvent;
+using AkkaCluster = Akka.Cluster.Cluster;
 
 namespace ActorCodistill.Workers.Node;
 
@@ -11,23 +12,27 @@ namespace ActorCodistill.Workers.Node;
 /// </summary>
 public sealed class SeedWatchActor : ReceiveActor
 {
+    private readonly ILoggingAdapter _log = Context.GetLogger();
     public SeedWatchActor(TaskCompletionSource<string> seedLost)
     {
-        Receive<Cluster.ClusterDaemon.CurrentClusterState>(state =>
-            Log.Info($"cluster: {state.Members.Count} members, leader {state.Leader?.Address.ToString() ?? "none"}"));
-        Receive<MemberUp>(up => Log.Info($"member up: {up.Member.Node.Address} [{string.Join(",", up.Member.Roles)}]"));
-        Receive<UnreachableMember>(u => Log.Warning($"member unreachable: {u.Member.Node.Address}"));
-        Receive<ReachableMember>(r => Log.Info($"member reachable again: {r.Member.Node.Address}"));
+        Receive<CurrentClusterState>(state =>
+            _log.Info("cluster: {0} members, leader {1}", state.Members.Count, state.Leader?.ToString() ?? "none"));
+        Receive<MemberUp>(up => _log.Info("member up: {0} [{1}]", up.Member.Address, string.Join(",", up.Member.Roles)));
+        Receive<UnreachableMember>(u => _log.Warning("member unreachable: {0}", u.Member.Address));
+        Receive<ReachableMember>(r => _log.Info("member reachable again: {0}", r.Member.Address));
         Receive<MemberRemoved>(removed =>
         {
-            Log.Info($"member removed: {removed.Member.Node.Address} (was {removed.PreviousStatus})");
+            _log.Info("member removed: {0} (was {1})", removed.Member.Address, removed.PreviousStatus);
             if (removed.Member.HasRole("seed"))
-                seedLost.TrySetResult($"seed {removed.Member.Node.Address} was removed from the cluster");
+                seedLost.TrySetResult($"seed {removed.Member.Address} was removed from the cluster");
         });
+        Receive<IClusterDomainEvent>(_ => { });
     }
 
-    public static Props Props(TaskCompletionSource<string> seedLost) => Cluster.Actors.Props.Create(() => new SeedWatchActor(seedLost));
+    public static Props Props(TaskCompletionSource<string> seedLost) => Akka.Actor.Props.Create(() => new SeedWatchActor(seedLost));
 
     protected override void PreStart() =>
-        ClusterExt.Get(Context.System).Subscribe(Self, typeof(MemberUp), typeof(UnreachableMember), typeof(ReachableMember), typeof(MemberRemoved));
+        AkkaCluster.Get(Context.System).Subscribe(Self, SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(IMemberEvent), typeof(IReachabilityEvent));
+
+    protected override void PostStop() => AkkaCluster.Get(Context.System).Unsubscribe(Self);
 }

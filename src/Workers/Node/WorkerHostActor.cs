@@ -1,4 +1,5 @@
-using ActorCodistill.Cluster.Actors;
+using Akka.Actor;
+using Akka.Event;
 using TorchSharp;
 using ActorCodistill.Workers.Training;
 using ActorCodistill.Workers.Actors;
@@ -13,6 +14,7 @@ namespace ActorCodistill.Workers.Node;
 /// </summary>
 public sealed class WorkerHostActor : ReceiveActor
 {
+    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IReadOnlyList<string> _devices;
     private readonly Dictionary<string, Running> _byDevice = new(StringComparer.Ordinal);
     private bool _threadsSet;
@@ -26,14 +28,14 @@ public sealed class WorkerHostActor : ReceiveActor
         Receive<Terminated>(OnTerminated);
     }
 
-    public static Props Props(IReadOnlyList<string> devices) => Cluster.Actors.Props.Create(() => new WorkerHostActor(devices));
+    public static Props Props(IReadOnlyList<string> devices) => Akka.Actor.Props.Create(() => new WorkerHostActor(devices));
 
     public const string Name = "worker-host";
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(ex =>
         {
-            Log.Warning($"worker failed and is stopped: {ex.Message}");
+            _log.Warning($"worker failed and is stopped: {ex.Message}");
             return Directive.Stop;
         });
 
@@ -61,7 +63,7 @@ public sealed class WorkerHostActor : ReceiveActor
         if (!_threadsSet)
         {
             // Thread pools and the host cache are per process: the first job's settings hold for every worker of this node.
-            Log.Info(TorchSetup.InitializeAndDescribe(spawn.Spec.TorchThreads, spawn.Spec.BlasThreads, spawn.Spec.HostCacheBytes));
+            _log.Info(TorchSetup.InitializeAndDescribe(spawn.Spec.TorchThreads, spawn.Spec.BlasThreads, spawn.Spec.HostCacheBytes));
             _threadsSet = true;
         }
         var name = $"g{spawn.Group}-s{spawn.Slot}-n{spawn.Generation}-{spawn.Device.Replace(':', '-')}";
@@ -69,13 +71,13 @@ public sealed class WorkerHostActor : ReceiveActor
         Context.Watch(worker);
         Context.Watch(spawn.GroupRef);
         _byDevice[spawn.Device] = new Running(worker, spawn, Sender);
-        Log.Info($"started worker of group {spawn.Group} slot {spawn.Slot} #{spawn.Generation} on {spawn.Device} for {spawn.GroupRef.Path}");
+        _log.Info($"started worker of group {spawn.Group} slot {spawn.Slot} #{spawn.Generation} on {spawn.Device} for {spawn.GroupRef.Path}");
         Sender.Tell(new WorkerStarted(spawn.Device, spawn.Group, spawn.Slot, spawn.Generation), Self);
     }
 
     private void Refuse(SpawnWorker spawn, string reason)
     {
-        Log.Warning($"refusing to start group {spawn.Group} slot {spawn.Slot} #{spawn.Generation} on {spawn.Device}: {reason}");
+        _log.Warning($"refusing to start group {spawn.Group} slot {spawn.Slot} #{spawn.Generation} on {spawn.Device}: {reason}");
         Sender.Tell(new SpawnRefused(spawn.Device, spawn.Group, spawn.Slot, spawn.Generation, reason), Self);
     }
 
@@ -90,7 +92,7 @@ public sealed class WorkerHostActor : ReceiveActor
             }
             else if (running.Spawn.GroupRef.Equals(terminated.ActorRef))
             {
-                Log.Info($"group {running.Spawn.Group} is gone ({(terminated.AddressTerminated ? "its node left" : "stopped")}); stopping its worker on {device}");
+                _log.Info($"group {running.Spawn.Group} is gone ({(terminated.AddressTerminated ? "its node left" : "stopped")}); stopping its worker on {device}");
                 Context.Stop(running.Worker);
             }
         }

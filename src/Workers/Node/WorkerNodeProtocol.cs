@@ -1,5 +1,6 @@
 using ActorCodistill.Cluster.Serialization;
-using ActorCodistill.Cluster.Actors;
+using Akka.Actor;
+using Akka.Event;
 using ActorCodistill.Workers.Training;
 
 namespace ActorCodistill.Workers.Node;

@@ -1,8 +1,5 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using ActorCodistill.Cluster.DataPlane;
 using ActorCodistill.Cluster.Remote;
-using ActorCodistill.Cluster.Remoting;
 using ActorCodistill.Workers.Actors;
 using ActorCodistill.Workers.Node;
 using ActorCodistill.Workers.Training;
@@ -10,44 +7,13 @@ using ActorCodistill.Workers.Training;
 namespace ActorCodistill.Workers.Remote;
 
 /// <summary>
-/// How the training protocol crosses nodes. Small records go as JSON on the control channel (the C# records are
-/// the schema, so the wire cannot drift from the code); the messages that carry tensors go on the bulk channel as
-/// a few little-endian integers of metadata plus the raw float32/float16 bytes, with no per-element work.
-/// Manifests are stable names, not CLR type names, so renaming a class does not break a mixed-version cluster.
+/// How the messages that carry tensors cross nodes: on the data plane as a few little-endian integers of metadata
+/// plus the raw float32/float16 bytes, with no per-element work. Manifests are stable names, not CLR type names, so
+/// renaming a class does not break a mixed-version cluster. (Small records go over Akka.Remote through the product's
+/// allow-listed serializer: <c>IProductMessage</c>.)
 /// </summary>
 public static class TrainingSerializers
 {
-    // NaN is a legitimate loss value (a worker reporting a step it had already applied).
-    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.General)
-    {
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
-    public static SerializerRegistry Register(SerializerRegistry registry)
-    {
-        ArgumentNullException.ThrowIfNull(registry);
-        registry
-            .AddJson<RingMembers>("codistill.ring-members", Json)
-            .AddJson<StepPlan>("codistill.step-plan", Json)
-            .AddJson<ProbeWorker>("codistill.probe-worker", Json)
-            .AddJson<ExportState>("codistill.export-state", Json)
-            .AddJson<StopWorker>("codistill.stop-worker", Json)
-            .AddJson<WorkerReady>("codistill.worker-ready", Json)
-            .AddJson<WorkerAlive>("codistill.worker-alive", Json)
-            .AddJson<TeacherCopiesMissing>("codistill.teacher-copies-missing", Json)
-            .AddJson<AllreduceChunkLost>("codistill.allreduce-chunk-lost", Json)
-            .AddJson<StepDone>("codistill.step-done", Json)
-            .AddJson<SpawnWorker>("codistill.spawn-worker", Json)
-            .AddJson<SpawnRefused>("codistill.spawn-refused", Json)
-            .AddJson<WorkerStarted>("codistill.worker-started", Json)
-            .AddJson<WorkerStopped>("codistill.worker-stopped", Json);
-
-        // The own runtime's bulk channel runs the data plane's codecs (one set of functions for both runtimes).
-        foreach (var codec in BulkMessages())
-            registry.AddBulk(new BulkMessageSerializer(codec.Type, codec.Manifest, (m, _) => codec.ToBulk(m), (metadata, payload, _) => codec.FromBulk(metadata, payload)));
-        return registry;
-    }
-
     /// <summary>
     /// The messages that carry tensors, as the Akka data plane's codecs (docs/data-plane.md). Allreduce chunks and teacher
     /// copies are received straight into the arrays the messages keep (<see cref="BulkCodec.ReceiveInto"/>).

@@ -193,13 +193,13 @@ public class DrainTests
 
             // A drain must name a worker node: an address that is not one is refused, with the worker nodes listed.
             var stranger = new StringWriter();
-            Assert.Equal(1, CtlCommand.Run(configPath, overrides, $"127.0.0.1:{port}", null, new CoordinatorJob.DrainNode("act://codistill@10.9.9.9:4061"),
+            Assert.Equal(1, CtlCommand.Run(configPath, overrides, $"127.0.0.1:{port}", null, new CoordinatorJob.DrainNode("akka.ssl.tcp://codistill@10.9.9.9:4061"),
                 TimeSpan.FromSeconds(10), stranger));
-            Assert.Contains("refused: act://codistill@10.9.9.9:4061 is not a worker node of this cluster; worker nodes: act://", stranger.ToString());
+            Assert.Contains("refused: akka.ssl.tcp://codistill@10.9.9.9:4061 is not a worker node of this cluster; worker nodes: akka.ssl.tcp://", stranger.ToString());
             Assert.Contains(spare, stranger.ToString());
 
             // Drain a node that runs workers.
-            var busy = status.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("act://", StringComparison.Ordinal) && l.Contains("=g"));
+            var busy = status.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("akka.ssl.tcp://", StringComparison.Ordinal) && l.Contains("=g"));
             var drained = busy[..busy.IndexOf(": ", StringComparison.Ordinal)];
             var output = new StringWriter();
             Assert.Equal(0, CtlCommand.Run(configPath, overrides, $"127.0.0.1:{port}", null, new CoordinatorJob.DrainNode(drained), TimeSpan.FromSeconds(10), output));

@@ -1,5 +1,4 @@
 using ActorCodistill.Cluster.Bootstrap;
-using ActorCodistill.Cluster.Remoting;
 using ActorCodistill.Cluster.Serialization;
 using ActorCodistill.Coordinator.Distributed;
 using ActorCodistill.Coordinator.Job;
@@ -15,7 +14,7 @@ namespace ActorCodistill.Coordinator.Tests.Distributed;
 /// Hyperion with the product's type filter, docs/akka.md). Every message the own runtime sends as a control message is
 /// bound to that serializer, and each round-trips with its collections, dictionaries, NaN and nested records, so the move
 /// onto Akka.Remote meets no type the filter refuses (a collection expression typed IReadOnlyList, for one, is a
-/// compiler-made type and is refused). The two that hold actor refs (RingMembers, SpawnWorker) change with the actors.
+/// compiler-made type and is refused). The two that hold actor refs (RingMembers, SpawnWorker) carry them as Akka's ref surrogates.
 /// </summary>
 [Trait("Category", "Unit")]
 public sealed class ControlMessagesOnAkkaTests : IDisposable
@@ -33,14 +32,56 @@ public sealed class ControlMessagesOnAkkaTests : IDisposable
         return Assert.IsType<T>(_system.Serialization.Deserialize(bytes, serializer.Identifier, typeof(T)));
     }
 
+    // Every message that crosses nodes over Akka.Remote (the data plane carries the IBulkTrainingMessage ones): group <->
+    // worker, seed placement <-> worker host, ctl <-> the seed's job.
+    private static readonly Type[] CrossNodes =
+    [
+        typeof(RingMembers), typeof(StepPlan), typeof(ProbeWorker), typeof(ExportState), typeof(StopWorker), typeof(WorkerReady),
+        typeof(WorkerAlive), typeof(TeacherCopiesMissing), typeof(AllreduceChunkLost), typeof(StepDone), typeof(SpawnWorker),
+        typeof(SpawnRefused), typeof(WorkerStarted), typeof(WorkerStopped), typeof(ChangeTopology), typeof(ChangeReloadInterval),
+        typeof(ChangeDistillWeight), typeof(StopJob), typeof(DrainNode), typeof(GetStatus), typeof(JobStatus), typeof(ReconfigureResult),
+    ];
+
     [Fact]
     public void EveryControlMessageThatCrossesNodes_IsBoundToTheLockedDownSerializer()
     {
-        var registry = TrainingSerializers.Register(new SerializerRegistry());
-        CoordinatorSerializers.Register(registry);
-        var control = registry.Serializers.Where(s => s.Manifest.StartsWith("codistill.", StringComparison.Ordinal)).Select(s => s.Type).ToList();
-        Assert.True(control.Count >= 20, $"only {control.Count} control messages registered");
-        Assert.All(control, t => Assert.True(typeof(IProductMessage).IsAssignableFrom(t), $"{t.Name} crosses nodes but is not an IProductMessage"));
+        Assert.All(CrossNodes, t => Assert.True(typeof(IProductMessage).IsAssignableFrom(t), $"{t.Name} crosses nodes but is not an IProductMessage"));
+        Assert.All(CrossNodes, t => Assert.IsType<ProductMessageSerializer>(_system.Serialization.FindSerializerForType(t)));
+        // And none that carries a tensor goes over Akka.Remote.
+        Assert.All(CrossNodes, t => Assert.False(typeof(IBulkTrainingMessage).IsAssignableFrom(t), $"{t.Name} carries a tensor"));
+    }
+
+    [Fact]
+    public void TheMessagesWithActorRefs_RoundTripWithTheRefs()
+    {
+        var a = _system.ActorOf(Akka.Actor.Props.Empty, "worker-a");
+        var b = _system.ActorOf(Akka.Actor.Props.Empty, "worker-b");
+        var ring = RoundTrip(new RingMembers(4, new[] { a, b }, new[] { 1, 0 }));
+        Assert.Equal([a, b], ring.Members);
+        Assert.Equal([1, 0], ring.Slots);
+        var listed = RoundTrip(new RingMembers(5, new List<Akka.Actor.IActorRef> { b }, [0]));
+        Assert.Equal([b], listed.Members);
+        var spawn = RoundTrip(new SpawnWorker(TinySpec(), 1, 0, 3, "cpu:0", a));
+        Assert.Equal(a, spawn.GroupRef);
+        Assert.Equal((1, 0, 3, "cpu:0"), (spawn.Group, spawn.Slot, spawn.Generation, spawn.Device));
+    }
+
+    [Fact]
+    public void Ctl_RunsAtLogLevelWarning_UnlessTheUserSetsOne()
+    {
+        var quiet = ActorCodistill.Cluster.Configuration.ActorSystemSettings.From(
+            ActorCodistill.Cluster.Configuration.ConfigLoader.Load(null, CtlCommand.ClientOverrides(new Dictionary<string, string?>())));
+        Assert.Equal(ActorCodistill.Cluster.Configuration.ActorLogLevel.Warning, quiet.LogLevel);
+        var chosen = CtlCommand.ClientOverrides(new Dictionary<string, string?> { ["actor.log-level"] = "debug" });
+        Assert.Equal("debug", chosen["actor.log-level"]);
+    }
+
+    [Fact]
+    public void ScheduledChanges_CarryTheirStep_OrNone()
+    {
+        Assert.Null(RoundTrip(new ChangeDistillWeight(0.5)).AtStep);
+        Assert.Equal(new ReconfigureResult(true, "reload interval changes to 25 at step 151", 151),
+            RoundTrip(new ReconfigureResult(true, "reload interval changes to 25 at step 151", 151)));
     }
 
     [Fact]
@@ -74,6 +115,16 @@ public sealed class ControlMessagesOnAkkaTests : IDisposable
     [Fact]
     public void TheJobSpec_RoundTripsWhole()
     {
+        var spec = TinySpec();
+        var back = RoundTrip(new StepPlanCarrier(spec)).Spec;
+        Assert.Equal(spec.Failures, back.Failures);
+        Assert.Equal([8, 4], back.Ctr.Hidden);
+        Assert.Equal(spec.TaskSettings, back.TaskSettings);
+        Assert.Equal(spec with { Ctr = back.Ctr, TaskSettings = back.TaskSettings }, back);
+    }
+
+    private static JobSpec TinySpec()
+    {
         var spec = new JobSpec("ctr", 3, 2, 100, 10, 5, TopologyKind.Ring, DistillSpec.Default, false, 7, 10, new OptimizerSpec("adagrad", 0.05),
             new LmModelSpec(320, 16, 32, 2, true, 0), new CtrModelSpec(64, 4, [8, 4]),
             new DataSpec("criteo", "/data/x.tsv", "", 0.1, "disjoint", 300, "/tmp/bpe.txt", 64, 8, 4), 1, 2)
@@ -85,12 +136,7 @@ public sealed class ControlMessagesOnAkkaTests : IDisposable
             TaskSettings = new Dictionary<string, string> { ["d-model"] = "64", ["layers.sizes"] = "a b" },
             TeacherPrecision = TeacherPrecision.BFloat16,
         };
-        // The spec travels inside SpawnWorker; with Akka refs that message changes, the spec does not.
-        var back = RoundTrip(new StepPlanCarrier(spec)).Spec;
-        Assert.Equal(spec.Failures, back.Failures);
-        Assert.Equal([8, 4], back.Ctr.Hidden);
-        Assert.Equal(spec.TaskSettings, back.TaskSettings);
-        Assert.Equal(spec with { Ctr = back.Ctr, TaskSettings = back.TaskSettings }, back);
+        return spec;
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
-using ActorCodistill.Cluster.Actors;
+using ActorCodistill.Cluster.Diagnostics;
+using Akka.Actor;
 using ActorCodistill.Workers.Actors;
 using ActorCodistill.Workers.Training;
 
@@ -62,7 +63,7 @@ public sealed class DamagedCheckpointResumeTests : IDisposable
         Damage(File(0, 8), truncate);
         var logs = new CapturingLogSink();
 
-        var (_, resumed, _) = TinyJobs.Run(spec, checkpoints: new FileGroupCheckpoints(_directory), logs: logs);
+        var (_, resumed, _) = TinyJobs.Run(spec, checkpoints: new FileGroupCheckpoints(_directory), logs: logs.Write);
 
         Assert.Contains(resumed.Events, e => e.StartsWith($"0@0: skipped a damaged recovery checkpoint: {File(0, 8)}: ", StringComparison.Ordinal));
         Assert.Contains("0@4: resuming from the recovery checkpoint of step 4", resumed.Events);
@@ -70,7 +71,7 @@ public sealed class DamagedCheckpointResumeTests : IDisposable
             resumed.Events);
         Assert.Equal(Bits(uninterrupted).Where(s => s.Step > 4), Bits(resumed));
         Assert.DoesNotContain(resumed.Events, e => e.Contains("no longer reproducible", StringComparison.Ordinal));
-        Assert.Contains(logs.Lines, l => l.Level == LogLevel.Warning && l.Message.StartsWith("group 0: skipped a damaged recovery checkpoint", StringComparison.Ordinal));
+        Assert.Contains(logs.Lines, l => l.Level == "WARNING" && l.Message.StartsWith("group 0: skipped a damaged recovery checkpoint", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -86,7 +87,7 @@ public sealed class DamagedCheckpointResumeTests : IDisposable
         Damage(File(0, 4), truncate: false);
         var logs = new CapturingLogSink();
 
-        var (_, resumed, _) = TinyJobs.Run(spec, checkpoints: new FileGroupCheckpoints(_directory), logs: logs);
+        var (_, resumed, _) = TinyJobs.Run(spec, checkpoints: new FileGroupCheckpoints(_directory), logs: logs.Write);
 
         Assert.Equal(Bits(uninterrupted), Bits(resumed));
         Assert.DoesNotContain(resumed.Events, e => e.Contains("teacher copies", StringComparison.Ordinal));
@@ -96,7 +97,7 @@ public sealed class DamagedCheckpointResumeTests : IDisposable
         Assert.Contains(resumed.Events, e => e.StartsWith("1@0: starting from scratch although it has a recovery checkpoint of step 8: group(s) [0] have no intact one (2 damaged: ",
             StringComparison.Ordinal) && e.Contains(File(0, 4), StringComparison.Ordinal) && e.Contains(File(0, 8), StringComparison.Ordinal));
         Assert.DoesNotContain(resumed.Events, e => e.Contains("resuming", StringComparison.Ordinal));
-        Assert.Contains(logs.Lines, l => l.Level == LogLevel.Warning && l.Message.StartsWith("group 1: starting from scratch although", StringComparison.Ordinal));
+        Assert.Contains(logs.Lines, l => l.Level == "WARNING" && l.Message.StartsWith("group 1: starting from scratch although", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -111,7 +112,7 @@ public sealed class DamagedCheckpointResumeTests : IDisposable
         TinyJobs.Run(spec with { Steps = 10 }, checkpoints: checkpoints);
         var logs = new CapturingLogSink();
 
-        var (_, resumed, _) = TinyJobs.Run(spec, checkpoints: new GroupZeroFailsToLoad(checkpoints), logs: logs);
+        var (_, resumed, _) = TinyJobs.Run(spec, checkpoints: new GroupZeroFailsToLoad(checkpoints), logs: logs.Write);
 
         Assert.DoesNotContain(resumed.Events, e => e.Contains("have not come within step-timeout", StringComparison.Ordinal));
         Assert.Contains("0@0: the recovery checkpoint of step 8, from which every group resumes, no longer loads; starting from scratch " +
@@ -124,7 +125,7 @@ public sealed class DamagedCheckpointResumeTests : IDisposable
         Assert.Equal(Enumerable.Range(1, 16).Select(i => (long)i), resumed.Steps.Where(s => s.Group == 0).Select(s => s.Step));
         Assert.Equal(Enumerable.Range(9, 8).Select(i => (long)i), resumed.Steps.Where(s => s.Group == 1).Select(s => s.Step));
         Assert.All(resumed.Steps, s => Assert.True(double.IsFinite(s.Losses.Loss)));
-        Assert.Contains(logs.Lines, l => l.Level == LogLevel.Warning && l.Message.StartsWith("group 0: the teacher copies of step 4 from group(s) [1] will not come",
+        Assert.Contains(logs.Lines, l => l.Level == "WARNING" && l.Message.StartsWith("group 0: the teacher copies of step 4 from group(s) [1] will not come",
             StringComparison.Ordinal));
     }
 
@@ -140,13 +141,13 @@ public sealed class DamagedCheckpointResumeTests : IDisposable
         };
         var logs = new CapturingLogSink();
 
-        var (_, observer, _) = TinyJobs.Run(spec, new FaultInjection(group: 0, rank: 0, step: 7, hang: TimeSpan.FromSeconds(4)), logs: logs);
+        var (_, observer, _) = TinyJobs.Run(spec, new FaultInjection(group: 0, rank: 0, step: 7, hang: TimeSpan.FromSeconds(4)), logs: logs.Write);
 
         const string expected = "1@9: step 9 has waited 2s for the teacher copies of step 8 from group(s) [0] (reload-mode exact: a reload boundary " +
                                 "loads the copies its teacher groups took at the step before it; group 0's newest copy here is of step 4); if they have " +
                                 "not come within step-timeout 8s, in 6s, it loads the newest copies instead and the run is no longer reproducible";
         Assert.Contains(expected, observer.Events);
-        Assert.Contains(logs.Lines, l => l.Level == LogLevel.Warning && l.Message == "group 1: " + expected[5..]);
+        Assert.Contains(logs.Lines, l => l.Level == "WARNING" && l.Message == "group 1: " + expected[5..]);
         Assert.DoesNotContain(observer.Events, e => e.Contains("loading the newest copies instead", StringComparison.Ordinal));
         Assert.Equal(24, observer.Steps.Count);
         Assert.Equal(TinyJobs.ExactAge(9, spec.ReloadInterval), observer.Steps.Single(s => s.Group == 1 && s.Step == 9).TeacherAges[0]);
@@ -165,14 +166,14 @@ public sealed class DamagedCheckpointResumeTests : IDisposable
         public IReadOnlyList<long> IntactSteps(int group, Action<string>? onDamaged = null) => inner.IntactSteps(group, onDamaged);
     }
 
-    private sealed class CapturingLogSink : ILogSink
+    private sealed class CapturingLogSink
     {
-        public ConcurrentQueue<LogEvent> Lines { get; } = new();
+        public ConcurrentQueue<ProductLogRecord> Lines { get; } = new();
 
-        public void Write(LogEvent logEvent)
+        public void Write(ProductLogRecord record)
         {
-            Lines.Enqueue(logEvent);
-            Console.Error.WriteLine(logEvent.ToString());
+            Lines.Enqueue(record);
+            Console.Error.WriteLine(record.ToString());
         }
     }
 }

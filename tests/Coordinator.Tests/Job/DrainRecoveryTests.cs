@@ -1,4 +1,4 @@
-using ActorCodistill.Cluster.Actors;
+using Akka.Actor;
 using ActorCodistill.Coordinator.Job;
 using ActorCodistill.Workers.Actors;
 using ActorCodistill.Workers.Training;
@@ -44,16 +44,16 @@ public class DrainRecoveryTests
         var spec = TinyJobs.Spec(steps: 4, burnIn: 2);
         var journal = new InMemoryJobJournal();
         journal.Append("job-1", new JobStarted("job-1", false, spec.Groups, spec.Topology, spec.ReloadInterval, spec.Distill.Weight, spec.Steps));
-        journal.Append("job-1", new NodeDrained("act://codistill@10.0.0.7:4055"));
-        journal.Append("job-1", new NodeDrained("act://codistill@10.0.0.5:4055"));
+        journal.Append("job-1", new NodeDrained("akka.ssl.tcp://codistill@10.0.0.7:4055"));
+        journal.Append("job-1", new NodeDrained("akka.ssl.tcp://codistill@10.0.0.5:4055"));
         var placement = new RecordingPlacement();
 
         var (_, observer, _) = TinyJobs.Run(spec, journal: journal, placement: placement);
 
         var calls = placement.Calls;
-        Assert.Equal(["drain act://codistill@10.0.0.5:4055", "drain act://codistill@10.0.0.7:4055"], calls.Take(2));
+        Assert.Equal(["drain akka.ssl.tcp://codistill@10.0.0.5:4055", "drain akka.ssl.tcp://codistill@10.0.0.7:4055"], calls.Take(2));
         Assert.Contains(calls, c => c.StartsWith("place ", StringComparison.Ordinal));
         Assert.Equal(2, calls.Count(c => c.StartsWith("drain ", StringComparison.Ordinal)));
-        Assert.Contains(observer.Events, e => e.Contains("act://codistill@10.0.0.7:4055 stays drained (journal)", StringComparison.Ordinal));
+        Assert.Contains(observer.Events, e => e.Contains("akka.ssl.tcp://codistill@10.0.0.7:4055 stays drained (journal)", StringComparison.Ordinal));
     }
 }

@@ -1,4 +1,4 @@
-using ActorCodistill.Cluster.Actors;
+using Akka.Actor;
 using ActorCodistill.Coordinator.Job;
 using ActorCodistill.Workers.Actors;
 using ActorCodistill.Workers.Training;
@@ -247,7 +247,7 @@ public class EmbeddedJobTests
     // and its all-gather chunk (phase 1), and a member that has received both of its predecessor's applies the step.
     [Theory]
     [InlineData(1, true, "a chunk to slot 1 is missing (rank 1: expected phase 0, got 1)")]
-    [InlineData(2, false, "a chunk from slot 0 to act://test/deadLetters was not delivered")]
+    [InlineData(2, false, "a chunk from slot 0 to akka://test/deadLetters was not delivered")]
     public void AllreduceChunkLostOnTheWay_TheGroupRedoesTheStepAtOnce_NotAfterTheStepTimeout_AndNoBitChanges(int nth, bool vanishes, string reported)
     {
         // Worker 1/0 loses its nth allreduce chunk of step 7. (1) The reduce-scatter chunk vanishes without a trace: only

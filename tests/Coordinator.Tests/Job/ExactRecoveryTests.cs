@@ -1,4 +1,4 @@
-using ActorCodistill.Cluster.Actors;
+using Akka.Actor;
 using ActorCodistill.Workers.Actors;
 using ActorCodistill.Workers.Training;
 

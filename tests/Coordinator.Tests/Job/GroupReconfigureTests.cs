@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using ActorCodistill.Cluster.Actors;
+using Akka.Actor;
 using ActorCodistill.Workers.Actors;
 
 namespace ActorCodistill.Coordinator.Tests.Job;
@@ -18,12 +18,11 @@ public class GroupReconfigureTests
     public async Task AChangeForAStepAhead_AppliesThere_AndOneForAStepAlreadyBegun_AppliesAtTheNextStep_WithAWarning()
     {
         var sink = new BlockingCollection<object>();
-        var system = ActorSystem.Create("group-reconfigure");
+        var system = ActorCodistill.Coordinator.Embedded.EmbeddedHosting.Start("group-reconfigure");
         try
         {
             var coordinator = system.ActorOf(Props.Create(() => new Capture(sink)), "coordinator");
-            var group = system.ActorOf(GroupActor.Props(TinyJobs.Spec(steps: 400, groups: 1, workers: 1, eval: 0), 0, coordinator), "group-0");
-            group.Tell(new StartGroup([]));
+            var group = system.ActorOf(GroupActor.Props(TinyJobs.Spec(steps: 400, groups: 1, workers: 1, eval: 0), 0, coordinator, GroupStart.Alone), "group-0");
 
             long reached = 0;
             var events = new List<GroupEvent>();

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using ActorCodistill.Coordinator.Job;
 using ActorCodistill.Workers.Actors;
 using ActorCodistill.Workers.Training;

@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
-using ActorCodistill.Cluster.Actors;
+using ActorCodistill.Cluster.Configuration;
+using ActorCodistill.Cluster.Diagnostics;
+using ActorCodistill.Coordinator.Embedded;
+using Akka.Actor;
 using ActorCodistill.Coordinator.Job;
 using TorchSharp;
 using ActorCodistill.Workers.Actors;
@@ -23,7 +26,7 @@ internal static class TinyJobs
     /// </summary>
     public static (JobCompleted Completed, CapturingObserver Observer, InMemoryJobJournal Journal) Run(
         JobSpec spec, FaultInjection? fault = null, Action<IActorRef, GroupStepCompleted>? during = null, IGroupCheckpoints? checkpoints = null,
-        InMemoryJobJournal? journal = null, IWorkerPlacement? placement = null, ILogSink? logs = null)
+        InMemoryJobJournal? journal = null, IWorkerPlacement? placement = null, Action<ProductLogRecord>? logs = null)
     {
         // As the embedded run's start-up does (TrainCommand): libtorch's intra-op and OpenBLAS thread counts are
         // process-wide, and left at their defaults (every core) a run's reductions were split differently from those of
@@ -32,7 +35,9 @@ internal static class TinyJobs
         TorchSetup.InitializeAndDescribe(spec.TorchThreads, spec.BlasThreads, spec.HostCacheBytes);
         var observer = new CapturingObserver();
         journal ??= new InMemoryJobJournal();
-        var system = ActorSystem.Create("test", logs is null ? null : new ActorSystemSettings { LogSink = logs });
+        // The embedded run's ActorSystem (provider local, pinned dispatcher, local data plane), at INFO as it runs.
+        var system = EmbeddedHosting.Start("test", ActorSystemSettings.From(ConfigLoader.Load(null, new Dictionary<string, string?>())));
+        if (logs is not null) ProductLogger.Attach(system, logs);
         try
         {
             var completion = new TaskCompletionSource<JobCompleted>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -106,5 +106,19 @@ public sealed class DataPlaneTrainingMessagesTests : Akka.TestKit.Xunit2.TestKit
 
     public Task InitializeAsync() => Task.CompletedTask;
 
+    [Fact]
+    public void WorkerState_WithAPayloadShorterThanItsMetadata_IsAFormatError()
+    {
+        Assert.True(TrainingSerializers.Codecs().TryGet(typeof(WorkerState), out var codec));
+        var parts = codec.ToBulk(new WorkerState(1, 40, new float[100], new byte[10], 0));
+        var e = Assert.Throws<FormatException>(() => codec.FromBulk(parts.Metadata, parts.Payload[..200]));
+        Assert.Contains("codistill.worker-state", e.Message);
+
+        // Weights and optimizer state whole, the carried state cut short.
+        parts = codec.ToBulk(new WorkerState(1, 40, new float[100], new byte[10], 0, new float[8]));
+        e = Assert.Throws<FormatException>(() => codec.FromBulk(parts.Metadata, parts.Payload[..^4]));
+        Assert.Contains("codistill.worker-state", e.Message);
+    }
+
     public async Task DisposeAsync() => await _sender.Terminate().WaitAsync(TimeSpan.FromSeconds(20));
 }
