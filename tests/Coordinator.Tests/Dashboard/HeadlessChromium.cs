@@ -60,7 +60,7 @@ internal sealed partial class HeadlessChromium : IAsyncDisposable
         };
         foreach (var arg in new[]
                  {
-                     "--headless=new", "--disable-gpu", "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1", $"--user-data-dir={profile}",
+                     "--headless=new", "--disable-gpu", "--disable-dev-shm-usage", "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1", $"--user-data-dir={profile}",
                      "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync", "--disable-default-apps", "--mute-audio", "--hide-scrollbars",
                      $"--window-size={width},{height}", "about:blank",

@@ -413,9 +413,22 @@
     const others = runs.filter(r => r.name !== state.run.runId);
     $("baseline-select").insertAdjacentHTML("beforeend", others.map(r => `<option value="${esc(r.name)}">${esc(r.label)}</option>`).join(""));
     if (runs.length > 1) $("run-b").selectedIndex = 1;
-    if (state.run.compareWith && others.some(r => r.name === state.run.compareWith)) {
-      $("baseline-select").value = state.run.compareWith;
+    // A link can say what to show: #baseline=RUN (the overlay), #open=RUN, #compare=RUN_A,RUN_B.
+    const wanted = new URLSearchParams(location.hash.slice(1));
+    const baseline = wanted.get("baseline") ?? state.run.compareWith;
+    if (baseline && others.some(r => r.name === baseline)) {
+      $("baseline-select").value = baseline;
       await chooseBaseline();
+    }
+    const pick = (select, name) => { if (runs.some(r => r.name === name)) $(select).value = name; };
+    if (wanted.has("open")) {
+      pick("run-a", wanted.get("open"));
+      $("open-run").click();
+    } else if (wanted.has("compare")) {
+      const [a, b] = wanted.get("compare").split(",");
+      pick("run-a", a);
+      pick("run-b", b);
+      $("compare-runs").click();
     }
   }
 
