@@ -4,14 +4,18 @@
 #   deploy/setup-host.sh            what a run needs (the data sets; libtorch itself comes with TorchSharp's NuGet package)
 #   deploy/setup-host.sh --bench    also the anchors' packages (python3-torch with OpenBLAS pinned, Gloo through
 #                                   libtorch-dev + libgloo-dev and g++, iperf3)
-#   deploy/setup-host.sh --tests    also what the test suite needs (postgresql)
+#   deploy/setup-host.sh --tests    also what the test suite needs (postgresql; chromium, which drives the dashboard's
+#                                   browser tests headless)
+# Every mode also vendors the dashboard's charting library from npm (deploy/vendor-web.sh; npm is installed when missing).
 set -euo pipefail
 
 want=(bible-kjv dataset-fashion-mnist)
+# The dashboard's vendoring step runs npm; a machine with Node.js from elsewhere (nodesource) keeps its own.
+command -v npm >/dev/null 2>&1 || want+=(nodejs npm)
 for arg in "$@"; do
   case "$arg" in
     --bench) want+=(python3-torch libopenblas0-pthread libtorch-dev libgloo-dev g++ make iperf3) ;;
-    --tests) want+=(postgresql) ;;
+    --tests) want+=(postgresql chromium) ;;
     *) echo "setup-host.sh: unknown option '$arg' (known: --bench, --tests)" >&2; exit 2 ;;
   esac
 done
@@ -42,6 +46,9 @@ if [ -e "$openblas" ]; then
     "${sudo_cmd[@]}" update-alternatives --set libblas.so.3-x86_64-linux-gnu "$openblas"
   fi
 fi
+
+# The dashboard's uPlot, into the gitignored wwwroot/vendor folder the build embeds (docs/dashboard.md).
+"$(dirname "$0")/vendor-web.sh"
 
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "setup-host.sh: the .NET 10 SDK is missing (no Debian package provides it); install it and re-run" >&2

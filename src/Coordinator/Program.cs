@@ -20,10 +20,14 @@ public static class Program
         var baseline = new Option<bool>("--baseline") { Description = "same budget without distillation (the comparison run)" };
         var runName = new Option<string?>("--run-name") { Description = "run folder name under training.log-dir (default: time, mode, seed)" };
 
-        var train = new Command("train", "embedded run: every worker, group, broadcaster and the coordinator in this process") { config, set, baseline, runName };
+        var dashboard = new Option<string?>("--dashboard") { Description = "serve the live dashboard on HOST:PORT (loopback, e.g. 127.0.0.1:8050; port 0 picks one): dashboard.enabled and dashboard.bind" };
+        IReadOnlyDictionary<string, string?> Overrides(ParseResult parse) =>
+            Dashboard.DashboardSettings.WithCommandLine(ConfigLoader.ParseOverrides(parse.GetValue(set)), parse.GetValue(dashboard));
+
+        var train = new Command("train", "embedded run: every worker, group, broadcaster and the coordinator in this process") { config, set, baseline, runName, dashboard };
         train.SetAction(parse => Guard(() =>
         {
-            TrainCommand.Run(new TrainCommand.Options(parse.GetValue(config), parse.GetValue(baseline), ConfigLoader.ParseOverrides(parse.GetValue(set)), parse.GetValue(runName)), Console.Out);
+            TrainCommand.Run(new TrainCommand.Options(parse.GetValue(config), parse.GetValue(baseline), Overrides(parse), parse.GetValue(runName)), Console.Out);
             return 0;
         }));
 
@@ -67,10 +71,10 @@ public static class Program
         var port = new Option<int?>("--port") { Description = "port to listen on (default remote.port)" };
         var seedNodes = new Option<string[]>("--seed-node") { Description = "HOST:PORT of the seed nodes (default cluster.seed-nodes, or this node alone)" };
         var seed = new Command("seed", "seed node of a cluster run: hosts the coordinator, groups and broadcasters; worker nodes offer the slots")
-            { config, set, baseline, runName, host, port, seedNodes };
+            { config, set, baseline, runName, host, port, seedNodes, dashboard };
         seed.SetAction(parse => Guard(() =>
         {
-            var overrides = ConfigLoader.ParseOverrides(parse.GetValue(set));
+            var overrides = Overrides(parse);
             var loaded = ConfigLoader.Load(parse.GetValue(config), overrides.ToDictionary(kv => kv.Key, kv => kv.Value));
             var name = parse.GetValue(runName) ?? new SettingsReader(loaded).GetString("cluster-job.run-name", allowEmpty: false);
             var seeds = parse.GetValue(seedNodes);
@@ -108,7 +112,15 @@ public static class Program
         Verb("drain", "move the job's workers off a node and place nothing more there", p => new Job.DrainNode(p.GetValue(nodeArg)!), nodeArg);
         Verb("stop", "stop the job at the next step boundary", p => new Job.StopJob(p.GetValue(reasonArg)!), reasonArg);
 
-        var root = new RootCommand("ActorCodistill: codistillation (Anil et al. 2018) on an actor cluster") { train, compare, churn, checkpoints, seed, ctl };
+        var dashboardToken = new Command("dashboard-token", "print the token that authorises changes from the dashboard (HMAC of the cluster secret)") { config, set };
+        dashboardToken.SetAction(parse => Guard(() =>
+        {
+            Console.WriteLine(Dashboard.DashboardSettings.TokenFrom(new SettingsReader(ConfigLoader.Load(parse.GetValue(config),
+                ConfigLoader.ParseOverrides(parse.GetValue(set)).ToDictionary(kv => kv.Key, kv => kv.Value)))));
+            return 0;
+        }));
+
+        var root = new RootCommand("ActorCodistill: codistillation (Anil et al. 2018) on an actor cluster") { train, compare, churn, checkpoints, seed, ctl, dashboardToken };
         return root.Parse(args).Invoke();
     }
 

@@ -19,6 +19,7 @@ public sealed class SeedHosting(string? hostname = null, int? port = null, IRead
     public const string JobActorName = "job";
 
     private ClusterNode? _node;
+    private readonly AkkaClusterView _view = new();
 
     /// <summary>The running node (after <see cref="StartSystem"/>).</summary>
     public ClusterNode Node => _node ?? throw new InvalidOperationException("the seed is not started");
@@ -28,6 +29,7 @@ public sealed class SeedHosting(string? hostname = null, int? port = null, IRead
         var seedList = seeds;
         var node = ClusterNode.Start(new NodeOptions(config, ["seed"], [], seedList ?? SelfSeed(config, hostname, port), hostname, port));
         _node = node;
+        _view.Attach(node.System);
         console.WriteLine($"READY seed {node.Address}; workers join with --seed {node.Address.Host}:{node.Address.Port}");
         return node.System;
     }
@@ -51,5 +53,11 @@ public sealed class SeedHosting(string? hostname = null, int? port = null, IRead
         return system.ActorOf(ClusterJobActor.Props(spec, jobId, minWorkers, placement => coordinatorProps(placement)), JobActorName);
     }
 
-    public void StopSystem(ActorSystem system) => Node.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(30));
+    public void StopSystem(ActorSystem system)
+    {
+        _view.Dispose();
+        Node.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(30));
+    }
+
+    public Dashboard.IClusterView ClusterView(JobSpec spec) => _view;
 }

@@ -23,6 +23,9 @@ public interface IJobHosting
     IActorRef StartJob(ActorSystem system, SettingsReader config, string jobId, JobSpec spec, Func<IWorkerPlacement?, Props> coordinatorProps);
 
     void StopSystem(ActorSystem system);
+
+    /// <summary>The members the dashboard lists: this process for the embedded run, the cluster's for a seed.</summary>
+    Dashboard.IClusterView ClusterView(JobSpec spec);
 }
 
 /// <summary>
@@ -47,4 +50,6 @@ public sealed class EmbeddedHosting : IJobHosting
         system.ActorOf(coordinatorProps(null), "coordinator");
 
     public void StopSystem(ActorSystem system) => system.Terminate().Wait(TimeSpan.FromSeconds(30));
+
+    public Dashboard.IClusterView ClusterView(JobSpec spec) => new Dashboard.LocalProcessView(spec.Groups, spec.WorkersPerGroup);
 }

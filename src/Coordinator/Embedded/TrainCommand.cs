@@ -2,6 +2,7 @@ using System.Globalization;
 using Akka.Actor;
 using ActorCodistill.Cluster.Configuration;
 using ActorCodistill.Cluster.Persistence;
+using ActorCodistill.Coordinator.Dashboard;
 using ActorCodistill.Coordinator.Job;
 using ActorCodistill.Coordinator.Distributed;
 using ActorCodistill.Coordinator.Reporting;
@@ -63,6 +64,10 @@ public static class TrainCommand
                 ["omp-wait-policy"] = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "(unset)",
                 ["host-cache-bytes"] = spec.HostCacheBytes.ToString(CultureInfo.InvariantCulture),
             });
+        // The live dashboard (dashboard.enabled / --dashboard): started before the journal is read, so a bad address stops
+        // the run before anything is written; it gets the coordinator's reports beside the recorder, and the job below.
+        using var dashboard = DashboardHost.StartIfEnabled(root, info, spec, runDirectory, compareWith, hosting is EmbeddedHosting ? "embedded" : "seed",
+            hosting.ClusterView(spec), console);
 
         PersistenceStores? stores = null;
         IJobJournal store;
@@ -83,6 +88,7 @@ public static class TrainCommand
         }
         // Only now, with the journal read and accepted, does this run write to the folder (run.json, metrics).
         using var recorder = new RunRecorder(spec, runDirectory, info, console, printEvery, root.GetBool("training.tensorboard"));
+        IRunObserver observer = dashboard is null ? recorder : new FanOutObserver(recorder, dashboard.Observer);
         if (history.Count > 0) console.WriteLine($"resuming job {runId}: its journal holds {history.Count} events (checkpoints under {Path.Combine(runDirectory, "checkpoints")})");
         // The coordinator recovers from the history read above rather than reading the store a second time.
         var journal = new PreloadedJobJournal(store, runId, history);
@@ -93,7 +99,8 @@ public static class TrainCommand
             var completion = new TaskCompletionSource<JobCompleted>(TaskCreationOptions.RunContinuationsAsynchronously);
             var owner = system.ActorOf(JobCompletionActor.Props(completion), "owner");
             var coordinator = hosting.StartJob(system, root, runId, spec, placement =>
-                CoordinatorActor.Props(spec, runId, journal, recorder, owner, options.Fault, placement, checkpoints));
+                CoordinatorActor.Props(spec, runId, journal, observer, owner, options.Fault, placement, checkpoints));
+            dashboard?.Connect((message, cancel) => coordinator.Ask<object>(message, TimeSpan.FromSeconds(5), cancel));
             ConsoleCancelEventHandler onCancel = (_, e) =>
             {
                 e.Cancel = true;
@@ -109,6 +116,7 @@ public static class TrainCommand
                         $"the actor system stopped before the job finished ({CoordinatedShutdown.Get(system).ShutdownReason?.ToString() ?? "terminated"}); " +
                         $"run the same command again to resume from {runDirectory}");
                 var completed = completion.Task.GetAwaiter().GetResult();
+                dashboard?.Completed(completed.Status);
                 var lastStep = completed.Status.GroupSteps.Values.DefaultIfEmpty(0).Max();
                 recorder.Finish(new Dictionary<string, long>
                 {

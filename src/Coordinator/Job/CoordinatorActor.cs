@@ -160,7 +160,11 @@ public sealed class CoordinatorActor : ReceiveActor
         {
             Receive<GroupStepCompleted>(OnGroupStep);
             Receive<GroupEvent>(OnGroupEvent);
-            Receive<BroadcastStats>(stats => _broadcastBytes[stats.Group] = stats.BytesSent);
+            Receive<BroadcastStats>(stats =>
+            {
+                _broadcastBytes[stats.Group] = stats.BytesSent;
+                _observer.OnBroadcast(stats.Group, stats.Checkpoints, stats.BytesSent);
+            });
             Receive<GroupFinished>(OnGroupFinished);
             Receive<ChangeTopology>(change => Schedule(change, at =>
             {

@@ -7,6 +7,9 @@ public interface IRunObserver
 {
     void OnStep(GroupStepCompleted step);
     void OnEvent(int group, long step, string message);
+
+    /// <summary>A group's broadcaster sent its teacher copies: its totals so far (the bytes between groups).</summary>
+    void OnBroadcast(int group, long checkpoints, long bytesSent) { }
 }
 
 public sealed class NullRunObserver : IRunObserver

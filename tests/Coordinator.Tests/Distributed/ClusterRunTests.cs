@@ -175,7 +175,7 @@ public class DrainTests
         var port = ClusterRunTests.FreePort();
         // Long enough for a spare node to join and the drain to take effect before the end on an idle machine too (150
         // steps took 1 s of training on one on 2026-12-06, and the run ended before the spare node had joined).
-        var configPath = ClusterRunTests.TinyClusterConfig(logDir, port, $"training.steps = {Steps}\ncluster-job.min-workers = 4");
+        var configPath = ClusterRunTests.TinyClusterConfig(logDir, port, $"training.steps = {Steps}\ncluster-job.min-workers = 4\ndashboard.enabled = on");
         var overrides = new Dictionary<string, string?>();
         var workers = new List<ClusterNode> { ClusterRunTests.StartWorkerNode(configPath, 2), ClusterRunTests.StartWorkerNode(configPath, 2) };
         try
@@ -190,6 +190,24 @@ public class DrainTests
             workers.Add(ClusterRunTests.StartWorkerNode(configPath, 2));
             var spare = workers[2].Address.ToString();
             await StatusWhen(configPath, port, s => s.Contains(spare + ":"), run, console);
+
+            // The seed's dashboard lists the cluster's members from Akka.Cluster: the seed and the three worker nodes, each
+            // with its devices, the busy ones with the slots the placement gave them.
+            var page = new Uri(Regex.Match(console.ToString(), @"dashboard: (http://\S+)").Groups[1].Value);
+            using (var http = new HttpClient())
+            {
+                var deadline = DateTime.UtcNow.AddSeconds(30);
+                string snapshot;
+                do
+                {
+                    snapshot = await http.GetStringAsync(new Uri(page, "api/snapshot"));
+                } while (!(snapshot.Contains(spare, StringComparison.Ordinal) && snapshot.Contains(" on cpu:", StringComparison.Ordinal)) &&
+                         DateTime.UtcNow < deadline && Sleep(300));
+                foreach (var node in workers.Select(w => w.Address.ToString()).Append($"akka.ssl.tcp://codistill@127.0.0.1:{port}"))
+                    Assert.Contains(node, snapshot, StringComparison.Ordinal);
+                Assert.Contains("cpu:1", snapshot, StringComparison.Ordinal);
+                Assert.Matches(@"g\d/s\d#\d+ on cpu:\d", snapshot);
+            }
 
             // A drain must name a worker node: an address that is not one is refused, with the worker nodes listed.
             var stranger = new StringWriter();
@@ -223,6 +241,12 @@ public class DrainTests
             foreach (var w in workers) await w.DisposeAsync();
             try { Directory.Delete(logDir, recursive: true); } catch (IOException) { }
         }
+    }
+
+    private static bool Sleep(int milliseconds)
+    {
+        Thread.Sleep(milliseconds);
+        return true;
     }
 
     private static string? Line(string status, string node) =>
