@@ -59,6 +59,9 @@ public sealed record AkkaNodeOptions(
 
     /// <summary>Mutual TLS with the cluster's CA (<see cref="ClusterTls"/>); null = plain TCP (loopback tests only).</summary>
     public ClusterTls? Tls { get; init; }
+
+    /// <summary>More Akka configuration on top of the node's (e.g. the job journal's Akka.Persistence plugin); it wins where both set a key.</summary>
+    public Config? Extra { get; init; }
 }
 
 /// <summary>This node's certificate (with its key) and the cluster CA that every peer's certificate must chain to.</summary>
@@ -156,7 +159,8 @@ public static class AkkaNode
               }
             }
             """;
-        return ConfigurationFactory.ParseString(hocon);
+        var node = ConfigurationFactory.ParseString(hocon);
+        return o.Extra is null ? node : o.Extra.WithFallback(node);
     }
 
     public static ActorSystem Start(AkkaNodeOptions options) => ActorSystem.Create(options.SystemName, Setup(options));

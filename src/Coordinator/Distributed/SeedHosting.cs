@@ -24,10 +24,10 @@ public sealed class SeedHosting(string? hostname = null, int? port = null, IRead
     /// <summary>The running node (after <see cref="StartSystem"/>).</summary>
     public ClusterNode Node => _node ?? throw new InvalidOperationException("the seed is not started");
 
-    public ActorSystem StartSystem(IConfiguration config, TextWriter console)
+    public ActorSystem StartSystem(IConfiguration config, TextWriter console, Akka.Configuration.Config? akka = null)
     {
         var seedList = seeds;
-        var node = ClusterNode.Start(new NodeOptions(config, ["seed"], [], seedList ?? SelfSeed(config, hostname, port), hostname, port));
+        var node = ClusterNode.Start(new NodeOptions(config, ["seed"], [], seedList ?? SelfSeed(config, hostname, port), hostname, port) { Akka = akka });
         _node = node;
         _view.Attach(node.System);
         console.WriteLine($"READY seed {node.Address}; workers join with --seed {node.Address.Host}:{node.Address.Port}");

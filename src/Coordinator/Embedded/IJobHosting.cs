@@ -15,7 +15,8 @@ namespace ActorCodistill.Coordinator.Embedded;
 /// </summary>
 public interface IJobHosting
 {
-    ActorSystem StartSystem(IConfiguration config, TextWriter console);
+    /// <param name="akka">More Akka configuration for the system (the job journal's persistence plugin).</param>
+    ActorSystem StartSystem(IConfiguration config, TextWriter console, Akka.Configuration.Config? akka = null);
 
     /// <summary>Starts the job; returns the ref that takes <see cref="Job.StopJob"/> and the other coordinator messages.</summary>
     /// <param name="jobId">The run id: what status and logs call the job.</param>
@@ -36,12 +37,13 @@ public sealed class EmbeddedHosting : IJobHosting
 {
     public static EmbeddedHosting Instance { get; } = new();
 
-    public ActorSystem StartSystem(IConfiguration config, TextWriter console) => Start("codistill", ActorSystemSettings.From(config));
+    public ActorSystem StartSystem(IConfiguration config, TextWriter console, Akka.Configuration.Config? akka = null) =>
+        Start("codistill", ActorSystemSettings.From(config), akka);
 
     /// <summary>A process-local ActorSystem as the embedded run has it (the pinned dispatcher, the product's logger, a local data plane).</summary>
-    public static ActorSystem Start(string name, ActorSystemSettings? actor = null)
+    public static ActorSystem Start(string name, ActorSystemSettings? actor = null, Akka.Configuration.Config? akka = null)
     {
-        var system = AkkaNode.Start(AkkaSettings.Local(name, actor));
+        var system = AkkaNode.Start(AkkaSettings.Local(name, actor) with { Extra = akka });
         DataPlane.StartLocal(system, TrainingSerializers.Codecs());
         return system;
     }

@@ -19,9 +19,8 @@ namespace ActorCodistill.Coordinator.Embedded;
 /// </summary>
 public static class TrainCommand
 {
-    /// <param name="Journal">The job journal to use instead of the one the <c>persistence</c> settings open (a host that keeps its own; tests).</param>
     public sealed record Options(string? ConfigPath, bool Baseline, IReadOnlyDictionary<string, string?> Overrides, string? RunName,
-        IWorkerFaults? Fault = null, IJobJournal? Journal = null);
+        IWorkerFaults? Fault = null);
 
     public sealed record Result(string RunDirectory, JobCompleted Completed, RunSummary Summary);
 
@@ -69,37 +68,34 @@ public static class TrainCommand
         using var dashboard = DashboardHost.StartIfEnabled(root, info, spec, runDirectory, compareWith, hosting is EmbeddedHosting ? "embedded" : "seed",
             hosting.ClusterView(spec), console);
 
-        PersistenceStores? stores = null;
-        IJobJournal store;
+        // The job's journal (Akka.Persistence: SQLite in the run folder, PostgreSQL, or in memory) is checked before the
+        // actor system opens it, then read through it: a run folder whose journal is lost or damaged is refused before
+        // anything is written (issue 19, finding 4).
+        var persistence = CheckJournal(root, runDirectory, runId, earlierRun, withoutJournal, console);
+        var system = hosting.StartSystem(config, console, JobJournal.AkkaConfig(persistence));
         IReadOnlyList<JobEvent> history;
-        if (options.Journal is { } given)
+        try
         {
-            store = given;
-            history = store.Load(runId);
+            history = ReadHistory(system, persistence, runDirectory, runId, earlierRun, withoutJournal, console);
+            if (history.Count > 0 && history[^1] is JobFinished)
+                throw new ArgumentException($"run folder {runDirectory} holds a finished job; choose another --run-name (or delete the folder)");
         }
-        else
+        catch
         {
-            (store, history) = OpenJournal(root, runDirectory, runId, earlierRun, withoutJournal, console, out stores);
-        }
-        if (history.Count > 0 && history[^1] is JobFinished)
-        {
-            stores?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            throw new ArgumentException($"run folder {runDirectory} holds a finished job; choose another --run-name (or delete the folder)");
+            hosting.StopSystem(system);
+            throw;
         }
         // Only now, with the journal read and accepted, does this run write to the folder (run.json, metrics).
         using var recorder = new RunRecorder(spec, runDirectory, info, console, printEvery, root.GetBool("training.tensorboard"));
         IRunObserver observer = dashboard is null ? recorder : new FanOutObserver(recorder, dashboard.Observer);
         if (history.Count > 0) console.WriteLine($"resuming job {runId}: its journal holds {history.Count} events (checkpoints under {Path.Combine(runDirectory, "checkpoints")})");
-        // The coordinator recovers from the history read above rather than reading the store a second time.
-        var journal = new PreloadedJobJournal(store, runId, history);
         var checkpoints = new FileGroupCheckpoints(Path.Combine(runDirectory, "checkpoints"));
-        var system = hosting.StartSystem(config, console);
         try
         {
             var completion = new TaskCompletionSource<JobCompleted>(TaskCreationOptions.RunContinuationsAsynchronously);
             var owner = system.ActorOf(JobCompletionActor.Props(completion), "owner");
             var coordinator = hosting.StartJob(system, root, runId, spec, placement =>
-                CoordinatorActor.Props(spec, runId, journal, observer, owner, options.Fault, placement, checkpoints));
+                CoordinatorActor.Props(spec, runId, observer, owner, options.Fault, placement, checkpoints));
             dashboard?.Connect((message, cancel) => coordinator.Ask<object>(message, TimeSpan.FromSeconds(5), cancel));
             ConsoleCancelEventHandler onCancel = (_, e) =>
             {
@@ -154,7 +150,8 @@ public static class TrainCommand
         finally
         {
             hosting.StopSystem(system);
-            stores?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            // SQLite keeps pooled connections to the journal file: let go of it (a run folder may be moved or deleted next).
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         }
     }
 
@@ -170,74 +167,69 @@ public static class TrainCommand
         return full;
     }
 
+    private const string JournalAdvice = "To go on from the run's recovery checkpoints with the configuration's settings (the reconfigurations " +
+                                         "and drains the journal held are lost), run again with --set training.resume-without-journal=on; or choose another --run-name.";
+
     /// <summary>
-    /// Opens the job's journal and reads its history. A journal that cannot be read (a damaged SQLite file), or one
-    /// with no events for a run folder that holds an earlier run's checkpoints or metrics (the journal lost, emptied or
-    /// replaced), is never replaced silently (issue 19, finding 4): the run stops with what happened and what the user
-    /// can do, having changed nothing; with <c>training.resume-without-journal = on</c> a damaged file is moved aside
-    /// and the job goes on from its checkpoints with the configuration's settings (the reconfigurations and drains the
-    /// journal held are lost).
+    /// The job's journal settings, checked before anything opens the journal. A SQLite file that is missing or empty while
+    /// the folder holds an earlier run, or one that fails SQLite's integrity check (a damaged file), is never replaced
+    /// silently (issue 19, finding 4): the run stops with what happened and what the user can do, having changed nothing;
+    /// with <c>training.resume-without-journal = on</c> a damaged file is moved aside and the job goes on from its
+    /// checkpoints with the configuration's settings. Null: the journal is kept in memory (<c>plugin = none</c>).
     /// </summary>
-    private static (IJobJournal Journal, IReadOnlyList<JobEvent> History) OpenJournal(SettingsReader root, string runDirectory, string runId,
-        string? earlierRun, bool withoutJournal, TextWriter console, out PersistenceStores? stores)
+    private static PersistenceSettings? CheckJournal(SettingsReader root, string runDirectory, string runId, string? earlierRun, bool withoutJournal,
+        TextWriter console)
     {
         var plugin = root.GetOneOf(PersistenceSettings.PluginKey, "sqlite", "postgres", "none");
-        if (plugin == "none")
-        {
-            stores = null;
-            return (new InMemoryJobJournal(), []);
-        }
+        if (plugin == "none") return null;
         var settings = PersistenceSettings.FromConfiguration(root.Configuration);
         // A relative SQLite path lives in the run folder, so every run keeps its own journal beside its metrics.
         if (settings.SqlitePath is { } path && !Path.IsPathRooted(path))
             settings = settings with { SqlitePath = Path.Combine(runDirectory, path) };
-        var what = plugin == "sqlite" ? $"the job's journal {settings.SqlitePath}" : $"the job's PostgreSQL journal (schema {settings.PostgresSchema})";
-        const string advice = "To go on from the run's recovery checkpoints with the configuration's settings (the reconfigurations and drains " +
-                              "the journal held are lost), run again with --set training.resume-without-journal=on; or choose another --run-name.";
+        if (plugin != "sqlite" || settings.SqlitePath is not { } file) return settings;
+        var what = $"the job's journal {file}";
         // Opening a SQLite journal creates its schema: a file that is missing or empty while the folder holds an earlier
         // run is refused before anything is written to it.
-        if (plugin == "sqlite" && earlierRun is not null && !withoutJournal && settings.SqlitePath is { } file &&
-            (!File.Exists(file) || new FileInfo(file).Length == 0))
+        if (earlierRun is not null && !withoutJournal && (!File.Exists(file) || new FileInfo(file).Length == 0))
             throw new ArgumentException($"run folder {runDirectory} holds {earlierRun}, but {what} is {(File.Exists(file) ? "empty" : "missing")}: " +
-                                        $"the job's history is lost. Nothing was changed. {advice}");
-        // SQLite makes -wal/-shm files beside a database it opens; those a failed open made go again.
-        var sidecars = plugin == "sqlite" ? new[] { "-wal", "-shm" }.Select(x => settings.SqlitePath + x).Where(f => !File.Exists(f)).ToList() : [];
-        IJobJournal journal;
+                                        $"the job's history is lost. Nothing was changed. {JournalAdvice}");
+        if (!File.Exists(file) || new FileInfo(file).Length == 0) return settings;
+        if (SqliteIntegrity.Check(file) is not { } why) return settings;
+        if (!withoutJournal)
+            throw new ArgumentException($"{what} cannot be read: {why}. Nothing was changed. {JournalAdvice}");
+        var aside = $"{file}.damaged-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+            if (File.Exists(file + suffix)) File.Move(file + suffix, aside + suffix);
+        console.WriteLine($"warning: {what} cannot be read ({why}); moved it aside to {aside} and going on from the run's checkpoints " +
+                          "(training.resume-without-journal = on)");
+        return settings;
+    }
+
+    /// <summary>The job's history through the actor system's journal; refused when the folder holds an earlier run but the journal has no events for the job.</summary>
+    private static IReadOnlyList<JobEvent> ReadHistory(Akka.Actor.ActorSystem system, PersistenceSettings? settings, string runDirectory, string runId,
+        string? earlierRun, bool withoutJournal, TextWriter console)
+    {
+        if (settings is null) return [];
+        var what = settings.Plugin == "sqlite" ? $"the job's journal {settings.SqlitePath}" : $"the job's PostgreSQL journal (schema {settings.PostgresSchema})";
         IReadOnlyList<JobEvent> history;
         try
         {
-            stores = PersistenceFactory.Create(settings);
-            journal = new StoreJobJournal(stores.Journal);
-            history = journal.Load(runId);
+            history = JobJournal.Read(system, runId);
         }
-        catch (Exception e) when (e is IOException or System.Data.Common.DbException or InvalidDataException or FormatException)
+        catch (JournalReadException e)
         {
             var why = e.InnerException is { } inner && !e.Message.Contains(inner.Message, StringComparison.Ordinal) ? $"{e.Message} ({inner.Message})" : e.Message;
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            foreach (var made in sidecars) File.Delete(made);
-            if (!withoutJournal || plugin != "sqlite")
-                throw new ArgumentException($"{what} cannot be read: {why}. Nothing was changed. {advice}", e);
-            var aside = $"{settings.SqlitePath}.damaged-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
-            foreach (var suffix in new[] { "", "-wal", "-shm" })
-                if (File.Exists(settings.SqlitePath + suffix)) File.Move(settings.SqlitePath + suffix, aside + suffix);
-            console.WriteLine($"warning: {what} cannot be read ({why}); moved it aside to {aside} and going on from the run's checkpoints " +
-                              "(training.resume-without-journal = on)");
-            stores = PersistenceFactory.Create(settings);
-            return (new StoreJobJournal(stores.Journal), []);
+            throw new ArgumentException($"{what} cannot be read: {why}. Nothing was changed. {JournalAdvice}", e);
         }
         if (history.Count == 0 && earlierRun is not null)
         {
             if (!withoutJournal)
-            {
-                stores.DisposeAsync().AsTask().GetAwaiter().GetResult();
-                stores = null;
                 throw new ArgumentException($"run folder {runDirectory} holds {earlierRun}, but {what} has no events for job {runId}: the journal " +
-                                            $"was lost, emptied or replaced, and with it the job's history. Nothing was changed. {advice}");
-            }
+                                            $"was lost, emptied or replaced, and with it the job's history. Nothing was changed. {JournalAdvice}");
             console.WriteLine($"warning: {what} has no events for job {runId} although the run folder holds {earlierRun}; going on from the " +
                               "run's checkpoints with the configuration's settings (training.resume-without-journal = on)");
         }
-        return (journal, history);
+        return history;
     }
 
     /// <summary>What an earlier run left in <paramref name="runDirectory"/> (recovery checkpoints, metrics), or null for none.</summary>

@@ -1,21 +1,22 @@
 using Akka.Actor;
 using Akka.Event;
+using Akka.Persistence;
 using ActorCodistill.Workers.Actors;
 using ActorCodistill.Workers.Training;
 
 namespace ActorCodistill.Coordinator.Job;
 
 /// <summary>
-/// Owns the job: event-sourced state (journalled before it is acted on), the groups and their
+/// Owns the job: event-sourced state on Akka.Persistence (<see cref="JobJournal"/>: every event is journalled before it
+/// is acted on; a restarted coordinator recovers the job from its journal), the groups and their
 /// broadcasters, burn-in bookkeeping, the topology (who reads whose checkpoints), reconfiguration at
 /// step boundaries, and what happens when workers fail. Progress goes to an <see cref="IRunObserver"/>.
 /// <para>Phases: Running -> Stopping -> Finished (Become-switched; the job state records them too).</para>
 /// </summary>
-public sealed class CoordinatorActor : ReceiveActor
+public sealed class CoordinatorActor : ReceivePersistentActor
 {
     private readonly JobSpec _spec;
     private readonly string _jobId;
-    private readonly IJobJournal _journal;
     private readonly IRunObserver _observer;
     private readonly IActorRef _owner;
     private readonly IWorkerPlacement _placement;
@@ -33,36 +34,73 @@ public sealed class CoordinatorActor : ReceiveActor
     // new teachers' copies from the boundary before it).
     private readonly List<(long AtStep, TopologyKind Topology)> _wiring = new();
 
-    public CoordinatorActor(JobSpec spec, string jobId, IJobJournal journal, IRunObserver observer, IActorRef owner,
+    public CoordinatorActor(JobSpec spec, string jobId, IRunObserver observer, IActorRef owner,
         IWorkerPlacement placement, IGroupCheckpoints checkpoints)
     {
         _spec = spec;
         _jobId = jobId;
-        _journal = journal;
+        PersistenceId = JobJournal.PersistenceId(jobId);
         _observer = observer;
         _owner = owner;
         _placement = placement;
         _checkpoints = checkpoints;
         _groups = new IActorRef[spec.Groups];
+        // Recover what the journal knows (a restarted coordinator keeps the reconfigured topology etc.), then start.
+        Recover<JobEvent>(e => _state = _state.Apply(e));
+        Recover<RecoveryCompleted>(_ => Start());
         Running();
     }
 
+    public override string PersistenceId { get; }
+
     /// <param name="placement">Where workers run: null = children of their groups in this process (the embedded run).</param>
     /// <param name="checkpoints">Where groups keep recovery checkpoints: null = in memory.</param>
-    public static Props Props(JobSpec spec, string jobId, IJobJournal journal, IRunObserver observer, IActorRef owner,
+    /// <param name="placement">Where workers run: null = children of their groups in this process (the embedded run).</param>
+    /// <param name="checkpoints">Where groups keep recovery checkpoints: null = in memory.</param>
+    public static Props Props(JobSpec spec, string jobId, IRunObserver observer, IActorRef owner,
         IWorkerFaults? fault = null, IWorkerPlacement? placement = null, IGroupCheckpoints? checkpoints = null) =>
-        Akka.Actor.Props.Create(() => new CoordinatorActor(spec, jobId, journal, observer, owner,
+        Akka.Actor.Props.Create(() => new CoordinatorActor(spec, jobId, observer, owner,
             placement ?? new ChildPlacement(fault), checkpoints ?? new InMemoryGroupCheckpoints()));
 
-    protected override void PreStart()
+    private void Start()
     {
-        // Recover what the journal knows (a restarted coordinator keeps the reconfigured topology etc.).
-        foreach (var e in _journal.Load(_jobId)) _state = _state.Apply(e);
         if (_state.Phase == JobPhase.Created)
-            Persist(new JobStarted(_jobId, _spec.Baseline, _spec.Groups, _spec.Topology, _spec.ReloadInterval, _spec.Distill.Weight, _spec.Steps));
-        else
-            Note(-1, 0, $"recovered job {_jobId} from the journal: topology {Topology.Name(_state.Topology)}, reload interval {_state.ReloadInterval}, weight {_state.DistillWeight}");
-        // An operator's drains outlive a seed restart: the new placement hears them before any worker is placed.
+        {
+            Record(new JobStarted(_jobId, _spec.Baseline, _spec.Groups, _spec.Topology, _spec.ReloadInterval, _spec.Distill.Weight, _spec.Steps),
+                StartGroups);
+            return;
+        }
+        Note(-1, 0, $"recovered job {_jobId} from the journal: topology {Topology.Name(_state.Topology)}, reload interval {_state.ReloadInterval}, weight {_state.DistillWeight}");
+        StartGroups();
+    }
+
+    // The journal could not be read or written: the job cannot go on safely; its owner hears why (the run stops, resumable).
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        ReportJournalFailure($"the job's journal could not be read: {reason.Message}");
+        base.OnRecoveryFailure(reason, message);
+    }
+
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        ReportJournalFailure($"the job's journal refused event #{sequenceNr} ({@event.GetType().Name}): {cause.Message}");
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        ReportJournalFailure($"the job's journal rejected event #{sequenceNr} ({@event.GetType().Name}): {cause.Message}");
+        base.OnPersistRejected(cause, @event, sequenceNr);
+    }
+
+    private void ReportJournalFailure(string why)
+    {
+        Note(-1, 0, why);
+        _owner.Tell(new JobCompleted(_jobId, Status(), _broadcastBytes.Values.Sum(), _allreduceBytes) { Failures = [why] }, Self);
+    }
+
+    private void StartGroups()
+    {        // An operator's drains outlive a seed restart: the new placement hears them before any worker is placed.
         foreach (var node in _state.DrainedNodes.Order(StringComparer.Ordinal))
         {
             _placement.Drain(node);
@@ -130,11 +168,13 @@ public sealed class CoordinatorActor : ReceiveActor
     private long Frontier() =>
         Math.Max(_groupSteps.Values.DefaultIfEmpty(0).Max(), _state.CheckpointedSteps.Values.DefaultIfEmpty(0).Max());
 
-    private void Persist(JobEvent e)
-    {
-        _journal.Append(_jobId, e);
-        _state = _state.Apply(e);
-    }
+    // Journals e, applies it to the job's state, then acts (commands wait in the stash meanwhile).
+    private void Record(JobEvent e, Action? then = null) =>
+        Persist(e, journalled =>
+        {
+            _state = _state.Apply(journalled);
+            then?.Invoke();
+        });
 
     private void Note(int group, long step, string message)
     {
@@ -158,74 +198,77 @@ public sealed class CoordinatorActor : ReceiveActor
     {
         Become(() =>
         {
-            Receive<GroupStepCompleted>(OnGroupStep);
-            Receive<GroupEvent>(OnGroupEvent);
-            Receive<BroadcastStats>(stats =>
+            Command<GroupStepCompleted>(OnGroupStep);
+            Command<GroupEvent>(OnGroupEvent);
+            Command<BroadcastStats>(stats =>
             {
                 _broadcastBytes[stats.Group] = stats.BytesSent;
                 _observer.OnBroadcast(stats.Group, stats.Checkpoints, stats.BytesSent);
             });
-            Receive<GroupFinished>(OnGroupFinished);
-            Receive<ChangeTopology>(change => Schedule(change, at =>
+            Command<GroupFinished>(OnGroupFinished);
+            Command<ChangeTopology>(change => Schedule(change, at => new TopologyChanged(change.Topology, at), at =>
             {
-                Persist(new TopologyChanged(change.Topology, at));
                 _wiring.Add((at, change.Topology));
                 Rewire();
                 return $"topology changes to {Topology.Name(change.Topology)}";
             }));
-            Receive<ChangeReloadInterval>(change => Schedule(change, at =>
+            Command<ChangeReloadInterval>(change => Schedule(change, at => new ReloadIntervalChanged(change.Steps, at),
+                _ => $"reload interval changes to {change.Steps}"));
+            Command<ChangeDistillWeight>(change => Schedule(change, at => new DistillWeightChanged(change.Weight, at),
+                _ => $"distillation weight changes to {change.Weight}"));
+            Command<DrainNode>(drain => Reconfigure(drain, new NodeDrained(drain.NodeAddress), () =>
             {
-                Persist(new ReloadIntervalChanged(change.Steps, at));
-                return $"reload interval changes to {change.Steps}";
-            }));
-            Receive<ChangeDistillWeight>(change => Schedule(change, at =>
-            {
-                Persist(new DistillWeightChanged(change.Weight, at));
-                return $"distillation weight changes to {change.Weight}";
-            }));
-            Receive<DrainNode>(drain => Reconfigure(drain, () =>
-            {
-                Persist(new NodeDrained(drain.NodeAddress));
                 _placement.Drain(drain.NodeAddress);
                 foreach (var g in _groups) g.Tell(new ReleaseMembersOn(drain.NodeAddress, "drained by an operator"), Self);
                 return $"draining {drain.NodeAddress}: its workers move at the next step boundary";
             }));
-            Receive<StopJob>(stop =>
+            Command<StopJob>(stop =>
             {
-                Persist(new JobStopRequested(stop.Reason));
-                Note(-1, 0, $"stop requested: {stop.Reason}");
-                foreach (var g in _groups) g.Tell(new StopGroup(), Self);
-                Sender.Tell(new ReconfigureResult(true, "stopping at the next step boundary"), Self);
+                var replyTo = Sender;
+                Record(new JobStopRequested(stop.Reason), () =>
+                {
+                    Note(-1, 0, $"stop requested: {stop.Reason}");
+                    foreach (var g in _groups) g.Tell(new StopGroup(), Self);
+                    replyTo.Tell(new ReconfigureResult(true, "stopping at the next step boundary"), Self);
+                });
             });
-            Receive<GetStatus>(_ => Sender.Tell(Status(), Self));
+            Command<GetStatus>(_ => Sender.Tell(Status(), Self));
         });
     }
 
     // A topology, reload-interval or weight change: journalled with the step every group applies it at, then sent.
-    private void Schedule(ScheduledChange change, Func<long, string> persist)
+    private void Schedule(ScheduledChange change, Func<long, JobEvent> eventAt, Func<long, string> apply)
     {
         var (at, error) = _state.Refuse(change) is { } reason ? (0, reason) : ReconfigureSchedule.At(_state, change, Frontier());
+        var replyTo = Sender;
         if (error is not null)
         {
-            Sender.Tell(new ReconfigureResult(false, error), Self);
+            replyTo.Tell(new ReconfigureResult(false, error), Self);
             return;
         }
-        var message = $"{persist(at)} at step {at}";
-        SendToGroups(_state.Schedule[^1]);
-        Note(-1, 0, message + " (in every group)");
-        Sender.Tell(new ReconfigureResult(true, message, at), Self);
+        Record(eventAt(at), () =>
+        {
+            var message = $"{apply(at)} at step {at}";
+            SendToGroups(_state.Schedule[^1]);
+            Note(-1, 0, message + " (in every group)");
+            replyTo.Tell(new ReconfigureResult(true, message, at), Self);
+        });
     }
 
-    private void Reconfigure(CoordinatorMessage change, Func<string> apply)
+    private void Reconfigure(CoordinatorMessage change, JobEvent e, Func<string> apply)
     {
+        var replyTo = Sender;
         if (_state.Refuse(change) is { } reason)
         {
-            Sender.Tell(new ReconfigureResult(false, reason), Self);
+            replyTo.Tell(new ReconfigureResult(false, reason), Self);
             return;
         }
-        var message = apply();
-        Note(-1, 0, message + " (applies at each group's next step boundary)");
-        Sender.Tell(new ReconfigureResult(true, message), Self);
+        Record(e, () =>
+        {
+            var message = apply();
+            Note(-1, 0, message + " (applies at each group's next step boundary)");
+            replyTo.Tell(new ReconfigureResult(true, message), Self);
+        });
     }
 
     private void OnGroupStep(GroupStepCompleted step)
@@ -234,19 +277,16 @@ public sealed class CoordinatorActor : ReceiveActor
         _groupMembers[step.Group] = step.Members;
         _allreduceBytes += step.AllreduceBytes;
         if (step.DistillOn && !_state.DistillingGroups.Contains(step.Group))
-        {
-            Persist(new DistillationEnabled(step.Group, step.Step));
-            Note(step.Group, step.Step, "burn-in over: distillation on");
-        }
-        if (_state.ReloadIntervalAt(step.Step) is var interval && interval > 0 && step.Step % interval == 0) Persist(new GroupCheckpointed(step.Group, step.Step));
+            Record(new DistillationEnabled(step.Group, step.Step), () => Note(step.Group, step.Step, "burn-in over: distillation on"));
+        if (_state.ReloadIntervalAt(step.Step) is var interval && interval > 0 && step.Step % interval == 0) Record(new GroupCheckpointed(step.Group, step.Step));
         if (_wiring.Count > 1) NarrowWiring();
         _observer.OnStep(step);
     }
 
     private void OnGroupEvent(GroupEvent e)
     {
-        if (e.Kind == GroupEventKind.WorkerFailed) Persist(new WorkerFailed(e.Group, e.Step, e.Message));
-        Note(e.Group, e.Step, e.Message);
+        if (e.Kind == GroupEventKind.WorkerFailed) Record(new WorkerFailed(e.Group, e.Step, e.Message), () => Note(e.Group, e.Step, e.Message));
+        else Note(e.Group, e.Step, e.Message);
     }
 
     private void OnGroupFinished(GroupFinished finished)
@@ -256,12 +296,20 @@ public sealed class CoordinatorActor : ReceiveActor
         if (finished.Failure is { } failure) _groupFailures[finished.Group] = failure;
         if (_finished.Count < _spec.Groups) return;
         // A job a group gave up on is not finished: the same run folder resumes from its checkpoints once the cause is fixed.
-        if (_groupFailures.Count == 0) Persist(new JobFinished(new Dictionary<int, long>(_groupSteps)));
-        else Note(-1, 0, $"the job ends unfinished: {string.Join("; ", _groupFailures.OrderBy(f => f.Key).Select(f => f.Value))}");
+        if (_groupFailures.Count == 0) Record(new JobFinished(new Dictionary<int, long>(_groupSteps)), Complete);
+        else
+        {
+            Note(-1, 0, $"the job ends unfinished: {string.Join("; ", _groupFailures.OrderBy(f => f.Key).Select(f => f.Value))}");
+            Complete();
+        }
+    }
+
+    private void Complete()
+    {
         Become(() =>
         {
-            Receive<GetStatus>(_ => Sender.Tell(Status(), Self));
-            ReceiveAny(_ => { });
+            Command<GetStatus>(_ => Sender.Tell(Status(), Self));
+            CommandAny(_ => { });
         });
         _owner.Tell(new JobCompleted(_jobId, Status(), _broadcastBytes.Values.Sum(), _allreduceBytes)
         {

@@ -23,7 +23,11 @@ public sealed record NodeOptions(
     IReadOnlyList<string>? SeedNodes = null,
     string? Hostname = null,
     int? Port = null,
-    bool JoinCluster = true);
+    bool JoinCluster = true)
+{
+    /// <summary>More Akka configuration for the node (the seed's job journal plugin).</summary>
+    public Akka.Configuration.Config? Akka { get; init; }
+}
 
 /// <summary>
 /// A node of a training cluster on Akka.NET: an Akka.Cluster member (or, for ctl, an Akka.Remote client) with mutual
@@ -81,6 +85,7 @@ public sealed class ClusterNode : IAsyncDisposable
         {
             Provider = options.JoinCluster ? NodeProvider.Cluster : NodeProvider.Remote,
             Tls = tls,
+            Extra = options.Akka,
         };
         var system = AkkaNode.Start(akka);
         try

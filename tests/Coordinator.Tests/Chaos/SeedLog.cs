@@ -122,17 +122,19 @@ internal static class SeedLog
         return count;
     }
 
-    /// <summary>The coordinator's journal (journal.db in the run folder), read back the way a restarted seed does.</summary>
+    /// <summary>The coordinator's journal (journal.db in the run folder), read back through the same Akka.Persistence plugin a restarted seed uses.</summary>
     public static IReadOnlyList<JobEvent> Journal(string runDirectory)
     {
-        var stores = PersistenceFactory.Create(new PersistenceSettings(PersistenceSettings.SqlitePlugin, Path.Combine(runDirectory, "journal.db")));
+        var system = ActorCodistill.Coordinator.Embedded.EmbeddedHosting.Start("journal-reader", akka: JobJournal.AkkaConfig(
+            new PersistenceSettings(PersistenceSettings.SqlitePlugin, Path.Combine(runDirectory, "journal.db"))));
         try
         {
-            return new StoreJobJournal(stores.Journal).Load(ChaosCluster.RunName);
+            return JobJournal.Read(system, ChaosCluster.RunName);
         }
         finally
         {
-            stores.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            system.Terminate().Wait(TimeSpan.FromSeconds(30));
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         }
     }
 

@@ -42,7 +42,7 @@ public class DrainRecoveryTests
     public void RecoveredJob_DrainsTheJournalsNodesAgain_BeforeAnyWorkerIsPlaced()
     {
         var spec = TinyJobs.Spec(steps: 4, burnIn: 2);
-        var journal = new InMemoryJobJournal();
+        var journal = new TestJournal();
         journal.Append("job-1", new JobStarted("job-1", false, spec.Groups, spec.Topology, spec.ReloadInterval, spec.Distill.Weight, spec.Steps));
         journal.Append("job-1", new NodeDrained("akka.ssl.tcp://codistill@10.0.0.7:4055"));
         journal.Append("job-1", new NodeDrained("akka.ssl.tcp://codistill@10.0.0.5:4055"));

@@ -5,12 +5,12 @@ using ActorCodistill.Workers.Training;
 
 namespace ActorCodistill.Coordinator.Tests.Job;
 
-/// <summary>The journal at the start of a run: read once, and the coordinator still recovers from it.</summary>
+/// <summary>The journal at the start of a run: read through Akka.Persistence.Sql (SQLite in the run folder), and the coordinator recovers from it.</summary>
 [Trait("Category", "Integration")]
 public class RunStartJournalTests
 {
     [Fact]
-    public void ResumedRun_ReadsTheJournalStoreOnce_AndTheCoordinatorRecoversFromWhatWasRead()
+    public async Task ResumedRun_SaysWhatTheJournalHolds_AndTheCoordinatorRecoversFromIt_AndJournalsTheFinish()
     {
         var logDir = Path.Combine(Path.GetTempPath(), "codistill-run-start-" + Guid.NewGuid().ToString("N")[..8]);
         var configPath = ClusterRunTests.TinyClusterConfig(logDir, ClusterRunTests.FreePort(),
@@ -18,19 +18,38 @@ public class RunStartJournalTests
         try
         {
             // A journal as a seed killed mid-run leaves it: started, then reconfigured to a weight the config does not say.
-            var store = new CountingJobJournal();
-            store.Append("resumed", new JobStarted("resumed", false, 2, TopologyKind.Pairwise, 4, 1.0, 4));
-            store.Append("resumed", new DistillWeightChanged(0.25));
+            var runDirectory = Path.Combine(logDir, "resumed");
+            Directory.CreateDirectory(runDirectory);
+            var journal = JobJournal.AkkaConfig(new ActorCodistill.Cluster.Persistence.PersistenceSettings("sqlite", Path.Combine(runDirectory, "journal.db")));
+            var writer = EmbeddedHosting.Start("journal-writer", akka: journal);
+            try
+            {
+                JobJournal.Write(writer, "resumed", [new JobStarted("resumed", false, 2, TopologyKind.Pairwise, 4, 1.0, 4), new DistillWeightChanged(0.25)]);
+            }
+            finally
+            {
+                await writer.Terminate().WaitAsync(TimeSpan.FromSeconds(30));
+            }
             var console = new StringWriter();
 
-            var result = TrainCommand.Run(new TrainCommand.Options(configPath, false, new Dictionary<string, string?>(), "resumed", Journal: store),
+            var result = TrainCommand.Run(new TrainCommand.Options(configPath, false, new Dictionary<string, string?>(), "resumed"),
                 TextWriter.Synchronized(console));
 
-            Assert.Equal(1, store.Loads);
             Assert.Contains("resuming job resumed: its journal holds 2 events", console.ToString());
             Assert.Equal(0.25, result.Completed.Status.DistillWeight);
             Assert.Contains(result.Completed.Status.RecentEvents, e => e.StartsWith("recovered job resumed from the journal", StringComparison.Ordinal));
-            Assert.IsType<JobFinished>(store.Load("resumed")[^1]);
+            var reader = EmbeddedHosting.Start("journal-reader", akka: journal);
+            try
+            {
+                var events = JobJournal.Read(reader, "resumed");
+                Assert.IsType<JobStarted>(events[0]);
+                Assert.Equal(new DistillWeightChanged(0.25), events[1]);
+                Assert.IsType<JobFinished>(events[^1]);
+            }
+            finally
+            {
+                await reader.Terminate().WaitAsync(TimeSpan.FromSeconds(30));
+            }
         }
         finally
         {

@@ -78,7 +78,7 @@ public class ScheduledReconfigurationTests
     {
         // The journal of a coordinator that scheduled weight 0.25 for step 6 and went down before any group got there.
         var spec = TinyJobs.Spec(steps: 10, reload: 4);
-        var journal = new InMemoryJobJournal();
+        var journal = new TestJournal();
         journal.Append("job-1", new JobStarted("job-1", false, 2, spec.Topology, spec.ReloadInterval, spec.Distill.Weight, spec.Steps));
         journal.Append("job-1", new DistillWeightChanged(0.25, AtStep: 6));
 

@@ -24,9 +24,9 @@ internal static class TinyJobs
     /// <paramref name="during"/> sees every group step as it is reported, with the coordinator's ref; <paramref name="logs"/>
     /// gets the actor system's log lines (default: stderr).
     /// </summary>
-    public static (JobCompleted Completed, CapturingObserver Observer, InMemoryJobJournal Journal) Run(
+    public static (JobCompleted Completed, CapturingObserver Observer, TestJournal Journal) Run(
         JobSpec spec, FaultInjection? fault = null, Action<IActorRef, GroupStepCompleted>? during = null, IGroupCheckpoints? checkpoints = null,
-        InMemoryJobJournal? journal = null, IWorkerPlacement? placement = null, Action<ProductLogRecord>? logs = null)
+        TestJournal? journal = null, IWorkerPlacement? placement = null, Action<ProductLogRecord>? logs = null)
     {
         // As the embedded run's start-up does (TrainCommand): libtorch's intra-op and OpenBLAS thread counts are
         // process-wide, and left at their defaults (every core) a run's reductions were split differently from those of
@@ -34,17 +34,23 @@ internal static class TinyJobs
         // comparison in CI (2026-12-06).
         TorchSetup.InitializeAndDescribe(spec.TorchThreads, spec.BlasThreads, spec.HostCacheBytes);
         var observer = new CapturingObserver();
-        journal ??= new InMemoryJobJournal();
+        journal ??= new TestJournal();
         // The embedded run's ActorSystem (provider local, pinned dispatcher, local data plane), at INFO as it runs.
-        var system = EmbeddedHosting.Start("test", ActorSystemSettings.From(ConfigLoader.Load(null, new Dictionary<string, string?>())));
+        var system = EmbeddedHosting.Start("test", ActorSystemSettings.From(ConfigLoader.Load(null, new Dictionary<string, string?>())),
+            JobJournal.AkkaConfig(null));
         if (logs is not null) ProductLogger.Attach(system, logs);
         try
         {
             var completion = new TaskCompletionSource<JobCompleted>(TaskCreationOptions.RunContinuationsAsynchronously);
             var owner = system.ActorOf(JobCompletionActor.Props(completion), "owner");
-            var coordinator = system.ActorOf(CoordinatorActor.Props(spec, "job-1", journal, observer, owner, fault, placement, checkpoints), "coordinator");
+            // The history to recover from goes into the journal (Akka's in-memory one here) before the coordinator starts.
+            JobJournal.Write(system, "job-1", journal.Load("job-1"));
+            var coordinator = system.ActorOf(CoordinatorActor.Props(spec, "job-1", observer, owner, fault, placement, checkpoints), "coordinator");
             if (during is not null) observer.OnEachStep = step => during(coordinator, step);
             Assert.True(completion.Task.Wait(TimeSpan.FromMinutes(4)), "the job did not finish in time: " + string.Join(" | ", observer.Events));
+            // What the coordinator journalled, read back once it has stopped (one writer of a persistence id at a time).
+            Assert.True(coordinator.GracefulStop(TimeSpan.FromSeconds(30)).Result);
+            journal.Replace("job-1", JobJournal.Read(system, "job-1"));
             return (completion.Task.Result, observer, journal);
         }
         finally
@@ -118,6 +124,22 @@ internal static class TinyJobs
             Data: new DataSpec("folder", CorpusFolder(), "", 0.1, "disjoint", 300,
                 Path.Combine(Path.GetTempPath(), "codistill-tiny-bpe-300.txt"), BatchSize: 4, Window: 8, ValidationBatches: 4),
             TorchThreads: 1, BlasThreads: 1);
+}
+
+/// <summary>A job's history for a tiny run: the events to start from, and after the run what the coordinator's journal holds.</summary>
+internal sealed class TestJournal
+{
+    private readonly Dictionary<string, List<JobEvent>> _events = new();
+
+    public IReadOnlyList<JobEvent> Load(string jobId) => _events.TryGetValue(jobId, out var list) ? list.ToArray() : [];
+
+    public void Append(string jobId, JobEvent e)
+    {
+        if (!_events.TryGetValue(jobId, out var list)) _events[jobId] = list = new List<JobEvent>();
+        list.Add(e);
+    }
+
+    public void Replace(string jobId, IReadOnlyList<JobEvent> events) => _events[jobId] = events.ToList();
 }
 
 /// <summary>Captures what the coordinator reports.</summary>
