@@ -24,9 +24,11 @@ public sealed class DashboardPageTests
     [Fact]
     public async Task ThePage_ShowsGroupsTopologyAndLossCurve_AndNewPointsArriveWhileTheJobRuns()
     {
-        // 2 groups x 2 workers, pairwise; held as step 10 starts (steps 1-9 done) and again as step 20 starts.
+        // 2 groups x 2 workers, pairwise; held as step 10 starts (steps 1-9 done) and again as step 20 starts. Exact reloads:
+        // at the boundary of step 9 each group waits for its teacher's copy of step 8, so both edges are in use by then
+        // whatever the pace (in newest mode a group that ran five steps ahead found no copy yet, seen on 2026-12-07).
         await using var run = await DashboardRun.StartAsync(new StepGates(10, 20),
-            "training { steps = 30, burn-in-steps = 4, reload-interval = 4, eval-interval = 5 }");
+            "training { steps = 30, burn-in-steps = 4, reload-interval = 4, eval-interval = 5, reload-mode = exact }");
         await using var browser = await HeadlessChromium.StartAsync();
         await browser.Navigate(run.Address.ToString());
         Task<string> State() => browser.Text(Describe)!;
