@@ -3,11 +3,11 @@ using Xunit.Sdk;
 
 namespace ActorCodistill.Coordinator.Tests.Chaos.Harness;
 
-/// <summary>The process harness itself, driven with the worker-node program.</summary>
+/// <summary>The process harness itself, driven with the seed program.</summary>
 [Trait("Category", "Chaos")]
 public sealed class NodeProcessTests
 {
-    private static readonly Regex Ready = new(@"^READY worker node ", RegexOptions.CultureInvariant);
+    private static readonly Regex Ready = new(@"^READY seed ", RegexOptions.CultureInvariant);
 
     [Fact]
     public void WaitForLine_ProcessExitsWithoutMatch_FailsNamingProcessPatternExitCodeAndOutput()
@@ -15,8 +15,8 @@ public sealed class NodeProcessTests
         var logs = Path.Combine(Path.GetTempPath(), "codistill-process-tests", $"harness-{Guid.NewGuid():N}");
         using var p = NodeProcess.Start(new NodeProcessOptions
         {
-            Dll = ChaosCluster.AppDll("ActorCodistill.Workers"),
-            Args = ["--config", "/no/such/worker.conf"],
+            Dll = ChaosCluster.AppDll("ActorCodistill.Coordinator"),
+            Args = ["seed", "--config", "/no/such/seed.conf"],
             Environment = { ["DOTNET_NOLOGO"] = "1" },
             Name = "bad-config",
             LogDirectory = logs,
@@ -27,9 +27,9 @@ public sealed class NodeProcessTests
         Assert.Contains("process 'bad-config'", failure.Message, StringComparison.Ordinal);
         Assert.Contains($"/{Ready}/", failure.Message, StringComparison.Ordinal);
         Assert.Contains("it exited with code 2 first", failure.Message, StringComparison.Ordinal);
-        Assert.Contains("/no/such/worker.conf", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("/no/such/seed.conf", failure.Message, StringComparison.Ordinal);
         Assert.True(p.HasExited);
         Assert.Equal(2, p.ExitCode);
-        Assert.Contains("/no/such/worker.conf", File.ReadAllText(p.LogPath!), StringComparison.Ordinal);
+        Assert.Contains("/no/such/seed.conf", File.ReadAllText(p.LogPath!), StringComparison.Ordinal);
     }
 }
