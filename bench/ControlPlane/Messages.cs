@@ -3,7 +3,7 @@ using ActorCodistill.Cluster.Serialization;
 namespace ActorCodistill.Bench.ControlPlane;
 
 // Small control messages, as the product's plans and acks are. IProductMessage binds them to the locked-down Hyperion
-// serializer on Akka; the own runtime sends them as JSON (its registry).
+// serializer on Akka.
 public sealed record Ping(long Seq) : IProductMessage;
 
 public sealed record Pong(long Seq) : IProductMessage;

@@ -1,17 +1,15 @@
 // Bulk-channel throughput on loopback against a plain socket copy of the same bytes, measured in the same run.
 // The plain copy is the ceiling: one TCP stream, 1 MiB writes, received straight into the destination buffer,
 // one byte back at the end (as the transport's final ack). The transport adds framing, chunk acks, the credit
-// window, and a checksum pass on each side. The actor row sends the same bytes as 16 MiB bulk messages between two
-// RemoteActorSystems (Tell -> outbox -> bulk channel -> FromBulk copy -> actor), timed until the receiving actor
-// has counted them all. The Akka row sends them from an actor on one Akka.NET ActorSystem to an actor on another through
-// the data plane that replaces the own runtime's remoting (issue 17), in the same rounds.
+// window, and a checksum pass on each side. The Akka row sends the same bytes as 16 MiB messages from an actor on one
+// Akka.NET ActorSystem to an actor on another through the product's data plane (Tell -> outbox -> bulk channel -> the
+// receiving actor), in the same rounds, timed until the receiving actor has counted them all. (Until 2026-12-07 a row
+// for the own actor runtime's bulk Tell ran here too; its last numbers are in docs/data-plane.md.)
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using ActorCodistill.Cluster.Actors;
 using ActorCodistill.Cluster.Remote;
 using ActorCodistill.Cluster.Remote.Protocol;
-using ActorCodistill.Cluster.Remoting;
 
 var sizeMiB = Arg("--size-mib", 64);
 var reps = Arg("--reps", 7);
@@ -46,38 +44,19 @@ Console.WriteLine($"checksum alone: {Rate(size, checksumSeconds),8:F0} MB/s");
 
 var plain = new List<double>();
 var transport = new List<double>();
-var actors = new List<double>();
 var plainCpu = new List<double>();
 var transportCpu = new List<double>();
-var actorCpu = new List<double>();
 var akka = new List<double>();
 var akkaCpu = new List<double>();
-var actorGen2 = 0;
+var akkaGen2 = 0;
 var process = System.Diagnostics.Process.GetCurrentProcess();
-var quiet = new ActorSystemSettings { LogLevel = LogLevel.Warning };
 await using (var akkaPlane = new ActorCodistill.Bench.Transport.AkkaDataPlane(settings))
-await using (var actorSender = RemoteActorSystem.Start(settings, quiet))
-await using (var actorReceiver = RemoteActorSystem.Start(settings, quiet))
 await using (var receiver = new RemoteTransport(settings))
 await using (var sender = new RemoteTransport(settings))
 {
     var messages = sizeMiB / messageMiB;
     // Immutable for the whole run, so ToBulk may hand out the arrays themselves (no copy on the sending side).
     var chunks = Enumerable.Range(0, messages).Select(i => new BenchTensor(payload.AsMemory(i * messageMiB * 1024 * 1024, messageMiB * 1024 * 1024))).ToArray();
-    actorSender.Serializers.AddBulk(BenchTensor.Serializer);
-    actorReceiver.Serializers.AddBulk(BenchTensor.Serializer);
-    var sink = new BenchSink();
-    var sinkRef = actorReceiver.System.ActorOf(Props.Create(() => new BenchSinkActor(sink)), "sink");
-    var remoteSink = actorSender.System.ResolveRemote(sinkRef.Path.ToStringWithUid());
-    async Task<double> ActorRoundAsync()
-    {
-        var done = sink.Expect(messages);
-        var watch = Stopwatch.StartNew();
-        foreach (var chunk in chunks) remoteSink.Tell(chunk);
-        await done;
-        return watch.Elapsed.TotalSeconds;
-    }
-
     var destination = new byte[size];
     var handler = new BenchHandler(destination);
     var address = receiver.Start(handler);
@@ -87,9 +66,8 @@ await using (var sender = new RemoteTransport(settings))
     var header = new BulkHeader { Dtype = TensorDType.Float32, Shape = { size / 4 }, Manifest = "bench" };
     await endpoint.SendBulkAsync(header, payload); // warm-up: connection, JIT
     await PlainCopyAsync(payload, destination);
-    await ActorRoundAsync();
     await akkaPlane.RoundAsync(chunks);
-    // Interleave so both see the same machine load on these shared cores.
+    // Interleave so all rows see the same machine load on these shared cores.
     for (var rep = 0; rep < reps; rep++)
     {
         var cpu = Cpu();
@@ -102,31 +80,25 @@ await using (var sender = new RemoteTransport(settings))
         plainCpu.Add(Cpu() - cpu);
         cpu = Cpu();
         var gen2 = GC.CollectionCount(2);
-        actors.Add(await ActorRoundAsync());
-        actorCpu.Add(Cpu() - cpu);
-        actorGen2 += GC.CollectionCount(2) - gen2;
-        cpu = Cpu();
         akka.Add(await akkaPlane.RoundAsync(chunks));
         akkaCpu.Add(Cpu() - cpu);
+        akkaGen2 += GC.CollectionCount(2) - gen2;
     }
     if (!destination.AsSpan().SequenceEqual(payload)) throw new InvalidOperationException("bulk payload corrupted");
 }
 
 var plainRate = Rate(size, Median(plain));
 var transportRate = Rate(size, Median(transport));
-var actorRate = Rate(size, Median(actors));
 var akkaRate = Rate(size, Median(akka));
 Console.WriteLine($"plain socket copy : {plainRate,8:F0} MiB/s  (min {Rate(size, plain.Max()):F0}, max {Rate(size, plain.Min()):F0})");
 Console.WriteLine($"bulk channel      : {transportRate,8:F0} MiB/s  (min {Rate(size, transport.Max()):F0}, max {Rate(size, transport.Min()):F0})");
-Console.WriteLine($"actor bulk Tell   : {actorRate,8:F0} MiB/s  (min {Rate(size, actors.Max()):F0}, max {Rate(size, actors.Min()):F0}; {size / (messageMiB * 1024 * 1024)} x {messageMiB} MiB messages)");
-Console.WriteLine($"akka data plane   : {akkaRate,8:F0} MiB/s  (min {Rate(size, akka.Max()):F0}, max {Rate(size, akka.Min()):F0}; Akka.NET actor to actor, same messages)");
+Console.WriteLine($"akka data plane   : {akkaRate,8:F0} MiB/s  (min {Rate(size, akka.Max()):F0}, max {Rate(size, akka.Min()):F0}; Akka.NET actor to actor, {size / (messageMiB * 1024 * 1024)} x {messageMiB} MiB messages)");
 Console.WriteLine($"ratio bulk/plain  : {transportRate / plainRate:F2}  (goal >= 0.80)");
-Console.WriteLine($"ratio actor/plain : {actorRate / plainRate:F2}");
-Console.WriteLine($"ratio akka/plain  : {akkaRate / plainRate:F2}  (goal >= 0.90, issue 17); akka/actor {akkaRate / actorRate:F2}");
+Console.WriteLine($"ratio akka/plain  : {akkaRate / plainRate:F2}  (goal >= 0.90, issue 17)");
 // On a shared, oversubscribed machine wall time mostly measures the neighbours; CPU seconds per byte do not.
-Console.WriteLine($"cpu per GiB       : plain {PerGiB(plainCpu):F3} s, bulk {PerGiB(transportCpu):F3} s, actor {PerGiB(actorCpu):F3} s, akka {PerGiB(akkaCpu):F3} s; " +
-                  $"ratio plain/bulk {Median(plainCpu) / Median(transportCpu):F2}, plain/actor {Median(plainCpu) / Median(actorCpu):F2}");
-Console.WriteLine($"gen2 GCs during actor rounds: {actorGen2} in {reps} reps");
+Console.WriteLine($"cpu per GiB       : plain {PerGiB(plainCpu):F3} s, bulk {PerGiB(transportCpu):F3} s, akka {PerGiB(akkaCpu):F3} s; " +
+                  $"ratio plain/bulk {Median(plainCpu) / Median(transportCpu):F2}, plain/akka {Median(plainCpu) / Median(akkaCpu):F2}");
+Console.WriteLine($"gen2 GCs during akka rounds: {akkaGen2} in {reps} reps");
 Console.WriteLine($"load at end: {LoadAverage()}");
 return 0;
 
@@ -205,22 +177,8 @@ internal sealed class BenchHandler(byte[] destination) : IInboundHandler
     public Memory<byte>? ProvideBulkBuffer(UniqueRemoteAddress from, BulkHeader header) => destination;
 }
 
-/// <summary>A slice of the run's immutable payload, sent as one bulk message.</summary>
-internal sealed record BenchTensor(ReadOnlyMemory<byte> Data)
-{
-    public static readonly BulkMessageSerializer Serializer = new(typeof(BenchTensor), "bench.Tensor",
-        static (m, _) => new BulkMessageParts([], ((BenchTensor)m).Data),
-        // The receive buffer is pooled: keep a copy, as a real receiver would. Uninitialised, because the copy
-        // overwrites all of it: zeroing first would be one more pass over 16 MiB of freshly faulted-in pages.
-        static (_, payload, _) => CopyOf(payload));
-
-    public static BenchTensor CopyOf(ReadOnlyMemory<byte> payload)
-    {
-        var copy = GC.AllocateUninitializedArray<byte>(payload.Length);
-        payload.Span.CopyTo(copy);
-        return new BenchTensor(copy);
-    }
-}
+/// <summary>A slice of the run's immutable payload, sent as one data-plane message.</summary>
+internal sealed record BenchTensor(ReadOnlyMemory<byte> Data);
 
 /// <summary>Counts arrivals; a round completes once the expected number came in.</summary>
 internal sealed class BenchSink
@@ -239,9 +197,4 @@ internal sealed class BenchSink
     {
         if (Interlocked.Decrement(ref _remaining) == 0) _done.TrySetResult();
     }
-}
-
-internal sealed class BenchSinkActor : ReceiveActor
-{
-    public BenchSinkActor(BenchSink sink) => Receive<BenchTensor>(_ => sink.Arrived());
 }

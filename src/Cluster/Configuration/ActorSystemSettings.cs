@@ -10,7 +10,7 @@ public enum ActorLogLevel
     Error,
 }
 
-/// <summary>The overflow policies the runtime's mailboxes implement (see Actors.OverflowPolicy).</summary>
+/// <summary>What a full bounded mailbox does (<c>actor.mailbox.overflow</c>).</summary>
 public enum MailboxOverflow
 {
     DropNewest,
@@ -51,26 +51,6 @@ public sealed record ActorSystemSettings(
             actor.GetDuration("ask-timeout", min: TimeSpan.FromMilliseconds(1)),
             actor.GetEnum<ActorLogLevel>("log-level"));
     }
-
-    /// <summary>
-    /// The runtime's settings record built from this validated view of the <c>actor { }</c> section: the one
-    /// place where configuration keys meet the actor runtime.
-    /// </summary>
-    public Actors.ActorSystemSettings ToRuntime() => Actors.ActorSystemSettings.Default with
-    {
-        Throughput = DefaultDispatcher.Throughput,
-        DefaultMailbox = Mailbox.IsBounded
-            ? Actors.MailboxSettings.Bounded(Mailbox.Capacity, Mailbox.Overflow == MailboxOverflow.Fail ? Actors.OverflowPolicy.Fail : Actors.OverflowPolicy.DropNewest)
-            : Actors.MailboxSettings.Unbounded,
-        DefaultAskTimeout = AskTimeout,
-        LogLevel = LogLevel switch
-        {
-            ActorLogLevel.Debug => Actors.LogLevel.Debug,
-            ActorLogLevel.Info => Actors.LogLevel.Info,
-            ActorLogLevel.Warning => Actors.LogLevel.Warning,
-            _ => Actors.LogLevel.Error,
-        },
-    };
 
     private static int ParseCapacity(string text)
     {

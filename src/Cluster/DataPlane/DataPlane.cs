@@ -185,7 +185,7 @@ public sealed class DataPlane : IAsyncDisposable
             if (Volatile.Read(ref _stopped) != 0) return null;
             if (_outboxes.TryGetValue(node, out outbox)) return outbox;
             outbox = new BulkOutbox(node.ToString(), token => EndpointOfAsync(node, token), _sink, (lost, why) => OnLost(node, lost, why),
-                "the data plane's MaxBulkOutboxBytes");
+                "remote.bulk-outbox-limit");
             _outboxes[node] = outbox;
             return outbox;
         }

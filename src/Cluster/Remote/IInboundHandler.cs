@@ -56,5 +56,5 @@ public sealed record Associated(RemoteAddress Peer, ulong Uid, ChannelKind Chann
 
 public sealed record Disassociated(RemoteAddress Peer, ChannelKind Channel, bool Inbound, string Reason) : AssociationEvent(Peer);
 
-/// <summary>An incarnation of <paramref name="Peer"/> is gone for good (restarted with a new uid, or quarantined explicitly).</summary>
+/// <summary>An incarnation of <paramref name="Peer"/> is gone for good (restarted with a new uid).</summary>
 public sealed record Quarantined(RemoteAddress Peer, ulong Uid, string Reason) : AssociationEvent(Peer);

@@ -150,19 +150,6 @@ public sealed class RemoteTransport : IAsyncDisposable
     /// <summary>Inbound connections in their handshake now (bounded by maximum-pending-handshakes).</summary>
     public int PendingHandshakes => Volatile.Read(ref _pendingHandshakes);
 
-    /// <summary>The peers this node has an endpoint for (reconnecting to them when their control channel drops).</summary>
-    public IReadOnlyCollection<RemoteAddress> Endpoints => _endpoints.Keys.ToArray();
-
-    /// <summary>Refuses this incarnation from now on (it was declared down); a restart with a new uid is accepted.</summary>
-    public void Quarantine(UniqueRemoteAddress peer, string reason)
-    {
-        if (_quarantined.TryAdd(peer, reason))
-        {
-            Log(RemoteLogLevel.Warning, $"quarantined {peer}: {reason}");
-            Raise(new Quarantined(peer.Address, peer.Uid, reason));
-        }
-    }
-
     internal void Log(RemoteLogLevel level, string message)
     {
         try

@@ -1,36 +1,31 @@
+using ActorCodistill.Cluster.Bootstrap;
 using ActorCodistill.Cluster.Configuration;
 using Microsoft.Extensions.Configuration;
-using Runtime = ActorCodistill.Cluster.Actors;
 
 namespace ActorCodistill.Cluster.Tests.Configuration;
 
-/// <summary>The validated configuration views map onto the records the runtime and the transport take.</summary>
+/// <summary>The validated configuration views map onto the options the Akka node and the data plane's transport take.</summary>
 [Trait("Category", "Unit")]
 public class RuntimeMappingTests
 {
     private static IConfigurationRoot Load(IDictionary<string, string?> set) => ConfigLoader.Load(null, set, Fixtures.Environment());
 
     [Fact]
-    public void ActorSection_MapsOntoTheRuntimeSettings()
+    public void ActorSection_MapsOntoTheAkkaNodeOptions()
     {
-        var runtime = ActorSystemSettings.From(Load(new Dictionary<string, string?>
+        var node = AkkaSettings.Local("codistill", ActorSystemSettings.From(Load(new Dictionary<string, string?>
         {
             ["actor.default-dispatcher.throughput"] = "7",
-            ["actor.mailbox.capacity"] = "64",
-            ["actor.mailbox.overflow"] = "fail",
+            ["actor.pinned-dispatcher.throughput"] = "3",
             ["actor.ask-timeout"] = "750ms",
-            ["actor.log-level"] = "warning",
-        })).ToRuntime();
+            ["actor.log-level"] = "debug",
+        })));
 
-        Assert.Equal(7, runtime.Throughput);
-        Assert.Equal(Runtime.MailboxSettings.Bounded(64, Runtime.OverflowPolicy.Fail), runtime.DefaultMailbox);
-        Assert.Equal(TimeSpan.FromMilliseconds(750), runtime.DefaultAskTimeout);
-        Assert.Equal(Runtime.LogLevel.Warning, runtime.LogLevel);
+        Assert.Equal((7, 3), (node.Throughput, node.PinnedThroughput));
+        Assert.Equal(TimeSpan.FromMilliseconds(750), node.AskTimeout);
+        Assert.Equal("DEBUG", node.LogLevel);
+        Assert.Equal(NodeProvider.Local, node.Provider);
     }
-
-    [Fact]
-    public void UnboundedMailbox_MapsOntoTheUnboundedRuntimeMailbox() =>
-        Assert.Equal(Runtime.MailboxSettings.Unbounded, ActorSystemSettings.From(Load(new Dictionary<string, string?>())).ToRuntime().DefaultMailbox);
 
     [Fact]
     public void DropOldest_IsRefusedNamingTheKey()

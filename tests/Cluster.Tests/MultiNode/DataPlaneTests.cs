@@ -202,6 +202,40 @@ public sealed class DataPlaneTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
         dead.FishForMessage<DeadLetter>(d => d.Message is TestTensor, TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>
+    /// The outbox limit (<c>remote.bulk-outbox-limit</c>): a peer that takes nothing cannot make the sender queue without
+    /// bound. The peer's port accepts connections and never answers, so the first transfer waits there and what comes
+    /// after it past the limit becomes a dead letter at once, with one warning naming the peer and the setting.
+    /// </summary>
+    [Fact]
+    public void Tell_ToAPeerThatTakesNothing_PastTheOutboxLimitBecomesDeadLettersAtOnce_WithOneWarning()
+    {
+        const int limit = 1024 * 1024;
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        var limited = ActorSystem.Create("codistill", Node("worker"));
+        _others.Add(limited);
+        Plane.Start(limited, PlaneSettings(Secret) with { MaxBulkOutboxBytes = limit }, Codecs());
+        var dead = CreateTestProbe(limited);
+        limited.EventStream.Subscribe(dead.Ref, typeof(DeadLetter));
+        var target = ((ExtendedActorSystem)limited).Provider.ResolveActorRef($"akka.tcp://codistill@127.0.0.1:{port}/user/nobody");
+        var plane = Plane.Get(limited);
+
+        var full = new System.Text.RegularExpressions.Regex($@"^bulk outbox to akka\.tcp://codistill@127\.0\.0\.1:{port} is full .*remote\.bulk-outbox-limit is {limit}\)");
+        CreateEventFilter(limited).Warning(full).ExpectOne(TimeSpan.FromSeconds(5), () =>
+        {
+            // An empty outbox takes a message of any allowed size, even one past the limit ...
+            plane.Tell(target, new TestTensor(0, new float[limit / 2]));
+            // ... and then nothing more while that one waits for the peer.
+            for (var i = 1; i <= 10; i++) plane.Tell(target, new TestTensor(i, new float[16 * 1024]));
+        });
+
+        for (var i = 1; i <= 10; i++)
+            Assert.Equal(i, ((TestTensor)dead.FishForMessage<DeadLetter>(d => d.Message is TestTensor, TimeSpan.FromSeconds(5)).Message).Step);
+        Assert.Equal($"akka.tcp://codistill@127.0.0.1:{port}", plane.Peers.Single().ToString());
+    }
+
     [Fact]
     public void ACodecThatReceivesIntoItsOwnMemory_KeepsIt_AndOneThatRefusesTheMetadata_DropsOnlyThatTransfer()
     {

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using ActorCodistill.Coordinator.Tests.Distributed;
 using ActorCodistill.Coordinator.Tests.Job;
-using ActorCodistill.TestKit.Process;
+using ActorCodistill.Coordinator.Tests.Chaos.Harness;
 using Xunit.Abstractions;
 
 namespace ActorCodistill.Coordinator.Tests.Chaos;

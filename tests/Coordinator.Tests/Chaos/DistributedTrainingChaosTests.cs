@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using ActorCodistill.Coordinator.Embedded;
 using ActorCodistill.Coordinator.Job;
 using ActorCodistill.Coordinator.Reporting;
-using ActorCodistill.TestKit.Process;
+using ActorCodistill.Coordinator.Tests.Chaos.Harness;
 using Xunit.Abstractions;
 
 namespace ActorCodistill.Coordinator.Tests.Chaos;

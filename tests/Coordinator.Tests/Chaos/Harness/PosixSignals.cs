@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace ActorCodistill.TestKit.Process;
+namespace ActorCodistill.Coordinator.Tests.Chaos.Harness;
 
 /// <summary>
 /// libc's kill(2): .NET sends SIGKILL (<see cref="System.Diagnostics.Process.Kill()"/>) but has no way to send

@@ -1,4 +1,4 @@
-namespace ActorCodistill.TestKit.Process;
+namespace ActorCodistill.Coordinator.Tests.Chaos.Harness;
 
 /// <summary>Finds the <c>dotnet</c> executable that runs node processes.</summary>
 public static class DotnetHost

@@ -9,6 +9,12 @@ namespace ActorCodistill.TestKit;
 /// xunit base class: one ActorSystem per test (xunit creates one instance per test), terminated in Dispose.
 /// Logs are captured in <see cref="LogSink"/> instead of going to stderr. Waits scale with
 /// CODISTILL_TEST_DILATION (default 1).
+/// <para>
+/// The own actor runtime's test kit (formerly src/TestKit), for the own runtime's tests only: the product's actors are
+/// tested with Akka.TestKit.Xunit2. It stays, with src/Cluster/Actors, only while src/Cluster/Persistence's own
+/// ReceivePersistentActor and its tests (PersistentActorContractTests, PersistenceExtensionTests) do, and goes with
+/// them when the coordinator's journal moves onto Akka.Persistence.Sql (docs/akka.md).
+/// </para>
 /// </summary>
 public abstract class ActorTestKit : IDisposable
 {

@@ -1,4 +1,4 @@
-namespace ActorCodistill.TestKit.Process;
+namespace ActorCodistill.Coordinator.Tests.Chaos.Harness;
 
 /// <summary>What <see cref="NodeProcess.Start"/> runs: <c>dotnet &lt;Dll&gt; &lt;Args&gt;</c> with extra environment variables.</summary>
 public sealed class NodeProcessOptions

@@ -6,7 +6,7 @@ using System.Text.RegularExpressions;
 using Xunit.Sdk;
 using OsProcess = System.Diagnostics.Process;
 
-namespace ActorCodistill.TestKit.Process;
+namespace ActorCodistill.Coordinator.Tests.Chaos.Harness;
 
 /// <summary>
 /// A real <c>dotnet &lt;dll&gt;</c> process for process-level tests (kill -9, SIGSTOP/SIGCONT, SIGTERM, restart).
@@ -317,7 +317,7 @@ public sealed class NodeProcess : IDisposable
 
     private static double ReadDilation()
     {
-        var text = Environment.GetEnvironmentVariable(ActorTestKit.DilationVariable);
+        var text = Environment.GetEnvironmentVariable("CODISTILL_TEST_DILATION");
         return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0 ? value : 1.0;
     }
 }
