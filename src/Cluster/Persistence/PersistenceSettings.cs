@@ -61,3 +61,9 @@ public sealed record PersistenceSettings(string Plugin, string? SqlitePath = nul
         };
     }
 }
+
+/// <summary>Bad persistence settings; <see cref="Key"/> names the configuration key to fix.</summary>
+public sealed class PersistenceConfigurationException(string key, string message) : Exception(message)
+{
+    public string Key { get; } = key;
+}

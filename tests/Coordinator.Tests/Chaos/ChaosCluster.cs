@@ -79,6 +79,11 @@ internal sealed class ChaosCluster : IDisposable
 
     public static string AppDll(string assembly)
     {
+        // The worker program runs from its own build output (the test project writes where: worker-app.txt), with its own
+        // dependencies; beside the tests it would miss the ones the tests take from the ASP.NET Core shared framework.
+        var workerApp = Path.Combine(AppContext.BaseDirectory, "worker-app.txt");
+        if (assembly == "ActorCodistill.Workers" && File.Exists(workerApp) && File.ReadAllText(workerApp).Trim() is { Length: > 0 } built && File.Exists(built))
+            return built;
         var path = Path.Combine(AppContext.BaseDirectory, assembly + ".dll");
         if (!File.Exists(path) || !File.Exists(Path.Combine(AppContext.BaseDirectory, assembly + ".runtimeconfig.json")))
             throw new FileNotFoundException($"{assembly}.dll with its runtimeconfig.json is not beside the tests in {AppContext.BaseDirectory} " +
