@@ -6,13 +6,15 @@ namespace ActorCodistill.Coordinator.Experiments;
 /// </summary>
 public static class ExperimentCommand
 {
-    /// <param name="overrides">Trainer keys for every run (<c>--set</c>), over the experiment's.</param>
+    /// <param name="overrides">Trainer keys for every run (<c>--set</c>), over the experiment's; <c>training.log-dir</c> moves the experiment's runs.</param>
     /// <param name="outDirectory">Report folder instead of the experiment's <c>report-dir</c>.</param>
     /// <returns>The report's path and every run's outcome.</returns>
     public static (string Report, IReadOnlyList<RunResult> Runs) Run(string configPath, IReadOnlyDictionary<string, string?> overrides,
         string? outDirectory, bool reportOnly, TextWriter console)
     {
         var spec = ExperimentConfig.Load(configPath);
+        // --set training.log-dir=... moves the whole experiment's runs (the grid applies it to every run as well).
+        if (overrides.TryGetValue("training.log-dir", out var logDir) && !string.IsNullOrWhiteSpace(logDir)) spec = spec with { LogDir = logDir };
         var plans = ExperimentGrid.Expand(spec, overrides);
         var jobs = ExperimentGrid.Validate(spec, plans);
         console.WriteLine($"experiment {spec.Name}: {plans.Count} run(s) ({string.Join(", ", spec.Variants.Select(v => v.Name))} x seeds) under {spec.LogDir}");

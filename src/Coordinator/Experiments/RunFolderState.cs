@@ -19,15 +19,18 @@ public enum RunState
 public static class RunFolderState
 {
     /// <summary>
-    /// Finished means the metrics hold a summary record (written when the job ends) and reach <paramref name="steps"/>:
-    /// a job that ended with a failure also writes a summary, at the step it got to, and is resumed, not skipped.
+    /// Finished means the metrics hold a summary record (written when the job ends) and every group's train records
+    /// reach <paramref name="steps"/>: a job that ended with a failure also writes a summary, at the step its furthest
+    /// group got to, while the group that gave up stopped short; it is resumed, not skipped.
     /// </summary>
     public static RunState Of(string runDirectory, long steps)
     {
         if (!File.Exists(Path.Combine(runDirectory, RunFiles.RunJson))) return Directory.Exists(runDirectory) &&
             Directory.EnumerateFileSystemEntries(runDirectory).Any() ? RunState.Interrupted : RunState.Absent;
         var records = MetricsReader.Read(runDirectory);
-        return records.Summary is { } summary && summary.Step >= steps ? RunState.Finished
+        var everyGroupDone = records.Info.Groups > 0 && Enumerable.Range(0, records.Info.Groups)
+            .All(g => records.Train.Any(t => t.Group == g && t.Step >= steps));
+        return records.Summary is not null && everyGroupDone ? RunState.Finished
             : records.Train.Count > 0 || Directory.Exists(Path.Combine(runDirectory, "checkpoints")) ? RunState.Interrupted
             : RunState.Absent;
     }
