@@ -120,7 +120,18 @@ public static class Program
             return 0;
         }));
 
-        var root = new RootCommand("ActorCodistill: codistillation (Anil et al. 2018) on an actor cluster") { train, compare, churn, checkpoints, seed, ctl, dashboardToken };
+        var experimentFile = new Argument<string>("experiment-config") { Description = "hocon/experiments/NAME.conf: a grid of runs (docs/experiments.md)" };
+        var experimentOut = new Option<string?>("--out") { Description = "report folder (default: the experiment's report-dir, docs/experiments/NAME)" };
+        var reportOnly = new Option<bool>("--report-only") { Description = "run nothing; write the report from the finished runs" };
+        var experiment = new Command("experiment", "run an experiment's grid (skipping finished runs, resuming interrupted ones) and write its report") { experimentFile, set, experimentOut, reportOnly };
+        experiment.SetAction(parse => Guard(() =>
+        {
+            var runs = Experiments.ExperimentCommand.Run(parse.GetValue(experimentFile)!, ConfigLoader.ParseOverrides(parse.GetValue(set)),
+                parse.GetValue(experimentOut), parse.GetValue(reportOnly), Console.Out).Runs;
+            return runs.Any(r => r.Outcome == Experiments.RunOutcome.Failed) ? 4 : 0;
+        }));
+
+        var root = new RootCommand("ActorCodistill: codistillation (Anil et al. 2018) on an actor cluster") { train, compare, churn, checkpoints, seed, ctl, dashboardToken, experiment };
         return root.Parse(args).Invoke();
     }
 

@@ -56,7 +56,9 @@ public sealed class CtrModel : ITaskModel
         for (var i = 0; i < ids.Length; i++) ids[i] = b.Categorical[i] % _spec.HashBuckets;
         var embedded = _net.Embedding.call(tensor(ids, [b.BatchSize, CtrExample.CategoricalCount], ScalarType.Int64))
             .reshape(b.BatchSize, CtrExample.CategoricalCount * _spec.EmbeddingDim);
+        // In the model's own precision: a bfloat16 teacher replica (teacher-precision) takes bfloat16 features.
         var dense = tensor(b.Dense, [b.BatchSize, CtrExample.DenseCount]);
+        if (dense.dtype != embedded.dtype) dense = dense.to(embedded.dtype);
         return _net.Mlp.call(cat([dense, embedded], 1)).reshape(-1);
     }
 

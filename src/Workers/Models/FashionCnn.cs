@@ -35,7 +35,10 @@ public sealed class FashionCnn : ITaskModel
     public Tensor Forward(object batch)
     {
         var b = AsBatch(batch);
-        return _net.call(tensor(b.Images, [b.BatchSize, b.Channels, b.Height, b.Width]));
+        // In the model's own precision: a bfloat16 teacher replica (teacher-precision) takes bfloat16 images.
+        var images = tensor(b.Images, [b.BatchSize, b.Channels, b.Height, b.Width]);
+        var dtype = _net.parameters().First().dtype;
+        return _net.call(images.dtype == dtype ? images : images.to(dtype));
     }
 
     public Tensor TaskLoss(Tensor logits, object batch) => nn.functional.cross_entropy(logits, Targets(batch));

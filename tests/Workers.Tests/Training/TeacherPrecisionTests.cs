@@ -75,4 +75,41 @@ public class TeacherPrecisionTests
         var next = TinyLm.RandomBatch(random, Spec, 3, 5);
         Assert.Equal(Predict(original, next), Predict(restored, next));
     }
+    // The CNN and the CTR model take float inputs (images, dense features): a bfloat16 replica must take them in
+    // bfloat16 (they failed with "Input type (float) and bias type (c10::BFloat16)" until 2026-12-07, so codistillation
+    // of fashion-cnn and ctr with teacher-precision auto stopped at the first step after burn-in on a bfloat16 CPU).
+    [Fact]
+    public void BFloat16Replicas_OfTheModelsWithFloatInputs_PredictCloseToFloat32()
+    {
+        var random = new Random(9);
+        var images = new ImageBatch(Enumerable.Range(0, 3 * 28 * 28).Select(_ => (float)random.NextDouble()).ToArray(), [1, 2, 3], 3, 1, 28, 28);
+        AssertClose(() => new FashionCnn(), images, 5e-2);
+        var ctrSpec = new CtrModelSpec(1000, 4, [8]);
+        var ctr = new CtrBatch([0, 1], Enumerable.Range(0, 2 * CtrExample.DenseCount).Select(_ => (float)random.NextDouble()).ToArray(),
+            Enumerable.Range(0, 2 * CtrExample.CategoricalCount).Select(i => i * 37).ToArray(), 2);
+        AssertClose(() => new CtrModel(ctrSpec), ctr, 5e-2);
+    }
+
+    private static void AssertClose(Func<ITaskModel> create, object batch, double tolerance)
+    {
+        manual_seed(5);
+        TeacherCheckpoint copy;
+        using (var source = create())
+        {
+            var flat = new FlatParameters(source.Module);
+            var weights = new Half[flat.Count];
+            flat.ExportParametersHalf(weights);
+            copy = new TeacherCheckpoint(1, 7, weights);
+        }
+        using var f32 = new TeacherSet(create, TeacherPrecision.Float32);
+        using var bf16 = new TeacherSet(create, TeacherPrecision.BFloat16);
+        f32.Load(copy);
+        bf16.Load(copy);
+        var a = Predict(f32, batch);
+        var b = Predict(bf16, batch);
+        Assert.Equal(a.Length, b.Length);
+        var worst = a.Zip(b, (x, y) => Math.Abs(x - y)).Max();
+        Assert.True(worst < tolerance, $"{create().GetType().Name}: bfloat16 teacher predictions differ from float32's by up to {worst}");
+    }
 }
+
