@@ -1,4 +1,8 @@
+using System.Globalization;
+using System.Text;
 using ActorCodistill.Cluster.Configuration;
+using Akka.Configuration;
+using Microsoft.Extensions.Configuration;
 
 namespace ActorCodistill.Cluster.Bootstrap;
 
@@ -53,4 +57,44 @@ public static class AkkaSettings
             _ => "ERROR",
         },
     };
+
+    /// <summary>
+    /// The user's own <c>akka { }</c> section of the product's configuration, as Akka configuration: it goes on top of
+    /// everything the product sets (an Akka.NET user's settings win: another persistence plugin, Akka.Management,
+    /// dispatcher tuning), and Akka reads its own keys from it. Empty when the configuration has none.
+    /// </summary>
+    public static Config UserSection(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("akka");
+        if (!section.Exists()) return Config.Empty;
+        var text = new StringBuilder();
+        Render(section, "akka", text);
+        return ConfigurationFactory.ParseString(text.ToString());
+    }
+
+    /// <summary><paramref name="user"/> (<see cref="UserSection"/>) on top of <paramref name="product"/> (e.g. the job journal's plugin).</summary>
+    public static Config? OnTop(Config user, Config? product) =>
+        user.IsEmpty ? product : product is null || product.IsEmpty ? user : user.WithFallback(product);
+
+    private static void Render(IConfigurationSection section, string path, StringBuilder text)
+    {
+        var children = section.GetChildren().ToList();
+        if (children.Count == 0)
+        {
+            if (section.Value is { } value) text.Append(path).Append(" = ").Append(Quote(value)).Append('\n');
+            return;
+        }
+        // IConfiguration flattens a list into children 0..n-1.
+        if (children.Select(c => c.Key).OrderBy(k => k.Length).ThenBy(k => k, StringComparer.Ordinal).SequenceEqual(
+                Enumerable.Range(0, children.Count).Select(i => i.ToString(CultureInfo.InvariantCulture))) && children.All(c => !c.GetChildren().Any()))
+        {
+            text.Append(path).Append(" = [").Append(string.Join(", ", children.OrderBy(c => int.Parse(c.Key, CultureInfo.InvariantCulture))
+                .Select(c => Quote(c.Value ?? "")))).Append("]\n");
+            return;
+        }
+        foreach (var child in children) Render(child, path + "." + Quote(child.Key), text);
+    }
+
+    private static string Quote(string value) =>
+        "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 }

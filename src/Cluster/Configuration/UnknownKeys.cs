@@ -11,7 +11,7 @@ namespace ActorCodistill.Cluster.Configuration;
 public static class UnknownKeys
 {
     /// <summary>Top-level sections whose keys are chosen by the user: users' own tasks and their settings.</summary>
-    public static readonly IReadOnlyList<string> OpenSections = ["tasks"];
+    public static readonly IReadOnlyList<string> OpenSections = ["tasks", "akka"];
 
     /// <summary>The first key <paramref name="configuration"/> sets that <paramref name="reference"/> does not define, as an error naming it and the closest known key; null when there is none.</summary>
     public static ConfigException? Check(IConfiguration configuration, HoconObject reference)

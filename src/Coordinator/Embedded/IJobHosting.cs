@@ -38,7 +38,7 @@ public sealed class EmbeddedHosting : IJobHosting
     public static EmbeddedHosting Instance { get; } = new();
 
     public ActorSystem StartSystem(IConfiguration config, TextWriter console, Akka.Configuration.Config? akka = null) =>
-        Start("codistill", ActorSystemSettings.From(config), akka);
+        Start("codistill", ActorSystemSettings.From(config), AkkaSettings.OnTop(AkkaSettings.UserSection(config), akka));
 
     /// <summary>A process-local ActorSystem as the embedded run has it (the pinned dispatcher, the product's logger, a local data plane).</summary>
     public static ActorSystem Start(string name, ActorSystemSettings? actor = null, Akka.Configuration.Config? akka = null)

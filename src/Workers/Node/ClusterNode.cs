@@ -85,7 +85,8 @@ public sealed class ClusterNode : IAsyncDisposable
         {
             Provider = options.JoinCluster ? NodeProvider.Cluster : NodeProvider.Remote,
             Tls = tls,
-            Extra = options.Akka,
+            // The user's own akka { } section wins over everything the product sets.
+            Extra = AkkaSettings.OnTop(AkkaSettings.UserSection(options.Config), options.Akka),
         };
         var system = AkkaNode.Start(akka);
         try
