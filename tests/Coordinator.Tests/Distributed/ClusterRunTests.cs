@@ -60,10 +60,12 @@ public class ClusterRunTests
         var port = FreePort();
         var configPath = TinyClusterConfig(logDir, port);
         // Exact reloads make both runs deterministic, so the cluster must compute the embedded run's bits.
-        // 400 steps and the switch at 201: on an idle machine the tiny job runs ~150 steps a second, so a change at step
-        // 25 could come after the step had begun (2026-12-06); 201 leaves over a second for ctl to connect.
-        const int steps = 400;
-        const long atStep = 201;
+        // 800 steps and the switch at 601: on an idle machine the tiny job runs ~150 steps a second, so a change at step
+        // 25 could come after the step had begun (2026-12-06); 201 left over a second for ctl to connect, which was enough
+        // for the own runtime's client but not always for ctl on Akka (an ActorSystem with TLS from the secret per call:
+        // a clean-clone CI run found the groups at step 208, 2026-12-07); 601 leaves about four seconds.
+        const int steps = 800;
+        const long atStep = 601;
         var overrides = new Dictionary<string, string?> { ["training.steps"] = $"{steps}", ["training.reload-mode"] = "exact" };
 
         var embedded = TrainCommand.Run(new TrainCommand.Options(configPath, false, overrides, "embedded"), TextWriter.Null);
