@@ -241,7 +241,9 @@ public sealed class NodeProcess : IDisposable
         }
         process.OutputDataReceived += (_, e) => OnLine(incarnation, e.Data);
         process.ErrorDataReceived += (_, e) => OnLine(incarnation, e.Data);
-        process.Exited += (_, _) => { lock (_gate) Monitor.PulseAll(_gate); };
+        // No Exited handler that takes _gate: the runtime can raise Exited while holding its own lock on the process,
+        // which WaitForLine's HasExited needs while it holds _gate (a lock-order deadlock that hung a short-lived child's
+        // wait about one time in fifteen, 2026-12-07). WaitForLine polls every 200 ms instead.
         if (!process.Start()) throw new InvalidOperationException($"{Name}: dotnet did not start");
         var old = _process;
         _process = process;
