@@ -20,8 +20,9 @@ public class PostgresJournalTests
             : File.Exists("/tmp/codistill-pg/conn") ? File.ReadAllText("/tmp/codistill-pg/conn").Trim()
             : throw new InvalidOperationException("PostgreSQL not available: export CODISTILL_PG or run deploy/pg-test.sh start (deploy/run-tests.sh does)");
         var logDir = Path.Combine(Path.GetTempPath(), "codistill-pg-journal-" + Guid.NewGuid().ToString("N")[..8]);
+        // Exact reloads: step 5 waits for its teacher's copy of step 4, so distillation is on by the end whatever the pace.
         var configPath = ClusterRunTests.TinyClusterConfig(logDir, ClusterRunTests.FreePort(),
-            "training { steps = 6, burn-in-steps = 2, eval-interval = 6, print-every = 6 }\npersistence.journal.plugin = postgres");
+            "training { steps = 6, burn-in-steps = 2, eval-interval = 6, print-every = 6, reload-mode = exact }\npersistence.journal.plugin = postgres");
         var runName = "pg-" + Guid.NewGuid().ToString("N")[..8];
         try
         {
