@@ -95,6 +95,7 @@ public static class AkkaSettings
         foreach (var child in children) Render(child, path + "." + Quote(child.Key), text);
     }
 
-    private static string Quote(string value) =>
+    /// <summary><paramref name="value"/> as a quoted HOCON string (backslashes and quotes escaped).</summary>
+    public static string Quote(string value) =>
         "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 }

@@ -9,8 +9,9 @@ namespace ActorCodistill.Coordinator.Distributed;
 /// <summary>
 /// A seed's cluster for the dashboard: Akka.Cluster's members (status, reachability, uid as the incarnation, devices
 /// from their <see cref="DeviceRoles"/>) and the slots the seed's placement has given each (polled once a second from
-/// <c>/user/job/placement</c>, so <see cref="Members"/> answers from snapshots and never blocks). Empty until the seed's
-/// ActorSystem is attached.
+/// <c>/user/job/placement</c> from the first time the members are asked for, so a seed without a dashboard polls
+/// nothing, and <see cref="Members"/> answers from snapshots and never blocks). Empty until the seed's ActorSystem is
+/// attached.
 /// </summary>
 public sealed class AkkaClusterView : IClusterView, IDisposable
 {
@@ -18,11 +19,7 @@ public sealed class AkkaClusterView : IClusterView, IDisposable
     private volatile IReadOnlyList<string> _placement = [];
     private Timer? _poll;
 
-    public void Attach(ActorSystem system)
-    {
-        _system = system;
-        _poll = new Timer(_ => Poll(), null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
-    }
+    public void Attach(ActorSystem system) => _system = system;
 
     private void Poll()
     {
@@ -37,6 +34,12 @@ public sealed class AkkaClusterView : IClusterView, IDisposable
     public IReadOnlyList<ClusterMember> Members()
     {
         if (_system is not { } system || system.WhenTerminated.IsCompleted) return [];
+        if (_poll is null)
+        {
+            var poll = new Timer(_ => Poll(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            if (Interlocked.CompareExchange(ref _poll, poll, null) is null) poll.Change(TimeSpan.Zero, TimeSpan.FromSeconds(1));
+            else poll.Dispose();
+        }
         var state = AkkaCluster.Get(system).State;
         var unreachable = state.Unreachable.Select(m => m.UniqueAddress).ToHashSet();
         var placement = _placement;

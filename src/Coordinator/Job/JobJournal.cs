@@ -1,4 +1,5 @@
 using System.Globalization;
+using ActorCodistill.Cluster.Bootstrap;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Persistence;
@@ -38,9 +39,9 @@ public static class JobJournal
             ? (settings.PostgresConnectionString ?? throw new ArgumentException("persistence.journal.plugin = postgres needs persistence.journal.postgres.connection-string (or CODISTILL_PG)"),
                 "PostgreSQL.15", settings.PostgresSchema)
             : ($"Data Source={settings.SqlitePath}", "SQLite.MS", null);
-        var schemaLine = schema is null ? "" : $"default.schema-name = {Quote(schema)}";
+        var schemaLine = schema is null ? "" : $"default.schema-name = {AkkaSettings.Quote(schema)}";
         var plugin = $$"""
-              connection-string = {{Quote(connection)}}
+              connection-string = {{AkkaSettings.Quote(connection)}}
               provider-name = "{{provider}}"
               table-mapping = default
               auto-initialize = on
@@ -67,8 +68,6 @@ public static class JobJournal
             }
             """).WithFallback(SqlPersistence.DefaultConfiguration);
     }
-
-    private static string Quote(string text) => "\"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
     /// <summary>
     /// The job's history as the journal holds it, read by replaying it into a short-lived persistent actor with the job's

@@ -70,19 +70,15 @@ public sealed class ClusterNode : IAsyncDisposable
             remote = remote with { Port = port };
         }
         var cluster = ClusterSettings.From(options.Config);
-        var seeds = options.SeedNodes is { Count: > 0 } given ? given : cluster.SeedNodes;
-        foreach (var seed in seeds) ParseSeed(seed);
-        if (options.JoinCluster && seeds.Count == 0) throw new ArgumentException("no seed nodes: pass --seed HOST:PORT or set cluster.seed-nodes");
+        var seeds = (options.SeedNodes is { Count: > 0 } given ? given : cluster.SeedNodes).Select(ParseSeed).ToArray();
+        if (options.JoinCluster && seeds.Length == 0) throw new ArgumentException("no seed nodes: pass --seed HOST:PORT or set cluster.seed-nodes");
         var roles = options.Roles.Concat(cluster.Roles).Concat(DeviceRoles.For(options.Devices)).Distinct(StringComparer.Ordinal).ToArray();
         var nodeName = $"{options.Roles.FirstOrDefault() ?? "node"}-{Environment.MachineName}-{Environment.ProcessId}";
         var tls = ClusterTls.FromSecret(remote.Secret, SystemName, nodeName);
         var akka = AkkaSettings.For(SystemName, remote, cluster, ActorSystemSettings.From(options.Config)) with
         {
-            SeedNodes = options.JoinCluster ? seeds.Select(s => ParseSeed(s).ToString()).ToArray() : [],
+            SeedNodes = options.JoinCluster ? seeds.Select(s => s.ToString()).ToArray() : [],
             Roles = roles,
-        };
-        akka = akka with
-        {
             Provider = options.JoinCluster ? NodeProvider.Cluster : NodeProvider.Remote,
             Tls = tls,
             // The user's own akka { } section wins over everything the product sets.

@@ -231,7 +231,7 @@ public sealed class NodeProcess : IDisposable
             else start.Environment[key] = value;
         }
 
-        var process = new OsProcess { StartInfo = start, EnableRaisingEvents = true };
+        var process = new OsProcess { StartInfo = start };
         int incarnation;
         lock (_gate)
         {
