@@ -71,7 +71,6 @@ public static class Program
             incarnation++;
             var node = ClusterNode.Start(new NodeOptions(configuration, ["worker"], devices, seeds.Length > 0 ? seeds : null, host, port));
             var seedLost = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-            node.System.ActorOf(WorkerHostActor.Props(devices), WorkerHostActor.Name);
             node.System.ActorOf(SeedWatchActor.Props(seedLost), "seed-watch");
             Console.WriteLine($"READY worker node {node.Address} (incarnation {incarnation}) offering [{string.Join(", ", devices)}]; " +
                               $"seeds [{string.Join(", ", node.Cluster!.Settings.SeedNodes)}]; data plane on {node.DataPlane.Address}");

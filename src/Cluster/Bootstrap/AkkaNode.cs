@@ -44,6 +44,13 @@ public sealed record AkkaNodeOptions(
     public int Throughput { get; init; } = 10;
     /// <summary>Messages per turn on <see cref="PinnedDispatcher"/>.</summary>
     public int PinnedThroughput { get; init; } = 100;
+    /// <summary>
+    /// Messages the product's training actors' mailbox holds (<c>actor.mailbox.capacity</c>, mailbox
+    /// <see cref="ProductMailbox"/>); 0 = unbounded. Bounded: Akka's <c>BoundedMailbox</c> with no push timeout, so a
+    /// message that finds it full goes to dead letters at once. Akka's own actors keep their unbounded mailboxes (they
+    /// require them: a bounded default mailbox stops the ActorSystem at start).
+    /// </summary>
+    public int MailboxCapacity { get; init; }
     /// <summary>Default timeout of an Ask (<c>akka.actor.ask-timeout</c>).</summary>
     public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>How long membership must be stable before the resolver downs the unreachable side.</summary>
@@ -53,6 +60,9 @@ public sealed record AkkaNodeOptions(
 
     /// <summary>Akka's log level (<c>akka.loglevel</c>): DEBUG, INFO, WARNING or ERROR; lines go through <see cref="Diagnostics.ProductLogger"/>.</summary>
     public string LogLevel { get; init; } = "WARNING";
+
+    /// <summary>The mailbox of the product's training actors (workers, groups, broadcasters): <c>actor.mailbox.*</c>.</summary>
+    public const string ProductMailbox = "codistill.mailbox";
 
     /// <summary>The dispatcher of actors that must keep one thread for their whole life (TorchSharp state, dispose scopes).</summary>
     public const string PinnedDispatcher = "codistill.pinned-dispatcher";
@@ -107,7 +117,13 @@ public static class AkkaNode
             NodeProvider.Remote => "remote",
             _ => "local",
         };
+        var mailbox = o.MailboxCapacity > 0
+            ? $"mailbox-type = \"Akka.Dispatch.BoundedMailbox, Akka\", mailbox-capacity = {o.MailboxCapacity.ToString(CultureInfo.InvariantCulture)}, mailbox-push-timeout-time = 0s"
+            : "mailbox-type = \"Akka.Dispatch.UnboundedMailbox, Akka\"";
         var hocon = $$"""
+            codistill.mailbox {
+              {{mailbox}}
+            }
             codistill.pinned-dispatcher {
               type = PinnedDispatcher
               executor = thread-pool-executor
@@ -150,6 +166,17 @@ public static class AkkaNode
                   min-std-deviation = {{Ms(o.MinStdDeviation)}}
                 }
                 downing-provider-class = {{downing}}
+                # Worker slots are sharded entities (src/Workers/Node/WorkerSlots.cs): a training worker idles between
+                # the group's messages for as long as a step or a pause takes, so idle entities are never passivated;
+                # rebalances (a drain moving slots) are looked for every 2 s.
+                sharding {
+                  passivate-idle-entity-after = off
+                  rebalance-interval = 2s
+                }
+                # The slots' shard coordinator is a singleton on the oldest worker node. When that node is downed, the
+                # next oldest asks it to hand over a few times before it takes over (Akka's default 15 tries, one a
+                # second, is most of a worker's recovery time then); a downed node does not answer.
+                singleton.min-number-of-hand-over-retries = 5
                 split-brain-resolver {
                   active-strategy = {{strategy}}
                   stable-after = {{Ms(o.StableAfter)}}

@@ -49,6 +49,7 @@ public static class AkkaSettings
         Throughput = actor.DefaultDispatcher.Throughput,
         PinnedThroughput = actor.PinnedDispatcher.Throughput,
         AskTimeout = actor.AskTimeout,
+        MailboxCapacity = actor.Mailbox.Capacity,
         LogLevel = actor.LogLevel switch
         {
             ActorLogLevel.Debug => "DEBUG",

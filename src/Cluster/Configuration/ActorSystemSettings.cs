@@ -10,11 +10,14 @@ public enum ActorLogLevel
     Error,
 }
 
-/// <summary>What a full bounded mailbox does (<c>actor.mailbox.overflow</c>).</summary>
+/// <summary>
+/// What a full bounded mailbox does (<c>actor.mailbox.overflow</c>): the message goes to dead letters (Akka.NET's
+/// <c>BoundedMailbox</c> with no push timeout). The own runtime's <c>fail</c> (Tell throws) has no Akka counterpart and
+/// is refused, naming the key.
+/// </summary>
 public enum MailboxOverflow
 {
     DropNewest,
-    Fail,
 }
 
 public sealed record DispatcherSettings(int Throughput);

@@ -41,8 +41,23 @@ public sealed class PinnedSlotAllocation : IShardAllocationStrategy
 
     public IReadOnlyCollection<Address> Drained => _drained.Keys.ToArray();
 
+    /// <summary>
+    /// How long a slot waits for an Up worker node whose slot region has not registered with the coordinator yet (a
+    /// node that has just joined): slots are placed knowing every node, so the first slots of a job spread over the
+    /// nodes instead of filling the first region that registered.
+    /// </summary>
+    public TimeSpan RegistrationGrace { get; init; } = TimeSpan.FromSeconds(5);
+
+    private readonly ConcurrentDictionary<UniqueAddress, DateTime> _unregisteredSince = new();
+
     public Task<IActorRef> AllocateShard(IActorRef requester, string shardId, IImmutableDictionary<IActorRef, IImmutableList<string>> currentShardAllocations)
     {
+        if (Unregistered(currentShardAllocations) is { } waiting)
+        {
+            var wait = $"slot '{shardId}' waits for the slot region of {waiting} (Up, not registered yet) before it is placed";
+            _log.Info(wait);
+            return Task.FromException<IActorRef>(new InvalidOperationException(wait));
+        }
         var nodes = Nodes(currentShardAllocations);
         var free = nodes.Where(n => n.Free > 0 && n.Usable).ToList();
         if (free.Count == 0)
@@ -75,6 +90,29 @@ public sealed class PinnedSlotAllocation : IShardAllocationStrategy
             .ToImmutableHashSet();
         if (moving.Count > 0) _log.Info($"moving slot(s) {string.Join(", ", moving)} off drained node(s)");
         return Task.FromResult<IImmutableSet<string>>(moving);
+    }
+
+    /// <summary>A worker node that is Up with free devices but whose region has not registered, within the grace; else null.</summary>
+    private Address? Unregistered(IImmutableDictionary<IActorRef, IImmutableList<string>> allocations)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(_system);
+        var state = cluster.State;
+        var registered = allocations.Keys.Select(r => r.Path.Address.HasLocalScope ? cluster.SelfAddress : r.Path.Address).ToHashSet();
+        var unreachable = state.Unreachable.Select(m => m.UniqueAddress).ToHashSet();
+        var now = DateTime.UtcNow;
+        Address? waiting = null;
+        foreach (var m in state.Members)
+        {
+            if (m.Status != MemberStatus.Up || DeviceRoles.Of(m).Count == 0 || registered.Contains(m.Address) || unreachable.Contains(m.UniqueAddress) ||
+                _drained.ContainsKey(m.Address))
+            {
+                _unregisteredSince.TryRemove(m.UniqueAddress, out _);
+                continue;
+            }
+            var since = _unregisteredSince.GetOrAdd(m.UniqueAddress, now);
+            if (now - since < RegistrationGrace) waiting ??= m.Address;
+        }
+        return waiting;
     }
 
     private sealed record Node(IActorRef Region, Address Address, int Devices, int Slots, string? Unusable)

@@ -23,19 +23,22 @@ public sealed class ClusterJobActor : ReceiveActor
     private IActorRef? _coordinator;
     private SlotsChanged _slots = new(0, 0, 0);
 
-    public ClusterJobActor(JobSpec spec, string jobId, int minWorkers, Func<IWorkerPlacement, Props> coordinatorProps)
+    /// <param name="slots">The seed's proxy to the worker slots (<see cref="ActorCodistill.Workers.Node.ClusterNode.Slots"/>).</param>
+    public ClusterJobActor(JobSpec spec, string jobId, int minWorkers, Func<IWorkerPlacement, Props> coordinatorProps,
+        IActorRef slots)
     {
         _spec = spec;
         _jobId = jobId;
         _minWorkers = minWorkers;
         _coordinatorProps = coordinatorProps;
-        _placement = Context.ActorOf(SlotPlacementActor.Props(Self), "placement");
+        _placement = Context.ActorOf(SlotPlacementActor.Props(Self, slots), "placement");
         Waiting();
     }
 
     /// <param name="coordinatorProps">Given the cluster placement, the props of the job's coordinator (journal, observer, owner and checkpoints are the caller's).</param>
-    public static Props Props(JobSpec spec, string jobId, int minWorkers, Func<IWorkerPlacement, Props> coordinatorProps) =>
-        Akka.Actor.Props.Create(() => new ClusterJobActor(spec, jobId, minWorkers, coordinatorProps));
+    public static Props Props(JobSpec spec, string jobId, int minWorkers, Func<IWorkerPlacement, Props> coordinatorProps,
+        IActorRef slots) =>
+        Akka.Actor.Props.Create(() => new ClusterJobActor(spec, jobId, minWorkers, coordinatorProps, slots));
 
     private void Waiting()
     {

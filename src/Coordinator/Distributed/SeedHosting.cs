@@ -50,7 +50,8 @@ public sealed class SeedHosting(string? hostname = null, int? port = null, IRead
         var job = config.At("cluster-job");
         var configured = job.GetInt("min-workers", 0);
         var minWorkers = configured == 0 ? spec.Groups * spec.WorkersPerGroup : configured;
-        return system.ActorOf(ClusterJobActor.Props(spec, jobId, minWorkers, placement => coordinatorProps(placement)), JobActorName);
+        return system.ActorOf(ClusterJobActor.Props(spec, jobId, minWorkers, placement => coordinatorProps(placement),
+            Node.Slots!), JobActorName);
     }
 
     public void StopSystem(ActorSystem system)

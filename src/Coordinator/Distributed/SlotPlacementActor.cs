@@ -2,6 +2,7 @@ using ActorCodistill.Cluster.Slots;
 using ActorCodistill.Workers.Node;
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Cluster.Sharding;
 using Akka.Event;
 using static Akka.Cluster.ClusterEvent;
 using AkkaCluster = Akka.Cluster.Cluster;
@@ -9,37 +10,59 @@ using AkkaCluster = Akka.Cluster.Cluster;
 namespace ActorCodistill.Coordinator.Distributed;
 
 /// <summary>
-/// The seed's view of the device slots worker nodes offer (from Akka.Cluster membership: Up members with the
-/// <c>worker</c> role and their devices, announced as <see cref="DeviceRoles"/>) and which worker runs on each. Places a requested worker with
-/// <b>pinned placement</b>: the slot it ran on before when that is still free, else a free device on the
-/// least-loaded reachable node that is not draining; a request that finds no free slot waits until one appears
-/// (a node joins, a worker stops). A spawn still on its way when its node is removed is asked for again.
+/// The seed's side of the worker slots. A group's request for a worker goes to the slot's sharded entity through
+/// the seed's <see cref="WorkerSlots"/> region; Akka.Cluster.Sharding places the slot with
+/// <see cref="PinnedSlotAllocation"/> (the node it ran on while that one has it, else a free device on the
+/// least-loaded node that is not draining) and buffers the request while the slot has no home (no free device yet, a
+/// node lost or a slot moving). This actor keeps what the operator sees: the devices worker nodes offer (from
+/// Akka.Cluster membership, <see cref="DeviceRoles"/>), which worker each runs (as the slot entities report), the
+/// requests not started yet, and drains (told to every worker node, for the allocation strategy of whichever runs the
+/// shard coordinator, which moves the drained node's slots at the next rebalance, and for the drained node, whose slots
+/// then start nothing; told again to a node that joins later). A request whose answer may have been lost with a node
+/// is sent again; the entity starts each incarnation once.
 /// </summary>
-public sealed class SlotPlacementActor : ReceiveActor
+public sealed class SlotPlacementActor : ReceiveActor, IWithTimers
 {
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ResendEvery = TimeSpan.FromSeconds(3);
+
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRef _listener;
+    private readonly IActorRef _slots;
     private readonly Dictionary<Address, NodeSlots> _nodes = new();
-    private readonly Dictionary<(int Group, int Slot), (Address Node, string Device)> _pinned = new();
-    private readonly List<RequestWorker> _waiting = new();
+    private readonly Dictionary<(int Group, int Slot), Request> _requests = new();
     // Addresses an operator drained: nothing is placed there again for this job, also when a node comes back at the
     // same address (fixed ports) or the seed restarts (the coordinator re-applies its journal's drains).
     private readonly HashSet<string> _drained = new(StringComparer.Ordinal);
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     private sealed class NodeSlots(Address address, IReadOnlyList<string> devices)
     {
         public Address Address { get; } = address;
         public IReadOnlyList<string> Devices { get; } = devices;
         public bool Reachable { get; set; } = true;
-        public Dictionary<string, Occupant> Occupied { get; } = new(StringComparer.Ordinal);
+        // Its slot region has registered with the shard coordinator: only then can a slot be placed there, and only
+        // then does the node count for the job's start (so the first slots are placed knowing every node).
+        public bool Registered { get; set; }
+        public Dictionary<string, (int Group, int Slot, int Generation)> Occupied { get; } = new(StringComparer.Ordinal);
         public int Free => Devices.Count - Occupied.Count;
     }
 
-    private sealed record Occupant(RequestWorker Request, bool Started);
+    private sealed record Request(RequestWorker Worker, bool Started, DateTime SentAt, string? Refused = null, bool GivenUp = false);
 
-    public SlotPlacementActor(IActorRef listener)
+    private sealed record Resend(int Group, int Slot, int Generation);
+
+    private sealed record ResendUnstarted
+    {
+        public static readonly ResendUnstarted Instance = new();
+    }
+
+    /// <param name="slots">The seed's proxy to the <see cref="WorkerSlots"/>.</param>
+    public SlotPlacementActor(IActorRef listener, IActorRef slots)
     {
         _listener = listener;
+        _slots = slots;
         Receive<CurrentClusterState>(state =>
         {
             foreach (var m in state.Members.Where(m => m.Status == MemberStatus.Up)) AddNode(m);
@@ -65,29 +88,52 @@ public sealed class SlotPlacementActor : ReceiveActor
         });
         Receive<RequestWorker>(request =>
         {
-            _waiting.RemoveAll(w => w.Group == request.Group && w.Slot == request.Slot);
-            if (!TryPlace(request))
-            {
-                _waiting.Add(request);
-                _log.Info($"no free device slot for group {request.Group} slot {request.Slot}; it waits for one");
-            }
+            _requests[(request.Group, request.Slot)] = new Request(request, Started: false, DateTime.UtcNow);
+            Send(request);
+        });
+        Receive<Resend>(resend =>
+        {
+            if (_requests.TryGetValue((resend.Group, resend.Slot), out var r) && !r.Started && r.Worker.Generation == resend.Generation) Send(r.Worker);
+        });
+        // Sharding delivers at most once: a request sent while its shard's home was a node that is gone, or while the
+        // shard coordinator moved, can be lost. Requests not started are sent again until they are (the entity starts
+        // each incarnation once, so a duplicate only gets WorkerStarted again).
+        Receive<ResendUnstarted>(_ =>
+        {
+            var now = DateTime.UtcNow;
+            foreach (var r in _requests.Values.Where(r => !r.Started && !r.GivenUp && now - r.SentAt >= ResendEvery).ToList()) Send(r.Worker);
         });
         Receive<WorkerStarted>(started =>
         {
-            if (Find(Sender.Path.Address, started.Device) is { } node && node.Occupied.TryGetValue(started.Device, out var o) &&
-                o.Request.Group == started.Group && o.Request.Slot == started.Slot && o.Request.Generation == started.Generation)
-                node.Occupied[started.Device] = o with { Started = true };
+            var node = Sender.Path.Address;
+            foreach (var other in _nodes.Values)
+                foreach (var (device, o) in other.Occupied.ToList())
+                    if (o.Group == started.Group && o.Slot == started.Slot) other.Occupied.Remove(device);
+            if (_nodes.TryGetValue(node, out var slots)) slots.Occupied[started.Device] = (started.Group, started.Slot, started.Generation);
+            if (_requests.TryGetValue((started.Group, started.Slot), out var r) && r.Worker.Generation == started.Generation && !r.Started)
+            {
+                _requests[(started.Group, started.Slot)] = r with { Started = true, Refused = null };
+                _log.Info($"group {started.Group} slot {started.Slot} #{started.Generation} runs on {node} {started.Device}");
+            }
+            Changed();
         });
-        Receive<WorkerStopped>(stopped => Free(Sender.Path.Address, stopped.Device, stopped.Group, stopped.Slot, stopped.Generation));
+        Receive<WorkerStopped>(stopped =>
+        {
+            if (_nodes.TryGetValue(Sender.Path.Address, out var node) && node.Occupied.TryGetValue(stopped.Device, out var o) &&
+                o == (stopped.Group, stopped.Slot, stopped.Generation))
+            {
+                node.Occupied.Remove(stopped.Device);
+                Changed();
+            }
+        });
         Receive<SpawnRefused>(refused =>
         {
-            _log.Warning($"{Sender.Path.Address} refused group {refused.Group} slot {refused.Slot} on {refused.Device}: {refused.Reason}");
-            if (Find(Sender.Path.Address, refused.Device) is { } node && node.Occupied.Remove(refused.Device, out var o))
-            {
-                _pinned.Remove((o.Request.Group, o.Request.Slot));
-                // Try elsewhere; a device that is busy for a reason unknown here stays unused on this node until it stops.
-                if (!TryPlace(o.Request, avoid: (node.Address, refused.Device))) _waiting.Add(o.Request);
-            }
+            _log.Warning($"{Sender.Path.Address} did not start group {refused.Group} slot {refused.Slot} #{refused.Generation}: {refused.Reason}" +
+                         (refused.Retry ? $"; asking again in {RetryAfter.TotalSeconds:0} s" : ""));
+            if (!_requests.TryGetValue((refused.Group, refused.Slot), out var r) || r.Started || r.Worker.Generation != refused.Generation) return;
+            _requests[(refused.Group, refused.Slot)] = r with { Refused = refused.Reason, GivenUp = !refused.Retry };
+            if (refused.Retry)
+                Timers.StartSingleTimer(("resend", refused.Group, refused.Slot), new Resend(refused.Group, refused.Slot, refused.Generation), RetryAfter);
         });
         Receive<CheckDrain>(check =>
         {
@@ -102,21 +148,48 @@ public sealed class SlotPlacementActor : ReceiveActor
         });
         Receive<DrainPlacement>(drain =>
         {
-            _drained.Add(drain.NodeAddress);
+            if (_drained.Add(drain.NodeAddress))
+                foreach (var node in _nodes.Keys) TellDrains(node, [drain.NodeAddress]);
             Changed();
         });
         Receive<GetPlacement>(_ => Sender.Tell(new PlacementView(View()), Self));
+        Receive<AskRegions>(_ => _slots.Tell(GetCurrentRegions.Instance, Self));
+        Receive<CurrentRegions>(regions =>
+        {
+            var changed = false;
+            foreach (var node in _nodes.Values)
+            {
+                var registered = regions.Regions.Contains(node.Address);
+                changed |= registered != node.Registered;
+                node.Registered = registered;
+            }
+            if (changed) Changed();
+        });
     }
 
-    public static Props Props(IActorRef listener) => Akka.Actor.Props.Create(() => new SlotPlacementActor(listener));
+    private sealed record AskRegions
+    {
+        public static readonly AskRegions Instance = new();
+    }
 
-    protected override void PreStart() =>
+    public static Props Props(IActorRef listener, IActorRef slots) =>
+        Akka.Actor.Props.Create(() => new SlotPlacementActor(listener, slots));
+
+    protected override void PreStart()
+    {
         AkkaCluster.Get(Context.System).Subscribe(Self, SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(IMemberEvent), typeof(IReachabilityEvent));
+        Timers.StartPeriodicTimer("resend-unstarted", ResendUnstarted.Instance, ResendEvery);
+        Timers.StartPeriodicTimer("regions", AskRegions.Instance, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+    }
 
     protected override void PostStop() => AkkaCluster.Get(Context.System).Unsubscribe(Self);
 
-    private NodeSlots? Find(Address address, string device) =>
-        _nodes.TryGetValue(address, out var node) && node.Devices.Contains(device) ? node : null;
+    private void Send(RequestWorker request)
+    {
+        if (_requests.TryGetValue((request.Group, request.Slot), out var r) && r.Worker.Generation == request.Generation)
+            _requests[(request.Group, request.Slot)] = r with { SentAt = DateTime.UtcNow };
+        _slots.Tell(new SpawnWorker(request.Spec, request.Group, request.Slot, request.Generation, request.GroupRef), Self);
+    }
 
     private void AddNode(Member member)
     {
@@ -124,72 +197,31 @@ public sealed class SlotPlacementActor : ReceiveActor
         if (!member.HasRole("worker") || devices.Count == 0 || _nodes.ContainsKey(member.Address)) return;
         _nodes[member.Address] = new NodeSlots(member.Address, devices);
         _log.Info("worker node {0} offers [{1}]", member.Address, string.Join(", ", devices));
-        PlaceWaiting();
+        TellDrains(member.Address, _drained);
+    }
+
+    private void TellDrains(Address node, IEnumerable<string> drained)
+    {
+        var host = Context.ActorSelection(new RootActorPath(node) / "user" / WorkerHostActor.Name);
+        foreach (var address in drained) host.Tell(new DrainWorkerNode(address, "drained by an operator"), Self);
     }
 
     private void RemoveNode(Address address, string why)
     {
         if (!_nodes.Remove(address, out var node)) return;
         _log.Info($"worker node {address} {why}: its {node.Devices.Count} slots are gone");
-        // Spawns that never started are asked for again; running workers' groups see them terminate and ask themselves.
-        foreach (var o in node.Occupied.Values.Where(o => !o.Started)) _waiting.Add(o.Request);
-        PlaceWaiting();
+        // A request the node may have taken and not answered is sent again (its slot gets a new home); running workers'
+        // groups see them terminate and ask for their next incarnation themselves.
+        foreach (var r in _requests.Values.Where(r => !r.Started)) Send(r.Worker);
         Changed();
     }
 
     private void SetReachable(Address address, bool reachable)
     {
         if (_nodes.TryGetValue(address, out var node)) node.Reachable = reachable;
-        if (reachable) PlaceWaiting();
     }
 
-    private void Free(Address address, string device, int group, int slot, int generation)
-    {
-        if (Find(address, device) is not { } node || !node.Occupied.TryGetValue(device, out var o)) return;
-        if (o.Request.Group != group || o.Request.Slot != slot || o.Request.Generation != generation) return;
-        node.Occupied.Remove(device);
-        PlaceWaiting();
-        Changed();
-    }
-
-    private bool Usable(NodeSlots node) => node.Reachable && !_drained.Contains(node.Address.ToString());
-
-    private bool TryPlace(RequestWorker request, (Address, string)? avoid = null)
-    {
-        NodeSlots? target = null;
-        string? device = null;
-        if (_pinned.TryGetValue((request.Group, request.Slot), out var pin) && _nodes.TryGetValue(pin.Node, out var pinnedNode) &&
-            Usable(pinnedNode) && !pinnedNode.Occupied.ContainsKey(pin.Device) && (pin.Node, pin.Device) != avoid)
-        {
-            target = pinnedNode;
-            device = pin.Device;
-        }
-        else
-        {
-            foreach (var node in _nodes.Values.Where(Usable).OrderByDescending(n => n.Free).ThenBy(n => n.Address.ToString(), StringComparer.Ordinal))
-            {
-                device = node.Devices.FirstOrDefault(d => !node.Occupied.ContainsKey(d) && (node.Address, d) != avoid);
-                if (device is null) continue;
-                target = node;
-                break;
-            }
-        }
-        if (target is null || device is null) return false;
-
-        target.Occupied[device] = new Occupant(request, Started: false);
-        _pinned[(request.Group, request.Slot)] = (target.Address, device);
-        var host = Context.ActorSelection(new RootActorPath(target.Address) / "user" / WorkerHostActor.Name);
-        host.Tell(new SpawnWorker(request.Spec, request.Group, request.Slot, request.Generation, device, request.GroupRef), Self);
-        _log.Info($"placing group {request.Group} slot {request.Slot} #{request.Generation} on {target.Address} {device}");
-        Changed();
-        return true;
-    }
-
-    private void PlaceWaiting()
-    {
-        foreach (var request in _waiting.ToList())
-            if (TryPlace(request)) _waiting.Remove(request);
-    }
+    private bool Usable(NodeSlots node) => node.Reachable && node.Registered && !_drained.Contains(node.Address.ToString());
 
     private void Changed()
     {
@@ -199,10 +231,9 @@ public sealed class SlotPlacementActor : ReceiveActor
 
     private IReadOnlyList<string> View() =>
         _nodes.Values.OrderBy(n => n.Address.ToString(), StringComparer.Ordinal).Select(n =>
-            $"{n.Address}{(n.Reachable ? "" : " UNREACHABLE")}{(_drained.Contains(n.Address.ToString()) ? " DRAINING" : "")}: " +
-            string.Join(", ", n.Devices.Select(d => n.Occupied.TryGetValue(d, out var o)
-                ? $"{d}=g{o.Request.Group}/s{o.Request.Slot}#{o.Request.Generation}{(o.Started ? "" : "(starting)")}"
-                : $"{d}=free")))
-        .Concat(_waiting.Select(w => $"waiting: group {w.Group} slot {w.Slot} #{w.Generation}"))
+            $"{n.Address}{(n.Reachable ? "" : " UNREACHABLE")}{(n.Registered ? "" : " (slot region not registered yet)")}{(_drained.Contains(n.Address.ToString()) ? " DRAINING" : "")}: " +
+            string.Join(", ", n.Devices.Select(d => n.Occupied.TryGetValue(d, out var o) ? $"{d}=g{o.Group}/s{o.Slot}#{o.Generation}" : $"{d}=free")))
+        .Concat(_requests.Values.Where(r => !r.Started).OrderBy(r => (r.Worker.Group, r.Worker.Slot)).Select(r =>
+            $"waiting: group {r.Worker.Group} slot {r.Worker.Slot} #{r.Worker.Generation}" + (r.Refused is null ? "" : $" ({r.Refused})")))
         .ToArray();
 }

@@ -33,5 +33,5 @@ public sealed class CheckpointBroadcastActor : ReceiveActor
     }
 
     public static Props Props(int group, IActorRef coordinator) =>
-        Akka.Actor.Props.Create(() => new CheckpointBroadcastActor(group, coordinator));
+        Akka.Actor.Props.Create(() => new CheckpointBroadcastActor(group, coordinator)).WithMailbox(ActorCodistill.Cluster.Bootstrap.AkkaNodeOptions.ProductMailbox);
 }

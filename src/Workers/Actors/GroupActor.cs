@@ -122,7 +122,7 @@ public sealed class GroupActor : ReceiveActor, IWithTimers
     public static Props Props(JobSpec spec, int group, IActorRef coordinator, GroupStart start, IWorkerPlacement? placement = null,
         IGroupCheckpoints? checkpoints = null, ResumePlan? resume = null) =>
         Akka.Actor.Props.Create(() => new GroupActor(spec, group, coordinator, start, placement ?? new ChildPlacement(),
-            checkpoints ?? new InMemoryGroupCheckpoints(), resume));
+            checkpoints ?? new InMemoryGroupCheckpoints(), resume)).WithMailbox(ActorCodistill.Cluster.Bootstrap.AkkaNodeOptions.ProductMailbox);
 
     // A worker that throws is stopped and replaced; the decider only remembers why.
     protected override SupervisorStrategy SupervisorStrategy() =>

@@ -101,7 +101,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     }
 
     public static Props Props(JobSpec spec, int group, int slot, int generation = 0, IActorRef? groupRef = null, IWorkerFaults? fault = null) =>
-        Akka.Actor.Props.Create(() => new WorkerActor(spec, group, slot, generation, groupRef, fault)).WithDispatcher(ActorCodistill.Cluster.Bootstrap.AkkaNodeOptions.PinnedDispatcher);
+        Akka.Actor.Props.Create(() => new WorkerActor(spec, group, slot, generation, groupRef, fault)).WithDispatcher(ActorCodistill.Cluster.Bootstrap.AkkaNodeOptions.PinnedDispatcher)
+            .WithMailbox(ActorCodistill.Cluster.Bootstrap.AkkaNodeOptions.ProductMailbox);
 
     private IActorRef Group => _groupRef ?? Context.Parent;
 

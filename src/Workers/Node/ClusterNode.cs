@@ -41,11 +41,15 @@ public sealed class ClusterNode : IAsyncDisposable
 {
     public const string SystemName = "codistill";
 
-    private ClusterNode(ActorSystem system, AkkaCluster? cluster, DataPlaneExt dataPlane)
+    private ClusterNode(ActorSystem system, AkkaCluster? cluster, DataPlaneExt dataPlane, DevicePool devices, PinnedSlotAllocation? allocation,
+        IActorRef? slots)
     {
         System = system;
         Cluster = cluster;
         DataPlane = dataPlane;
+        Devices = devices;
+        SlotAllocation = allocation;
+        Slots = slots;
     }
 
     public ActorSystem System { get; }
@@ -55,6 +59,18 @@ public sealed class ClusterNode : IAsyncDisposable
 
     /// <summary>Where tensors go between this node and the others.</summary>
     public DataPlaneExt DataPlane { get; }
+
+    /// <summary>The device slots this node offers and the worker slots that hold them (empty on a seed).</summary>
+    public DevicePool Devices { get; }
+
+    /// <summary>
+    /// A worker node's instance of the slots' allocation strategy (the one that places is the shard coordinator's, on
+    /// the oldest worker node); null on a seed and a client (ctl).
+    /// </summary>
+    public PinnedSlotAllocation? SlotAllocation { get; }
+
+    /// <summary>The worker slots' shard region on a worker node, a proxy to them on a seed (<see cref="WorkerSlots"/>); null for a client (ctl).</summary>
+    public IActorRef? Slots { get; }
 
     /// <summary>This node's Akka address (the bound port when the configured one was 0).</summary>
     public Address Address => AkkaNode.AddressOf(System);
@@ -93,7 +109,17 @@ public sealed class ClusterNode : IAsyncDisposable
                 Port = remote.DataPlanePort,
                 Tls = tls.ForDataPlane(),
             }, TrainingSerializers.Codecs());
-            return new ClusterNode(system, options.JoinCluster ? AkkaCluster.Get(system) : null, dataPlane);
+            var devices = new DevicePool(options.Devices);
+            if (!options.JoinCluster) return new ClusterNode(system, null, dataPlane, devices, null, null);
+            if (!roles.Contains(WorkerSlots.Role))
+                // A seed: a proxy to the worker slots, which live on worker nodes.
+                return new ClusterNode(system, AkkaCluster.Get(system), dataPlane, devices, null, WorkerSlots.StartProxy(system));
+            // A worker node: hosts slots on its devices; its allocation strategy places them while this node runs the
+            // shard coordinator (the oldest worker node), and its host hears of drains.
+            var allocation = new PinnedSlotAllocation(system);
+            var slots = WorkerSlots.StartRegion(system, devices, allocation);
+            system.ActorOf(WorkerHostActor.Props(devices, allocation), WorkerHostActor.Name);
+            return new ClusterNode(system, AkkaCluster.Get(system), dataPlane, devices, allocation, slots);
         }
         catch
         {

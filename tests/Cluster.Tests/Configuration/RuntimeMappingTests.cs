@@ -27,11 +27,50 @@ public class RuntimeMappingTests
         Assert.Equal(NodeProvider.Local, node.Provider);
     }
 
-    [Fact]
-    public void DropOldest_IsRefusedNamingTheKey()
+    [Theory]
+    [InlineData("drop-oldest")]
+    [InlineData("fail")] // the own runtime's "Tell throws": Akka.NET has no such mailbox
+    public void AnOverflowAkkaCannotDo_IsRefusedNamingTheKey(string overflow)
     {
-        var e = Assert.Throws<ConfigException>(() => ActorSystemSettings.From(Load(new Dictionary<string, string?> { ["actor.mailbox.overflow"] = "drop-oldest" })));
+        var e = Assert.Throws<ConfigException>(() => ActorSystemSettings.From(Load(new Dictionary<string, string?> { ["actor.mailbox.overflow"] = overflow })));
         Assert.Contains("actor.mailbox.overflow", e.Message);
+    }
+
+    private sealed class Blocked : Akka.Actor.ReceiveActor
+    {
+        public Blocked(ManualResetEventSlim gate) => ReceiveAny(_ => gate.Wait(TimeSpan.FromSeconds(10)));
+    }
+
+    /// <summary>Messages that went to dead letters while an actor on the product's mailbox, in a system with these settings, was busy and 30 more were told to it.</summary>
+    private static int DeadLettersWhileBusy(IDictionary<string, string?> set)
+    {
+        var options = AkkaSettings.Local("mailbox-test", ActorSystemSettings.From(Load(set)));
+        using var system = AkkaNode.Start(options);
+        var dead = 0;
+        var listener = system.ActorOf(Akka.Actor.Props.Create(() => new Counter(() => Interlocked.Increment(ref dead))));
+        system.EventStream.Subscribe(listener, typeof(Akka.Event.DeadLetter));
+        using var gate = new ManualResetEventSlim(false);
+        var busy = system.ActorOf(Akka.Actor.Props.Create(() => new Blocked(gate)).WithMailbox(AkkaNodeOptions.ProductMailbox));
+        busy.Tell(0, Akka.Actor.ActorRefs.NoSender);
+        Thread.Sleep(200);
+        for (var i = 1; i <= 30; i++) busy.Tell(i, Akka.Actor.ActorRefs.NoSender);
+        Thread.Sleep(500);
+        gate.Set();
+        system.Terminate().Wait(TimeSpan.FromSeconds(10));
+        return Volatile.Read(ref dead);
+    }
+
+    private sealed class Counter : Akka.Actor.ReceiveActor
+    {
+        public Counter(Action count) => Receive<Akka.Event.DeadLetter>(d => d.Message is int, _ => count());
+    }
+
+    [Fact]
+    public void MailboxCapacity_BoundsTheTrainingActorsMailbox_TheOverflowGoesToDeadLetters_AndAkkasOwnActorsStart()
+    {
+        Assert.Equal(0, DeadLettersWhileBusy(new Dictionary<string, string?>()));
+        // 30 told while the actor works on the first: 10 fit, 20 go to dead letters at once.
+        Assert.Equal(20, DeadLettersWhileBusy(new Dictionary<string, string?> { ["actor.mailbox.capacity"] = "10" }));
     }
 
     [Fact]

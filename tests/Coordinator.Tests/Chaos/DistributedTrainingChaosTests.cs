@@ -340,7 +340,7 @@ public sealed class DistributedTrainingChaosTests(ITestOutputHelper output)
     {
         var address = node.WaitForLine(new Regex(@"^READY worker node (\S+) ", RegexOptions.CultureInvariant), Long).Groups[1].Value;
         ChaosCluster.AwaitIndex(seed, SeedLog.ProgressOf(0), 0, Long);
-        var placing = new Regex($@"placing group (\d+) slot \d+ #\d+ on {Regex.Escape(address)} ", RegexOptions.CultureInvariant);
+        var placing = new Regex($@"group (\d+) slot \d+ #\d+ runs on {Regex.Escape(address)} ", RegexOptions.CultureInvariant);
         var groups = seed.Lines.Select(l => placing.Match(l)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))
             .Distinct().Order().ToList();
         Assert.True(groups.Count > 0, $"no worker was placed on {address}");

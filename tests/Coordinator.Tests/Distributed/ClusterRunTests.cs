@@ -48,9 +48,7 @@ public class ClusterRunTests
     {
         var config = ConfigLoader.Load(configPath, new Dictionary<string, string?>());
         var devices = Enumerable.Range(0, slots).Select(i => $"cpu:{i}").ToArray();
-        var node = ClusterNode.Start(new NodeOptions(config, ["worker"], devices));
-        node.System.ActorOf(WorkerHostActor.Props(devices), WorkerHostActor.Name);
-        return node;
+        return ClusterNode.Start(new NodeOptions(config, ["worker"], devices));
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public sealed class ControlMessagesOnAkkaTests : IDisposable
         typeof(RingMembers), typeof(StepPlan), typeof(ProbeWorker), typeof(ExportState), typeof(StopWorker), typeof(WorkerReady),
         typeof(WorkerAlive), typeof(TeacherCopiesMissing), typeof(AllreduceChunkLost), typeof(StepDone), typeof(SpawnWorker),
         typeof(SpawnRefused), typeof(WorkerStarted), typeof(WorkerStopped), typeof(ChangeTopology), typeof(ChangeReloadInterval),
-        typeof(ChangeDistillWeight), typeof(StopJob), typeof(DrainNode), typeof(GetStatus), typeof(JobStatus), typeof(ReconfigureResult),
+        typeof(DrainWorkerNode), typeof(ChangeDistillWeight), typeof(StopJob), typeof(DrainNode), typeof(GetStatus), typeof(JobStatus), typeof(ReconfigureResult),
     ];
 
     [Fact]
@@ -61,9 +61,9 @@ public sealed class ControlMessagesOnAkkaTests : IDisposable
         Assert.Equal([1, 0], ring.Slots);
         var listed = RoundTrip(new RingMembers(5, new List<Akka.Actor.IActorRef> { b }, [0]));
         Assert.Equal([b], listed.Members);
-        var spawn = RoundTrip(new SpawnWorker(TinySpec(), 1, 0, 3, "cpu:0", a));
+        var spawn = RoundTrip(new SpawnWorker(TinySpec(), 1, 0, 3, a));
         Assert.Equal(a, spawn.GroupRef);
-        Assert.Equal((1, 0, 3, "cpu:0"), (spawn.Group, spawn.Slot, spawn.Generation, spawn.Device));
+        Assert.Equal((1, 0, 3), (spawn.Group, spawn.Slot, spawn.Generation));
     }
 
     [Fact]
@@ -109,7 +109,8 @@ public sealed class ControlMessagesOnAkkaTests : IDisposable
         Assert.Equal(new StopWorker("fenced"), RoundTrip(new StopWorker("fenced")));
         Assert.Equal(new WorkerStarted("cpu:1", 0, 1, 2), RoundTrip(new WorkerStarted("cpu:1", 0, 1, 2)));
         Assert.Equal(new WorkerStopped("cpu:1", 0, 1, 2), RoundTrip(new WorkerStopped("cpu:1", 0, 1, 2)));
-        Assert.Equal(new SpawnRefused("cpu:9", 0, 1, 2, "no such device"), RoundTrip(new SpawnRefused("cpu:9", 0, 1, 2, "no such device")));
+        Assert.Equal(new SpawnRefused("cpu:9", 0, 1, 2, "no free device", true), RoundTrip(new SpawnRefused("cpu:9", 0, 1, 2, "no free device", true)));
+        Assert.Equal(new DrainWorkerNode("akka.ssl.tcp://codistill@10.0.0.7:4061", "drained by an operator"), RoundTrip(new DrainWorkerNode("akka.ssl.tcp://codistill@10.0.0.7:4061", "drained by an operator")));
     }
 
     [Fact]
