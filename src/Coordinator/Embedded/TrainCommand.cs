@@ -44,7 +44,8 @@ public static class TrainCommand
                           (spec.Baseline
                               ? "baseline (no distillation)"
                               : $"codistillation after {spec.BurnInSteps} burn-in steps, topology {Topology.Name(spec.Topology)}, " +
-                                $"reload every {spec.ReloadInterval} steps ({(spec.ReloadMode == ReloadMode.Exact ? "exact copies, reproducible" : "newest copies")}), psi {Distillation.Name(spec.Distill.Loss)} x {spec.Distill.Weight}"));
+                                $"reload every {spec.ReloadInterval} steps ({(spec.ReloadMode == ReloadMode.Exact ? "exact copies, reproducible" : "newest copies")}), psi {Distillation.Name(spec.Distill.Loss)} x {spec.Distill.Weight}") +
+                          (spec.LabelSmoothing > 0 ? $", label smoothing {spec.LabelSmoothing.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : ""));
         console.WriteLine("preparing data (corpus, tokenizer, shards)...");
         var task = TrainingTask.For(spec);
         console.WriteLine(task.Description);

@@ -253,7 +253,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
                 var batch = _nextBatch ?? _data.Next();
                 _nextBatch = null;
                 if (plan.DistillOn && target is null) target = _teachers.Predict(batch, plan.Distill);
-                _losses = TrainStep.ComputeGradients(_model, batch, plan.DistillOn ? target : null, plan.Distill);
+                _losses = TrainStep.ComputeGradients(_model, batch, plan.DistillOn ? target : null, plan.Distill, _spec.LabelSmoothing);
             }
             finally
             {

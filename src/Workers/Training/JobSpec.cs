@@ -90,6 +90,14 @@ public sealed record JobSpec(
     /// </summary>
     public IReadOnlyDictionary<string, string> TaskSettings { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Label smoothing of the task loss in training (<c>training.label-smoothing</c>, epsilon in [0, 1)): the target is
+    /// (1 - epsilon) x the label + epsilon x the uniform distribution over the classes (binary: over {0, 1}), as PyTorch's
+    /// <c>cross_entropy(label_smoothing=)</c>. Validation loss and the logged task loss stay the plain cross-entropy, so
+    /// runs with and without it compare (paper section 3.2: label smoothing as an alternative to codistillation).
+    /// </summary>
+    public double LabelSmoothing { get; init; }
+
     /// <summary>What teacher replicas compute in (<c>training.teacher-precision</c>; <c>auto</c> is resolved when read).</summary>
     public TeacherPrecision TeacherPrecision { get; init; } = TeacherPrecision.Float32;
 

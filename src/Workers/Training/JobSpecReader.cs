@@ -65,6 +65,9 @@ public static class JobSpecReader
                 "bfloat16" => TeacherPrecision.BFloat16,
                 _ => TorchSetup.CpuHasFastBFloat16() ? TeacherPrecision.BFloat16 : TeacherPrecision.Float32,
             },
+            LabelSmoothing = t.GetDouble("label-smoothing", 0, 1) is var e && e < 1
+                ? e
+                : throw t.Error("label-smoothing", "a number in [0, 1)", "1 would train on the uniform distribution alone, not the labels"),
             HostCacheBytes = root.At("memory").GetSize("host-cache"),
             TaskSettings = builtIn ? new Dictionary<string, string>() : Tasks.TaskRegistry.SettingsOf(root, task),
         };

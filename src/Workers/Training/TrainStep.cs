@@ -14,14 +14,16 @@ public sealed record StepLosses(double Loss, double TaskLoss, double DistillLoss
 /// </summary>
 public static class TrainStep
 {
-    public static StepLosses ComputeGradients(ITaskModel student, object batch, Tensor? teacherTarget, DistillSpec distill)
+    /// <param name="labelSmoothing">Epsilon of <see cref="JobSpec.LabelSmoothing"/>: the loss trains against (1 - epsilon) x the
+    /// label + epsilon x uniform; the returned task loss is the plain one.</param>
+    public static StepLosses ComputeGradients(ITaskModel student, object batch, Tensor? teacherTarget, DistillSpec distill, double labelSmoothing = 0)
     {
         using var scope = NewDisposeScope();
         student.Module.zero_grad();
         var logits = student.Forward(batch);
         var withTeacher = teacherTarget is not null && distill.Weight != 0;
         var task = student.TaskLoss(logits, batch);
-        var loss = task;
+        var loss = labelSmoothing == 0 ? task : SmoothedTaskLoss(task, logits, labelSmoothing, student.Mask(batch));
         double distillValue = 0;
         if (withTeacher)
         {
@@ -32,6 +34,18 @@ public static class TrainStep
         loss.backward();
         student.DetachState();
         return new StepLosses(loss.item<float>(), task.item<float>(), distillValue, (int)logits.shape[0]);
+    }
+
+    /// <summary>
+    /// (1 - epsilon) x the task's cross-entropy + epsilon x the cross-entropy against the uniform distribution: the
+    /// cross-entropy against the smoothed target, since cross-entropy is linear in its target (multi-class: uniform over
+    /// the classes, as PyTorch's label_smoothing; binary: p = 0.5).
+    /// </summary>
+    public static Tensor SmoothedTaskLoss(Tensor task, Tensor logits, double epsilon, Tensor? mask = null)
+    {
+        var uniform = logits.dim() == 1 ? full_like(logits, 0.5) : full_like(logits, 1.0 / logits.shape[^1]);
+        var againstUniform = Distillation.Psi(logits, uniform, DistillLoss.CrossEntropy, 1.0, mask);
+        return task * (1 - epsilon) + againstUniform * epsilon;
     }
 
     /// <summary>Mean task loss over validation batches, with a fresh carried state, under no_grad.</summary>
