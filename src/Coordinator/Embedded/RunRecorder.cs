@@ -49,7 +49,7 @@ public sealed class RunRecorder : IRunObserver, IDisposable
             step.DistillOn, step.ExamplesPerSecond, ages, t));
         if (step.ValidationLoss is { } validation)
         {
-            Record(new EvalRecord(step.Step, step.Group, validation, t));
+            Record(new EvalRecord(step.Step, step.Group, validation, t, step.ValidationAccuracy));
             _lastValidation[step.Group] = validation;
         }
         if (step.Predictions is { } p)

@@ -36,7 +36,9 @@ public sealed record VariantFigures(
     Spread? WallSeconds,
     Spread? BytesBetweenGroupsPerStep,
     int Reached,
-    int Compared);
+    int Compared,
+    Spread? FinalValAccuracy = null,
+    Spread? BestValAccuracy = null);
 
 /// <summary>The report's numbers, computed from the finished runs' metrics.jsonl and run.json (never from the trainer's console).</summary>
 public static class ExperimentFigures
@@ -82,10 +84,19 @@ public static class ExperimentFigures
                 Spread.Of(runs.Where(r => r.WallSecondsToTarget is not null).Select(r => r.WallSecondsToTarget!.Value)),
                 Spread.Of(runs.Select(r => r.Summary.WallTimeSeconds)),
                 Spread.Of(runs.Select(r => r.BytesBetweenGroupsPerStep)),
-                runs.Count(r => r.StepsToTarget is not null), compared));
+                runs.Count(r => r.StepsToTarget is not null), compared,
+                Spread.Of(runs.Select(r => AccuracyCurve(r.Records) is { Count: > 0 } c ? c[^1].Accuracy : double.NaN)),
+                Spread.Of(runs.Select(r => AccuracyCurve(r.Records).Select(p => p.Accuracy).DefaultIfEmpty(double.NaN).Max()))));
         }
         return figures;
     }
+
+    /// <summary>The run's validation accuracy, mean over the groups at each evaluation (runs before 2026-12-07 have none).</summary>
+    public static IReadOnlyList<(long Step, double Accuracy)> AccuracyCurve(RunRecords records) =>
+        records.Eval.Where(e => e.Group >= 0 && e.ValAccuracy is { } a && double.IsFinite(a))
+            .GroupBy(e => e.Step).OrderBy(g => g.Key)
+            .Select(g => (g.Key, g.Average(e => e.ValAccuracy!.Value)))
+            .ToList();
 
     /// <summary>The run's mean validation curve with examples per model and wall time beside each step.</summary>
     public static IReadOnlyList<CurveSample> Curve(RunRecords records)

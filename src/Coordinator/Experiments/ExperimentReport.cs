@@ -63,13 +63,16 @@ public static class ExperimentReport
         md.AppendLine("## Figures (mean ± sample standard deviation over seeds; [lowest, highest])");
         md.AppendLine();
         var target = spec.Reference is null ? "" : $" | steps to {spec.Reference}'s best | {spec.Reference}'s steps / these | wall time to it (s)";
-        md.AppendLine($"| variant | seeds | best mean val loss | final mean val loss{target} | wall time (s) | bytes between groups / step |");
-        md.AppendLine($"|---|---|---|---|{(spec.Reference is null ? "" : "---|---|---|")}---|---|");
+        // Validation accuracy (top-1; per token for the LM) is in eval records since 2026-12-07: a column when any run has it.
+        var accuracy = figures.Any(f => f.FinalValAccuracy is not null);
+        md.AppendLine($"| variant | seeds | best mean val loss | final mean val loss{(accuracy ? " | best mean val accuracy | final mean val accuracy" : "")}{target} | wall time (s) | bytes between groups / step |");
+        md.AppendLine($"|---|---|---|---|{(accuracy ? "---|---|" : "")}{(spec.Reference is null ? "" : "---|---|---|")}---|---|");
         foreach (var f in figures)
         {
             var reached = spec.Reference is null ? ""
                 : $" | {Range(f.StepsToTarget, "F0")} ({f.Reached} of {f.Compared} reached it) | {Range(f.StepRatio, "F2")} | {Range(f.WallSecondsToTarget, "F1")}";
-            md.AppendLine(Inv($"| {f.Variant.Label} | {f.Runs.Count} | {Range(f.BestValLoss, "F4")} | {Range(f.FinalValLoss, "F4")}{reached} | {Range(f.WallSeconds, "F1")} | {Range(f.BytesBetweenGroupsPerStep, "N0")} |"));
+            var acc = accuracy ? $" | {Percent(f.BestValAccuracy)} | {Percent(f.FinalValAccuracy)}" : "";
+            md.AppendLine(Inv($"| {f.Variant.Label} | {f.Runs.Count} | {Range(f.BestValLoss, "F4")} | {Range(f.FinalValLoss, "F4")}{acc}{reached} | {Range(f.WallSeconds, "F1")} | {Range(f.BytesBetweenGroupsPerStep, "N0")} |"));
         }
         md.AppendLine();
         if (spec.Reference is not null)

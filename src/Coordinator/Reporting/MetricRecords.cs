@@ -36,7 +36,8 @@ public sealed record EvalRecord(
     long Step,
     int Group,
     [property: JsonPropertyName("val_loss")] double ValLoss,
-    double TimeSeconds) : MetricRecord(Step, Group, TimeSeconds)
+    double TimeSeconds,
+    [property: JsonPropertyName("val_accuracy")] double? ValAccuracy = null) : MetricRecord(Step, Group, TimeSeconds)
 {
     public const string KindName = "eval";
 }

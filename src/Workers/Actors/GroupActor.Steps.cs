@@ -124,7 +124,8 @@ public sealed partial class GroupActor
         var lead = all.FirstOrDefault(d => d.ValidationLoss is not null || d.Predictions is not null) ?? all.OrderBy(d => d.Slot).FirstOrDefault();
         _coordinator.Tell(new GroupStepCompleted(_group, plan.Step, losses, plan.DistillOn,
             stepSeconds > 0 ? examples / stepSeconds : 0, stepSeconds, all.Sum(d => d.AllreduceBytes),
-            lead?.TeacherAges ?? new Dictionary<int, long>(), lead?.ValidationLoss, lead?.Predictions, _ringSlots.Length), Self);
+            lead?.TeacherAges ?? new Dictionary<int, long>(), lead?.ValidationLoss, lead?.Predictions, _ringSlots.Length,
+            lead?.ValidationAccuracy), Self);
         _inFlight = null;
         _done.Clear();
         _copiesAtLastStep = (plan.Step, _copies.Loaded.Values.ToList());

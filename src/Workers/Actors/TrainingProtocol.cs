@@ -116,7 +116,8 @@ public sealed record StepDone(
     bool ExportedCheckpoint,
     double? ValidationLoss,
     IReadOnlyDictionary<int, long> TeacherAges,
-    PredictionSet? Predictions) : TrainingMessage, IProductMessage;
+    PredictionSet? Predictions,
+    double? ValidationAccuracy = null) : TrainingMessage, IProductMessage;
 
 /// <summary>
 /// Worker -> group, after each step when the group pauses for replacements (min-workers-per-group = workers-per-group):
@@ -190,7 +191,8 @@ public sealed record GroupStepCompleted(
     IReadOnlyDictionary<int, long> TeacherAges,
     double? ValidationLoss,
     PredictionSet? Predictions,
-    int Members = 0) : TrainingMessage;
+    int Members = 0,
+    double? ValidationAccuracy = null) : TrainingMessage;
 
 /// <summary>Group -> coordinator: something a user should see in the log (failure, recovery, reconfiguration).</summary>
 public sealed record GroupEvent(int Group, long Step, string Message, GroupEventKind Kind = GroupEventKind.Info) : TrainingMessage;

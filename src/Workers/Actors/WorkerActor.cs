@@ -391,7 +391,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         // Before the step report: the group holds it when this member is lost in the next step.
         if (SendsStepRecovery)
             Context.TellTensor(Group, new StepRecovery(_slot, _generation, plan.Step, new MemberRecovery(_model.ExportCarriedState(), TeachersAtApplied)));
-        double? validation = null;
+        ValidationResult? validation = null;
         PredictionSet? predictions = null;
         if (plan.Evaluate || plan.CollectPredictions) (validation, predictions) = Evaluate(plan.CollectPredictions);
 
@@ -400,12 +400,13 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _losses = null;
     }
 
-    private StepDone Done(StepPlan plan, long allreduceBytes, bool exported, double? validation, PredictionSet? predictions = null) =>
+    private StepDone Done(StepPlan plan, long allreduceBytes, bool exported, ValidationResult? validation, PredictionSet? predictions = null) =>
         new(plan.Step, plan.Epoch, _slot, _losses ?? new StepLosses(double.NaN, double.NaN, 0, 0), _computeSeconds,
-            _stepClock.Elapsed.TotalSeconds, allreduceBytes, exported, validation, _teachers.Ages(plan.Step), predictions);
+            _stepClock.Elapsed.TotalSeconds, allreduceBytes, exported, validation?.Loss, _teachers.Ages(plan.Step), predictions,
+            validation is { Accuracy: var a } && double.IsFinite(a) ? a : null);
 
     // Validation runs on a separate replica with fresh hidden state, so the training streams are untouched.
-    private (double, PredictionSet?) Evaluate(bool collectPredictions)
+    private (ValidationResult, PredictionSet?) Evaluate(bool collectPredictions)
     {
         if (_evalReplica is null)
         {
@@ -416,7 +417,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _flat.ExportParameters(weights);
         _evalFlat!.ImportParameters(weights);
         _evalReplica.ResetState();
-        var loss = TrainStep.Evaluate(_evalReplica, _task.ValidationBatches);
+        var loss = TrainStep.Validate(_evalReplica, _task.ValidationBatches);
         if (!collectPredictions) return (loss, null);
 
         _evalReplica.ResetState();

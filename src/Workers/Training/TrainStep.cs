@@ -3,6 +3,9 @@ using static TorchSharp.torch;
 
 namespace ActorCodistill.Workers.Training;
 
+/// <summary>Validation of one model: mean task loss and top-1 accuracy (NaN when there were no examples).</summary>
+public sealed record ValidationResult(double Loss, double Accuracy);
+
 /// <summary>Losses of one worker's step, as plain numbers for logs and metrics.</summary>
 public sealed record StepLosses(double Loss, double TaskLoss, double DistillLoss, int Examples);
 
@@ -49,7 +52,15 @@ public static class TrainStep
     }
 
     /// <summary>Mean task loss over validation batches, with a fresh carried state, under no_grad.</summary>
-    public static double Evaluate(ITaskModel model, IEnumerable<object> batches)
+    public static double Evaluate(ITaskModel model, IEnumerable<object> batches) => Validate(model, batches).Loss;
+
+    /// <summary>
+    /// Mean task loss and top-1 accuracy over validation batches, with a fresh carried state, under no_grad. Accuracy
+    /// comes from the model's <see cref="ITaskModel.Predictions"/>, so it needs nothing more from a task: an example is
+    /// right when its true label's probability is the largest (ties count as right), a logistic output when p(true label)
+    /// is at least 0.5 (LM: per token).
+    /// </summary>
+    public static ValidationResult Validate(ITaskModel model, IEnumerable<object> batches)
     {
         var wasTraining = model.Module.training;
         model.Module.eval();
@@ -58,6 +69,8 @@ public static class TrainStep
             using var noGrad = no_grad();
             double total = 0;
             long examples = 0;
+            long right = 0;
+            long predicted = 0;
             foreach (var batch in batches)
             {
                 using var scope = NewDisposeScope();
@@ -65,8 +78,18 @@ public static class TrainStep
                 var n = logits.shape[0];
                 total += model.TaskLoss(logits, batch).item<float>() * n;
                 examples += n;
+                var (_, truth) = model.Predictions(logits, batch);
+                if (model.BinaryOutput)
+                    right += truth.Count(p => p >= 0.5f);
+                else
+                {
+                    var top = logits.softmax(-1).max(-1).values.data<float>().ToArray();
+                    for (var i = 0; i < truth.Length && i < top.Length; i++)
+                        if (truth[i] >= top[i] * (1 - 1e-5f)) right++;
+                }
+                predicted += truth.Length;
             }
-            return examples == 0 ? double.NaN : total / examples;
+            return new ValidationResult(examples == 0 ? double.NaN : total / examples, predicted == 0 ? double.NaN : (double)right / predicted);
         }
         finally
         {

@@ -33,7 +33,13 @@ public sealed class ExperimentPipelineTests
                 // The figures row: the mean over seeds of the best mean validation loss, as the runs' metrics give it.
                 var best = summaries.Average(s => s.BestMean!.MeanValLoss).ToString("F4", CultureInfo.InvariantCulture);
                 Assert.Contains($"| {variant.Label} | {summaries.Count} | {best}", markdown);
+                // Validation accuracy: in every eval record, between 0 and 1, and its final mean over seeds in the row.
+                var records = runs.Where(r => r.Plan.Variant.Name == variant.Name).Select(r => MetricsReader.Read(r.Directory)).ToList();
+                Assert.All(records.SelectMany(r => r.Eval), e => Assert.True(e.ValAccuracy is >= 0 and <= 1, $"step {e.Step}: accuracy {e.ValAccuracy}"));
+                var final = records.Average(r => ExperimentFigures.AccuracyCurve(r)[^1].Accuracy) * 100;
+                Assert.Contains($"| {final.ToString("F1", CultureInfo.InvariantCulture)}", markdown);
             }
+            Assert.Contains("| best mean val accuracy | final mean val accuracy |", markdown);
             foreach (var plot in new[] { ReportFiles.ByStep, ReportFiles.ByExamples, ReportFiles.ByWallTime })
             {
                 var svg = XDocument.Load(Path.Combine(scratch, "report", plot));
