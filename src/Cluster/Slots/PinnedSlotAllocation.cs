@@ -27,9 +27,14 @@ public sealed class PinnedSlotAllocation : IShardAllocationStrategy
     private readonly ConcurrentDictionary<Address, string> _drained = new();
     private readonly ILoggingAdapter _log;
 
-    public PinnedSlotAllocation(ActorSystem system)
+    private readonly Func<string, string?> _spreadKey;
+
+    /// <param name="spreadKey">Slots with the same key (the worker slots of one group) are spread over the nodes, so a
+    /// group keeps members when a node is lost; null: no spreading.</param>
+    public PinnedSlotAllocation(ActorSystem system, Func<string, string?>? spreadKey = null)
     {
         _system = system;
+        _spreadKey = spreadKey ?? (_ => null);
         _log = Logging.GetLogger(system, "slot-allocation");
     }
 
@@ -71,7 +76,8 @@ public sealed class PinnedSlotAllocation : IShardAllocationStrategy
         }
         var chosen = _pinned.TryGetValue(shardId, out var before) && free.FirstOrDefault(n => n.Address == before) is { } home
             ? home
-            : free.OrderByDescending(n => n.Free).ThenBy(n => n.Slots).ThenBy(n => n.Address.ToString(), StringComparer.Ordinal).First();
+            : free.OrderBy(n => Siblings(n, shardId, currentShardAllocations)).ThenByDescending(n => n.Free).ThenBy(n => n.Slots)
+                .ThenBy(n => n.Address.ToString(), StringComparer.Ordinal).First();
         _pinned[shardId] = chosen.Address;
         _log.Info($"slot '{shardId}' placed on {chosen.Address} ({chosen.Free - 1} device(s) left there){(before is null ? "" : before == chosen.Address ? ", where it ran before" : $", not on {before} where it ran before")}");
         return Task.FromResult(chosen.Region);
@@ -91,6 +97,10 @@ public sealed class PinnedSlotAllocation : IShardAllocationStrategy
         if (moving.Count > 0) _log.Info($"moving slot(s) {string.Join(", ", moving)} off drained node(s)");
         return Task.FromResult<IImmutableSet<string>>(moving);
     }
+
+    /// <summary>How many slots with <paramref name="shardId"/>'s spread key (its group's other slots) <paramref name="node"/> holds.</summary>
+    private int Siblings(Node node, string shardId, IImmutableDictionary<IActorRef, IImmutableList<string>> allocations) =>
+        _spreadKey(shardId) is { } key ? allocations[node.Region].Count(s => s != shardId && _spreadKey(s) == key) : 0;
 
     /// <summary>A worker node that is Up with free devices but whose region has not registered, within the grace; else null.</summary>
     private Address? Unregistered(IImmutableDictionary<IActorRef, IImmutableList<string>> allocations)

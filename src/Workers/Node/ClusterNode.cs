@@ -116,7 +116,7 @@ public sealed class ClusterNode : IAsyncDisposable
                 return new ClusterNode(system, AkkaCluster.Get(system), dataPlane, devices, null, WorkerSlots.StartProxy(system));
             // A worker node: hosts slots on its devices; its allocation strategy places them while this node runs the
             // shard coordinator (the oldest worker node), and its host hears of drains.
-            var allocation = new PinnedSlotAllocation(system);
+            var allocation = new PinnedSlotAllocation(system, WorkerSlots.GroupOf);
             var slots = WorkerSlots.StartRegion(system, devices, allocation);
             system.ActorOf(WorkerHostActor.Props(devices, allocation), WorkerHostActor.Name);
             return new ClusterNode(system, AkkaCluster.Get(system), dataPlane, devices, allocation, slots);

@@ -18,6 +18,9 @@ public static class WorkerSlots
     /// <summary>How long a slot that is handed off waits for its group to release the worker before stopping it.</summary>
     public static readonly TimeSpan HandOffGrace = TimeSpan.FromSeconds(30);
 
+    /// <summary>The group part of a slot's id (<c>g0</c> of <c>g0-s1</c>): the allocation spreads a group's slots over the nodes.</summary>
+    public static string? GroupOf(string slotId) => slotId.IndexOf('-') is > 0 and var dash ? slotId[..dash] : null;
+
     /// <summary>The entity (and shard) id of (<paramref name="group"/>, <paramref name="slot"/>).</summary>
     public static string EntityId(int group, int slot) => $"g{group}-s{slot}";
 
