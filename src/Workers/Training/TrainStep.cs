@@ -32,7 +32,7 @@ public static class TrainStep
         {
             var psi = Distillation.Psi(logits, teacherTarget!, distill.Loss, distill.Temperature, student.Mask(batch));
             distillValue = psi.item<float>();
-            loss = task + psi * distill.Weight;
+            loss = loss + psi * distill.Weight;
         }
         loss.backward();
         student.DetachState();

@@ -70,4 +70,39 @@ public class LabelSmoothingTests
             ActorCodistill.Cluster.Configuration.ConfigLoader.Load(null, new Dictionary<string, string?> { ["training.label-smoothing"] = "1" }))));
         Assert.Contains("training.label-smoothing", e.Message);
     }
+
+    /// <summary>A linear classifier over fixed inputs: enough to run a training step.</summary>
+    private sealed class Linear3 : ITaskModel
+    {
+        public sealed record Batch(float[] X, long[] Labels);
+
+        private readonly nn.Module<Tensor, Tensor> _linear = nn.Linear(2, 3);
+        public nn.Module Module => _linear;
+        public Tensor Forward(object batch) => _linear.call(tensor(((Batch)batch).X, [((Batch)batch).Labels.Length, 2]));
+        public Tensor TaskLoss(Tensor logits, object batch) => nn.functional.cross_entropy(logits, tensor(((Batch)batch).Labels));
+        public Tensor? Mask(object batch) => null;
+        public void DetachState() { }
+        public void ResetState() { }
+        public (float[] Top1OrProbability, float[] TrueLabelProbability) Predictions(Tensor logits, object batch) => ([], []);
+        public void Dispose() => _linear.Dispose();
+    }
+
+    [Fact]
+    public void WithATeacher_TheStepTrainsOnTheSmoothedLossPlusTheDistillationTerm()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new Linear3();
+        var batch = new Linear3.Batch([0.5f, -1f, 2f, 0.3f, -0.7f, 1.1f], [2, 0, 1]);
+        var teacher = tensor(new[] { 0.2f, 0.3f, 0.5f, 0.6f, 0.2f, 0.2f, 0.1f, 0.8f, 0.1f }, [3, 3]);
+        const double epsilon = 0.2, weight = 0.7;
+        var losses = TrainStep.ComputeGradients(model, batch, teacher, new DistillSpec(DistillLoss.CrossEntropy, weight, 1.0), epsilon);
+
+        using var noGrad = no_grad();
+        var logits = model.Forward(batch);
+        var task = model.TaskLoss(logits, batch);
+        var expected = TrainStep.SmoothedTaskLoss(task, logits, epsilon).item<float>() +
+                       weight * Distillation.Psi(logits, teacher, DistillLoss.CrossEntropy, 1.0).item<float>();
+        Assert.Equal(expected, losses.Loss, 5);
+        Assert.Equal(task.item<float>(), losses.TaskLoss, 5);
+    }
 }
