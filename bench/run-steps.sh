@@ -14,7 +14,8 @@
 #   torchsharp          TorchSharp with --malloc-tuned (mallopt M_MMAP_MAX=0, M_TRIM_THRESHOLD=INT_MAX)
 #   torchsharp_untuned  TorchSharp with --no-malloc-tuned
 # For ctr each round also runs Python's sparse ctr (ctr_sparse: nn.Embedding(sparse=True) + PyTorch's sparse Adagrad)
-# and the binding's dense ctr (ctr_dense), and TorchSharp's ctr with the product's FusedAdagrad (ctr_fused); the
+# and the binding's dense ctr (ctr_dense), and TorchSharp's ctr with the product's FusedAdagrad (ctr_fused); for lstm,
+# TorchSharp's lstm with the product's FusedAdam (lstm_fused: the product's LSTM step since 2026-12-08); the
 # binding's ctr is sparse, TorchSharp's and Python's ctr are dense.
 # --blas-threads sets OpenBLAS's own pool for python and the binding; TorchSharp's libtorch has MKL on the torch pool
 # and ignores it. OMP_WAIT_POLICY is passed through (set it to PASSIVE when torch threads > 1: OpenMP's default
@@ -59,6 +60,9 @@ for r in $(seq "$rounds"); do
   for model in ${BENCH_MODELS:-lstm ctr}; do
     jobs=()
     for v in "${variants[@]}"; do jobs+=("$v $model"); done
+    if [ "$model" = lstm ]; then
+      for v in "${variants[@]}"; do [ "$v" = torchsharp ] && jobs+=("torchsharp lstm_fused"); done
+    fi
     if [ "$model" = ctr ]; then
       for v in "${variants[@]}"; do
         case "$v" in python) jobs+=("python ctr_sparse") ;; csharp) jobs+=("csharp ctr_dense") ;; torchsharp) jobs+=("torchsharp ctr_fused") ;; esac
@@ -110,7 +114,7 @@ order = ["python", "python_tuned", "csharp", "torchsharp", "torchsharp_untuned"]
 print("\n## every variant\n")
 print("| model | variant | ms/step | best step ms | per-run medians | loss first->check@step |")
 print("|---|---|---|---|---|---|")
-for model in ["lstm", "ctr", "ctr_sparse", "ctr_dense"]:
+for model in ["lstm", "lstm_fused", "ctr", "ctr_fused", "ctr_sparse", "ctr_dense"]:
     for impl in order:
         p = runs.get((model, impl), [])
         if p:
@@ -124,7 +128,12 @@ if any(impl == "torchsharp" for _, impl in runs):
     print("\n## TorchSharp (tuned malloc) against the others: reference ms / torchsharp ms (> 1: TorchSharp faster)\n")
     print("| model | reference | reference ms | torchsharp ms | ratio | ratio of best steps | goal |")
     print("|---|---|---|---|---|---|---|")
-ratios = [("lstm", "python_tuned", "lstm", ">= 1.0 (same allocator)"), ("lstm", "python", "lstm", ""),
+ratios = [("lstm_fused", "python_tuned", "lstm", ">= 1.0 (the product's step: FusedAdam, same allocator)"),
+          ("lstm_fused", "python", "lstm", "(the product's step, anchor's setting)"),
+          ("ctr_fused", "python_tuned", "ctr", ">= 1.1 (the product's step: FusedAdagrad, same allocator)"),
+          ("ctr_fused", "python", "ctr", "(the product's step, anchor's setting)"),
+          ("ctr_fused", "python", "ctr_sparse", "(the product's step vs PyTorch's sparse Adagrad)"),
+          ("lstm", "python_tuned", "lstm", ">= 1.0 (same allocator)"), ("lstm", "python", "lstm", ""),
           ("lstm", "csharp", "lstm", ">= 0.9 (binding)"), ("lstm", "torchsharp_untuned", "lstm", "(malloc effect)"),
           ("ctr", "python_tuned", "ctr", ">= 1.1 (dense, same allocator)"), ("ctr", "python", "ctr", ">= 1.1 (dense, anchor's setting)"),
           ("ctr", "csharp", "ctr", "(binding, sparse)"), ("ctr", "csharp", "ctr_dense", "(binding, dense)"),

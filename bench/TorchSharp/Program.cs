@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using ActorCodistill.Bench.TorchSharpBench;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 // Training step time through TorchSharp 0.107 (libtorch 2.10, CPU): the TorchSharp twin of bench/Torch (the binding)
@@ -12,7 +13,7 @@ using static TorchSharp.torch;
 // then timed steps until the budget is spent (at least --min-steps); prints min / median / max per model, the first
 // and last loss, and the loss at a fixed step (warm-up + min-steps), which every side reaches whatever the budget.
 //
-// Models: lstm (a); ctr (b) with a dense embedding gradient (TorchSharp's Adagrad rejects sparse gradients); ctr_fused
+// Models: lstm (a), lstm_fused the same with the product's FusedAdam; ctr (b) with a dense embedding gradient (TorchSharp's Adagrad rejects sparse gradients); ctr_fused
 // the same with the product's FusedAdagrad (what the product's ctr model trains with). "ctr_dense"
 // is accepted as a synonym of ctr (bench/Torch's name for its dense model).
 //
@@ -41,9 +42,10 @@ foreach (var model in options.Models)
     var (step, dispose) = model switch
     {
         "lstm" => LstmStep(),
+        "lstm_fused" => LstmStep(fused: true),
         "ctr" or "ctr_dense" => CtrStep(),
         "ctr_fused" => CtrStep(fused: true),
-        _ => throw new ArgumentException($"unknown model '{model}' (lstm, ctr, ctr_fused; ctr_dense = ctr)"),
+        _ => throw new ArgumentException($"unknown model '{model}' (lstm, lstm_fused, ctr, ctr_fused; ctr_dense = ctr)"),
     };
     var isCtr = model.StartsWith("ctr", StringComparison.Ordinal);
     var warmup = isCtr ? 5 * options.Warmup : options.Warmup;
@@ -66,10 +68,13 @@ foreach (var model in options.Models)
         $"step,{options.Impl},{model},{get_num_threads()},{get_num_threads()},{times.Count},{times[0]:F2},{median:F2},{times[^1]:F2},{losses[0]:F4},{losses[^1]:F4},{warmup + options.MinSteps},{losses[warmup + options.MinSteps - 1]:F4}"));
 }
 
-static (Func<double> Step, Action Dispose) LstmStep(int vocab = 8192, int batch = 32, int seq = 32, int pool = 8)
+static (Func<double> Step, Action Dispose) LstmStep(bool fused = false, int vocab = 8192, int batch = 32, int seq = 32, int pool = 8)
 {
     var model = new LstmLm(vocab);
-    var opt = optim.Adam(model.parameters(), lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8);
+    // lstm_fused: the product's Adam (src/Workers/Training/FusedAdam.cs: one managed SIMD pass per parameter).
+    OptimizerHelper opt = fused
+        ? new ActorCodistill.Workers.Training.FusedAdam(model.parameters(), lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8)
+        : optim.Adam(model.parameters(), lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8);
     var data = Enumerable.Range(0, pool).Select(_ =>
     {
         var d = randint(0, vocab, new long[] { batch, seq + 1 });

@@ -54,7 +54,8 @@ public sealed class TransformerLm : ITaskModel
         public override Tensor forward(Tensor ids, Tensor causalMask)
         {
             var t = ids.shape[1];
-            var x = tokens.call(ids) + positions.call(arange(t, dtype: ScalarType.Int64));
+            // Plus, not +: TorchSharp's + passes alpha = 1 as a Scalar the finalizer may free mid-call (HeldScalars).
+            var x = tokens.call(ids).Plus(positions.call(arange(t, dtype: ScalarType.Int64)));
             // TorchSharp's encoder reads [T, N, E].
             var h = encoder.call(x.transpose(0, 1), causalMask, null!).transpose(0, 1);
             return output.call(norm.call(h));

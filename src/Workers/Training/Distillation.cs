@@ -15,7 +15,7 @@ public enum DistillLoss
 }
 
 /// <summary>
-/// Loss math for codistillation, in one readable place. Shapes: student logits are [N, C] for C-way
+/// Loss math for codistillation, in one readable place. Numbers reach libtorch as held Scalars (<see cref="HeldScalars"/>). Shapes: student logits are [N, C] for C-way
 /// classification (language model: N = batch x tokens) or [N] for a binary (logistic) output.
 /// Normalisation everywhere: sum over classes, mean over (unmasked) examples. With a temperature T the
 /// soft distributions are softmax(z / T) and the term is scaled by T^2 so its gradient keeps the same
@@ -53,9 +53,9 @@ public static class Distillation
         foreach (var logits in teacherLogits)
         {
             var term = loss == DistillLoss.SquaredError ? logits : Probabilities(logits, temperature);
-            sum = sum is null ? term : sum + term;
+            sum = sum is null ? term : sum.Plus(term);
         }
-        return sum! / teacherLogits.Count;
+        return sum!.DividedBy(teacherLogits.Count);
     }
 
     /// <summary>psi(target, student): a scalar, mean over examples where <paramref name="mask"/> (float 0/1, [N]) is 1.</summary>
@@ -63,14 +63,14 @@ public static class Distillation
     {
         var perExample = PerExample(studentLogits, teacherTarget, loss, temperature);
         if (mask is null) return perExample.mean();
-        return (perExample * mask).sum() / mask.sum().clamp(min: 1.0);
+        return (perExample * mask).sum() / mask.sum().AtLeast(1.0);
     }
 
     private static bool IsBinary(Tensor logits) => logits.dim() == 1;
 
     private static Tensor Probabilities(Tensor logits, double temperature)
     {
-        var scaled = temperature == 1.0 ? logits : logits / temperature;
+        var scaled = temperature == 1.0 ? logits : logits.DividedBy(temperature);
         return IsBinary(logits) ? scaled.sigmoid() : scaled.softmax(-1);
     }
 
@@ -78,30 +78,30 @@ public static class Distillation
     {
         if (loss == DistillLoss.SquaredError)
         {
-            var diff = student - target;
+            var diff = student.Minus(target);
             var squared = diff * diff;
             return IsBinary(student) ? squared : squared.sum(-1);
         }
 
         var t2 = temperature * temperature;
-        var scaled = temperature == 1.0 ? student : student / temperature;
+        var scaled = temperature == 1.0 ? student : student.DividedBy(temperature);
         Tensor crossEntropy;
         if (IsBinary(student))
             crossEntropy = nn.functional.binary_cross_entropy_with_logits(scaled, target, reduction: nn.Reduction.None);
         else
             crossEntropy = -(target * scaled.log_softmax(-1)).sum(-1);
-        if (loss == DistillLoss.CrossEntropy) return crossEntropy * t2;
+        if (loss == DistillLoss.CrossEntropy) return crossEntropy.Times(t2);
 
         // KL = cross-entropy - entropy(target); the entropy is constant w.r.t. the student.
-        return (crossEntropy - Entropy(target, IsBinary(student))) * t2;
+        return crossEntropy.Minus(Entropy(target, IsBinary(student))).Times(t2);
     }
 
     private static Tensor Entropy(Tensor p, bool binary)
     {
         // Clamped logs: 0 * log 0 is taken as 0.
         const double tiny = 1e-12;
-        if (!binary) return -(p * p.clamp(min: tiny).log()).sum(-1);
-        var q = 1.0 - p;
-        return -(p * p.clamp(min: tiny).log() + q * q.clamp(min: tiny).log());
+        if (!binary) return -(p * p.AtLeast(tiny).log()).sum(-1);
+        var q = p.Subtracted(1.0);
+        return -(p * p.AtLeast(tiny).log()).Plus(q * q.AtLeast(tiny).log());
     }
 }

@@ -14,7 +14,7 @@ namespace ActorCodistill.Workers.Training;
 /// is the same step. TorchSharp runs that as four libtorch kernels over every element; for the click-through model's
 /// embedding table (100,000 x 16 floats, of which a batch touches ~13,000 rows) that is most of the step.
 /// State, checkpoints and everything else are TorchSharp's Adagrad's; parameters it cannot fuse (weight decay,
-/// another dtype or device, a sparse gradient) take TorchSharp's path for that parameter.
+/// another dtype or device, a sparse gradient) take TorchSharp's formula in libtorch kernels for that parameter.
 /// </summary>
 public sealed class FusedAdagrad : Adagrad
 {
@@ -51,12 +51,13 @@ public sealed class FusedAdagrad : Adagrad
                     Update(Span(parameter), Span(grad), Span(state.sum), Math.Max(row, 1), (float)-clr, (float)eps);
                     continue;
                 }
-                // TorchSharp's own step for this parameter.
+                // TorchSharp's formula for this parameter, with held Scalars (HeldScalars).
                 using var scope = NewDisposeScope();
-                var g = weightDecay != 0 ? grad.add(parameter, alpha: weightDecay) : grad;
-                state.sum.addcmul_(g, g, value: 1);
-                var std = state.sum.sqrt().add_(eps);
-                parameter.addcdiv_(g, std, value: -clr);
+                var g = weightDecay != 0 ? grad.PlusScaled(parameter, weightDecay) : grad;
+                using (var one = 1.0.ToScalar()) state.sum.addcmul_(g, g, one);
+                var std = state.sum.sqrt().PlusInPlace(eps);
+                using var negClr = (-clr).ToScalar();
+                parameter.addcdiv_(g, std, negClr);
             }
         }
         return loss!;

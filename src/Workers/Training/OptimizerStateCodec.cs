@@ -41,7 +41,8 @@ public static class OptimizerStateCodec
             if (r.ReadString() != Magic)
                 throw new InvalidDataException($"{source}: not an optimizer state of this version (bad magic; states written before TorchSharp do not load)");
             var kind = r.ReadString();
-            if (kind != optimizer.GetType().Name)
+            // A fused optimizer keeps its base's state (a state of TorchSharp's Adam loads into FusedAdam).
+            if (kind != optimizer.GetType().Name && kind != optimizer.GetType().BaseType?.Name)
                 throw new InvalidDataException($"{source}: a state of {kind}, the job trains with {optimizer.GetType().Name}");
             var expected = Shapes(optimizer);
             var count = r.ReadInt32();
@@ -55,7 +56,7 @@ public static class OptimizerStateCodec
                     throw new InvalidDataException(
                         $"{source}: parameter {i} has shape [{string.Join(", ", shape)}] in the state, [{string.Join(", ", expected[i])}] in the model");
             }
-            optimizer.load_state_dict(r);
+            optimizer.load_state_dict(AsOwnType(r, optimizer, kind));
         }
         catch (EndOfStreamException)
         {
@@ -65,6 +66,24 @@ public static class OptimizerStateCodec
         {
             throw new InvalidDataException($"{source}: TorchSharp could not load the optimizer state: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// TorchSharp's bytes, read on from <paramref name="r"/>. They open with the optimizer's type name, which TorchSharp
+    /// checks; a state of the base type (TorchSharp's Adam, saved before the fused one existed) gets the fused type's
+    /// name, since its layout is the base's.
+    /// </summary>
+    private static BinaryReader AsOwnType(BinaryReader r, OptimizerHelper optimizer, string kind)
+    {
+        var own = optimizer.GetType().Name;
+        if (kind == own) return r;
+        var start = r.BaseStream.Position;
+        if (r.ReadString() != kind) { r.BaseStream.Position = start; return r; }
+        var renamed = new MemoryStream();
+        using (var w = new BinaryWriter(renamed, Encoding.UTF8, leaveOpen: true)) w.Write(own);
+        r.BaseStream.CopyTo(renamed);
+        renamed.Position = 0;
+        return new BinaryReader(renamed, Encoding.UTF8);
     }
 
     private static List<long[]> Shapes(OptimizerHelper optimizer) => optimizer.parameters().Select(p => p.shape).ToList();

@@ -32,7 +32,7 @@ public static class TrainStep
         {
             var psi = Distillation.Psi(logits, teacherTarget!, distill.Loss, distill.Temperature, student.Mask(batch));
             distillValue = psi.item<float>();
-            loss = loss + psi * distill.Weight;
+            loss = loss.Plus(psi.Times(distill.Weight));
         }
         loss.backward();
         student.DetachState();
@@ -46,9 +46,9 @@ public static class TrainStep
     /// </summary>
     public static Tensor SmoothedTaskLoss(Tensor task, Tensor logits, double epsilon, Tensor? mask = null)
     {
-        var uniform = logits.dim() == 1 ? full_like(logits, 0.5) : full_like(logits, 1.0 / logits.shape[^1]);
+        var uniform = HeldScalars.FullLike(logits, logits.dim() == 1 ? 0.5 : 1.0 / logits.shape[^1]);
         var againstUniform = Distillation.Psi(logits, uniform, DistillLoss.CrossEntropy, 1.0, mask);
-        return task * (1 - epsilon) + againstUniform * epsilon;
+        return task.Times(1 - epsilon).Plus(againstUniform.Times(epsilon));
     }
 
     /// <summary>Mean task loss over validation batches, with a fresh carried state, under no_grad.</summary>

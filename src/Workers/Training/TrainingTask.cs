@@ -95,20 +95,7 @@ public sealed class TrainingTask
             return _data.CreateModel(_spec);
     }
 
-    public OptimizerHelper CreateOptimizer(ITaskModel model)
-    {
-        var parameters = model.Module.parameters();
-        var lr = _spec.Optimizer.LearningRate;
-        return _spec.Optimizer.Kind.Trim().ToLowerInvariant() switch
-        {
-            // PyTorch's defaults, passed explicitly so that a change of TorchSharp's defaults cannot change a run.
-            "adam" => optim.Adam(parameters, lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0),
-            // TorchSharp's Adagrad with a fused update that skips the embedding rows a batch did not touch.
-            "adagrad" => new FusedAdagrad(parameters, lr, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10),
-            "sgd" => optim.SGD(parameters, lr, momentum: 0.9, dampening: 0, weight_decay: 0, nesterov: false),
-            _ => throw new ArgumentException($"training.optimizer: unknown optimizer '{_spec.Optimizer.Kind}' (expected adam, adagrad or sgd)"),
-        };
-    }
+    public OptimizerHelper CreateOptimizer(ITaskModel model) => Optimizers.Create(_spec.Optimizer, model.Module.parameters());
 
     /// <summary>This worker's shard of the training data, as an endless batch stream.</summary>
     public IBatchSource CreateTrainSource(int group, int rank) => _data.CreateTrainSource(group, rank);
