@@ -43,12 +43,21 @@ public static class TrainCommand
         console.WriteLine($"job: {spec.Task}, {spec.Groups} groups x {spec.WorkersPerGroup} workers, {spec.Steps} steps, " +
                           (spec.Baseline
                               ? "baseline (no distillation)"
+                              : spec.HasFixedTeacher
+                              ? $"two-phase distillation from {spec.FixedTeacher} after {spec.BurnInSteps} burn-in steps, psi {Distillation.Name(spec.Distill.Loss)} x {spec.Distill.Weight}"
                               : $"codistillation after {spec.BurnInSteps} burn-in steps, topology {Topology.Name(spec.Topology)}, " +
                                 $"reload every {spec.ReloadInterval} steps ({(spec.ReloadMode == ReloadMode.Exact ? "exact copies, reproducible" : "newest copies")}), psi {Distillation.Name(spec.Distill.Loss)} x {spec.Distill.Weight}") +
                           (spec.LabelSmoothing > 0 ? $", label smoothing {spec.LabelSmoothing.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : ""));
         console.WriteLine("preparing data (corpus, tokenizer, shards)...");
         var task = TrainingTask.For(spec);
         console.WriteLine(task.Description);
+        if (spec.HasFixedTeacher && !spec.Baseline)
+        {
+            // Checked before the run starts, against this job's model: the file, its integrity, its size.
+            using var model = task.CreateReplica();
+            var teacher = FixedTeacher.Load(spec.FixedTeacher, new FlatParameters(model.Module).Count);
+            console.WriteLine($"teacher: the trained model of step {teacher.Step} ({teacher.Weights.Length:N0} parameters, float16 as a live teacher's copy)");
+        }
 
         var runId = options.RunName ?? $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{(spec.Baseline ? "baseline" : "codistill")}-seed{spec.Seed}";
         var runDirectory = Path.GetFullPath(Path.Combine(root.GetString("training.log-dir", allowEmpty: false), runId));

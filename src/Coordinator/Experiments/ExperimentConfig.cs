@@ -14,7 +14,7 @@ public static class ExperimentConfig
     private static readonly string[] ExperimentKeys =
         ["name", "description", "config", "log-dir", "report-dir", "seeds", "set", "variants", "reference", "churn", "ensembles"];
 
-    private static readonly string[] VariantKeys = ["label", "baseline", "set", "seeds"];
+    private static readonly string[] VariantKeys = ["label", "baseline", "set", "seeds", "teacher-from"];
 
     public static ExperimentSpec Load(string path)
     {
@@ -44,6 +44,20 @@ public static class ExperimentConfig
             throw Error(e.GetPath("variants") ?? e, "experiment.variants", "an object with one entry per variant, e.g. variants { baseline { baseline = on } }", "missing or empty");
         var variants = variantsObject.Fields.Select(kv => Variant(kv.Key, kv.Value)).ToList();
         var names = variants.Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var (variant, i) in variants.Select((v, i) => (v, i)).Where(x => x.v.TeacherFrom is not null))
+        {
+            var at = ((HoconObject)variantsObject[variant.Name]).GetPath("teacher-from")!;
+            var source = variants.Take(i).FirstOrDefault(v => v.Name == variant.TeacherFrom);
+            if (source is null)
+                throw Error(at, $"experiment.variants.{variant.Name}.teacher-from", "a variant listed before this one (its runs train the teacher first)",
+                    names.Contains(variant.TeacherFrom!) ? $"'{variant.TeacherFrom}' comes later" : $"'{variant.TeacherFrom}' is not a variant");
+            if (variant.Baseline)
+                throw Error(at, $"experiment.variants.{variant.Name}.teacher-from", "a variant that distills", "this one is a baseline");
+            var missing = (variant.Seeds ?? seeds).Except(source.Seeds ?? seeds).ToList();
+            if (missing.Count > 0)
+                throw Error(at, $"experiment.variants.{variant.Name}.teacher-from", "a variant run with every seed of this one",
+                    $"'{source.Name}' has no run of seed(s) {string.Join(", ", missing)}");
+        }
 
         var reference = String(e, "experiment", "reference", "");
         if (reference.Length > 0 && !names.Contains(reference))
@@ -72,7 +86,9 @@ public static class ExperimentConfig
         if (name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
             throw Error(value, path, "a variant name of letters, digits, '-' or '_' (it names run folders)", $"'{name}' is not");
         CheckKeys(v, path, VariantKeys);
-        return new VariantSpec(name, String(v, path, "label", name), Bool(v, path, "baseline", false), Settings(v, path), Seeds(v, path, "seeds"));
+        var teacherFrom = String(v, path, "teacher-from", "");
+        return new VariantSpec(name, String(v, path, "label", name), Bool(v, path, "baseline", false), Settings(v, path), Seeds(v, path, "seeds"),
+            teacherFrom.Length == 0 ? null : teacherFrom);
     }
 
     private static void CheckKeys(HoconObject o, string path, string[] allowed)

@@ -68,8 +68,11 @@ public static class ExperimentFigures
                     compared++;
                     var comparison = RunComparison.StepsToTarget(reference, summary);
                     steps = comparison.CodistillStepAtTarget;
-                    ratio = comparison.StepRatio;
                     wall = curve.FirstOrDefault(c => c.Step == steps)?.WallSeconds;
+                    // Two-phase distillation: the teacher's training counts too (paper section 3.3 compares total steps).
+                    var teacherSteps = TeacherSteps(records);
+                    if (steps is { } own && teacherSteps > 0) steps = own + teacherSteps;
+                    ratio = teacherSteps > 0 ? (steps is { } total && total > 0 ? (double)reference.BestMean.Step / total : null) : comparison.StepRatio;
                 }
                 var lastStep = Math.Max(1, summary.Steps);
                 runs.Add(new RunFigures(plan, records, summary, curve, steps, ratio, wall,
@@ -90,6 +93,12 @@ public static class ExperimentFigures
         }
         return figures;
     }
+
+    /// <summary>The step of the trained teacher a two-phase run distilled from (0 for any other run), from its configuration.</summary>
+    public static long TeacherSteps(RunRecords records) =>
+        records.Info.Config.TryGetValue(ActorCodistill.Workers.Training.FixedTeacher.Key, out var file) && file.Length > 0 &&
+        System.Text.RegularExpressions.Regex.Match(Path.GetFileName(file), @"^group-\d+\.(\d+)\.ckpt$") is { Success: true } m
+            ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
 
     /// <summary>The run's validation accuracy, mean over the groups at each evaluation (runs before 2026-12-07 have none).</summary>
     public static IReadOnlyList<(long Step, double Accuracy)> AccuracyCurve(RunRecords records) =>

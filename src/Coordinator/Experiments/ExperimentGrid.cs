@@ -23,6 +23,10 @@ public static class ExperimentGrid
             {
                 var overrides = new Dictionary<string, string?>(StringComparer.Ordinal) { ["dashboard.enabled"] = "off" };
                 foreach (var setting in spec.Settings.Concat(variant.Settings)) overrides[setting.Key] = setting.Value;
+                // Two-phase distillation: the teacher run's folder until the runner, once that run has finished, names its
+                // newest checkpoint file (ExperimentRunner.TeacherCheckpointOf); a job spec reads either the same way.
+                if (variant.TeacherFrom is { } teacher)
+                    overrides[FixedTeacher.Key] = Path.Combine(spec.LogDir, RunName(teacher, seed), "checkpoints");
                 overrides["training.seed"] = seed.ToString(CultureInfo.InvariantCulture);
                 overrides["training.log-dir"] = spec.LogDir;
                 foreach (var (key, value) in commandLine ?? new Dictionary<string, string?>()) overrides[key] = value;

@@ -82,6 +82,15 @@ public static class ExperimentReport
                           "in \"reached\" only. The ratio is the reference's step at its best over that step (2.00 = half the steps). " +
                           "Evaluations are `training.eval-interval` steps apart, so steps move in those units.");
             md.AppendLine();
+            foreach (var f in figures.Where(f => f.Variant.TeacherFrom is not null))
+            {
+                var teacherSteps = f.Runs.Select(r => ExperimentFigures.TeacherSteps(r.Records)).Distinct().ToList();
+                var counted = string.Join(" / ", teacherSteps);
+                md.AppendLine($"Two-phase distillation ({f.Variant.Label}): its steps are **total** steps, the teacher's training " +
+                              $"({counted} steps: the newest recovery checkpoint of group 0 of the {f.Variant.TeacherFrom} run of the same seed, " +
+                              "from which the student distilled) plus the student's own, as the paper counts them (section 3.3).");
+                md.AppendLine();
+            }
         }
 
         if (churn.Count > 0)

@@ -1,4 +1,5 @@
 using ActorCodistill.Coordinator.Embedded;
+using ActorCodistill.Workers.Training;
 
 namespace ActorCodistill.Coordinator.Experiments;
 
@@ -59,7 +60,18 @@ public static class ExperimentRunner
             console.WriteLine($"{header} {(state == RunState.Interrupted ? "interrupted earlier: resuming" : "starting")}");
             try
             {
-                run(new TrainCommand.Options(spec.TrainerConfig, plan.Variant.Baseline, plan.Overrides, plan.RunName), console);
+                var overrides = plan.Overrides;
+                if (plan.Variant.TeacherFrom is { } teacher)
+                {
+                    var teacherRun = ExperimentGrid.RunName(teacher, plan.Seed);
+                    if (results.FirstOrDefault(r => r.Plan.RunName == teacherRun) is not { Outcome: RunOutcome.Ran or RunOutcome.Resumed or RunOutcome.Skipped })
+                        throw new ArgumentException($"its teacher's run {teacherRun} did not finish: nothing to distill from");
+                    overrides = new Dictionary<string, string?>(overrides, StringComparer.Ordinal)
+                    {
+                        [FixedTeacher.Key] = TeacherCheckpointOf(Path.Combine(spec.LogDir, teacherRun)),
+                    };
+                }
+                run(new TrainCommand.Options(spec.TrainerConfig, plan.Variant.Baseline, overrides, plan.RunName), console);
                 results.Add(new RunResult(plan, directory, state == RunState.Interrupted ? RunOutcome.Resumed : RunOutcome.Ran, null));
             }
             catch (Exception e) when (e is JobFailedException or JobInterruptedException or ArgumentException or InvalidDataException or IOException)
@@ -69,5 +81,20 @@ public static class ExperimentRunner
             }
         }
         return results;
+    }
+
+    /// <summary>
+    /// The newest recovery checkpoint of group 0 in <paramref name="runDirectory"/> (a finished run): the trained teacher of
+    /// a two-phase variant; none is an error naming the folder.
+    /// </summary>
+    public static string TeacherCheckpointOf(string runDirectory)
+    {
+        var full = Path.GetFullPath(runDirectory);
+        var checkpoints = Path.Combine(full, "checkpoints");
+        var newest = Directory.Exists(checkpoints)
+            ? Directory.GetFiles(checkpoints, "group-0.*.ckpt").OrderBy(f => f, StringComparer.Ordinal).LastOrDefault()
+            : null;
+        return newest ?? throw new ArgumentException(
+            $"the teacher run {full} has no recovery checkpoint of group 0 (training.failures.checkpoint-interval = 0?): nothing to distill from");
     }
 }

@@ -6,7 +6,10 @@ public sealed record ExperimentSetting(string Key, string Value, string Origin);
 /// <summary>One arm of an experiment: a baseline or a codistillation setting, run once per seed.</summary>
 /// <param name="Settings">Trainer keys of this arm, applied over the experiment's own <c>set</c>.</param>
 /// <param name="Seeds">This arm's seeds when they differ from the experiment's; null for the experiment's.</param>
-public sealed record VariantSpec(string Name, string Label, bool Baseline, IReadOnlyList<ExperimentSetting> Settings, IReadOnlyList<long>? Seeds);
+/// <param name="TeacherFrom">Two-phase distillation: the earlier variant whose run of the same seed trained the teacher;
+/// this variant's runs distill from that run's newest recovery checkpoint of group 0, and count its steps in their total.</param>
+public sealed record VariantSpec(string Name, string Label, bool Baseline, IReadOnlyList<ExperimentSetting> Settings, IReadOnlyList<long>? Seeds,
+    string? TeacherFrom = null);
 
 /// <summary>
 /// What <c>hocon/experiments/NAME.conf</c> describes (docs/experiments.md): a named grid of ordinary runs, variants x

@@ -111,7 +111,7 @@ public sealed partial class GroupActor : ReceiveActor, IWithTimers
         _checkpoints = checkpoints;
         _failures = spec.Failures;
         _settings = new GroupSettings(spec);
-        _settings.Start(start.TeacherGroups);
+        _settings.Start(spec.HasFixedTeacher ? [.. start.TeacherGroups, FixedTeacher.Group] : start.TeacherGroups);
         foreach (var change in start.History) _settings.Schedule(change, planned: false, 0);
         _assembly = new CheckpointAssembly(group);
         _copies = new TeacherCopies(spec.ReloadMode == ReloadMode.Exact, _failures.CheckpointInterval > 0);
@@ -174,7 +174,28 @@ public sealed partial class GroupActor : ReceiveActor, IWithTimers
                 Report($"starting from scratch: none of its {resume.DamagedOf(_group).Count} recovery checkpoint(s) is intact " +
                        "(reload-mode exact: so every group starts from scratch)", GroupEventKind.RolledBack, warning: true);
         }
+        if (_spec.HasFixedTeacher && !HoldFixedTeacher()) return;
         for (var slot = 0; slot < _members.Length; slot++) _placement.Place(Context, _spec, _group, slot, _generation[slot]);
+    }
+
+    // Two-phase distillation: the trained teacher's copy, held from the start. A file that does not load ends the job
+    // with the reason (the embedded run checked it before starting; a cluster run reads it on the coordinator's node).
+    private bool HoldFixedTeacher()
+    {
+        try
+        {
+            var copy = FixedTeacher.Load(_spec.FixedTeacher);
+            _copies.Fix(copy);
+            Report($"distills from the trained model of {Path.GetFileName(_spec.FixedTeacher)} (step {copy.Step}) after burn-in: two-phase distillation");
+            return true;
+        }
+        catch (ArgumentException e)
+        {
+            Report(e.Message, warning: true);
+            Finished();
+            _coordinator.Tell(new GroupFinished(_group, 0, e.Message), Self);
+            return false;
+        }
     }
 
     private int LiveCount => _members.Count(m => m is not null);

@@ -17,6 +17,15 @@ public sealed class TeacherCopies(bool exact, bool keepSinceCheckpoint)
     private readonly Dictionary<int, SortedDictionary<long, TeacherCheckpoint>> _kept = new();
     private readonly Dictionary<int, SortedDictionary<long, TeacherCheckpoint>> _loadedSinceCheckpoint = new();
 
+    private TeacherCheckpoint? _fixed;
+
+    /// <summary>A copy held from the start and never replaced (two-phase distillation's trained teacher).</summary>
+    public void Fix(TeacherCheckpoint copy)
+    {
+        _fixed = copy;
+        _loaded[copy.Group] = copy;
+    }
+
     /// <summary>The copies the members hold, by teacher group.</summary>
     public IReadOnlyDictionary<int, TeacherCheckpoint> Loaded => _loaded;
 
@@ -104,6 +113,7 @@ public sealed class TeacherCopies(bool exact, bool keepSinceCheckpoint)
         foreach (var copy in later)
             if (!_loaded.TryGetValue(copy.Group, out var loaded) || copy.Step > loaded.Step)
                 Keep(copy);
+        if (_fixed is not null) _loaded[_fixed.Group] = _fixed;
         return true;
     }
 

@@ -417,23 +417,10 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _flat.ExportParameters(weights);
         _evalFlat!.ImportParameters(weights);
         _evalReplica.ResetState();
-        var loss = TrainStep.Validate(_evalReplica, _task.ValidationBatches);
-        if (!collectPredictions) return (loss, null);
-
-        _evalReplica.ResetState();
-        var top1 = new List<float>();
-        var truth = new List<float>();
-        using (no_grad())
-        {
-            foreach (var batch in _task.ValidationBatches)
-            {
-                using var scope = NewDisposeScope();
-                var (t, p) = _evalReplica.Predictions(_evalReplica.Forward(batch), batch);
-                top1.AddRange(t);
-                truth.AddRange(p);
-            }
-        }
-        return (loss, new PredictionSet(top1.ToArray(), truth.ToArray(), _evalReplica.BinaryOutput));
+        // The predictions come from the validation pass itself (until 2026-12-08 a second pass computed them again).
+        var (top1, truth) = collectPredictions ? (new List<float>(), new List<float>()) : (null, null);
+        var loss = TrainStep.Validate(_evalReplica, _task.ValidationBatches, top1, truth);
+        return (loss, collectPredictions ? new PredictionSet(top1!.ToArray(), truth!.ToArray(), _evalReplica.BinaryOutput) : null);
     }
 
     // A group that pauses for replacements can restore one exactly where the lost member was: it keeps each member's

@@ -101,8 +101,16 @@ public sealed record JobSpec(
     /// <summary>What teacher replicas compute in (<c>training.teacher-precision</c>; <c>auto</c> is resolved when read).</summary>
     public TeacherPrecision TeacherPrecision { get; init; } = TeacherPrecision.Float32;
 
+    /// <summary>
+    /// Two-phase distillation: the recovery checkpoint file the job's one group distills from after burn-in
+    /// (<c>training.distill.teacher-checkpoint</c>, <see cref="FixedTeacher"/>); empty: teachers are the live groups.
+    /// </summary>
+    public string FixedTeacher { get; init; } = "";
+
+    public bool HasFixedTeacher => FixedTeacher.Length > 0;
+
     /// <summary>Distillation is on for this step (the step about to run, counted from 1).</summary>
-    public bool DistillActiveAt(long step) => !Baseline && step > BurnInSteps && Groups > 1;
+    public bool DistillActiveAt(long step) => !Baseline && step > BurnInSteps && (Groups > 1 || HasFixedTeacher);
 
     /// <summary>Teacher copies are exported after these steps and loaded at these boundaries.</summary>
     public bool IsReloadBoundary(long step) => ReloadInterval > 0 && step % ReloadInterval == 0;
@@ -114,7 +122,10 @@ public sealed record JobSpec(
         if (Steps < 1) throw new ArgumentException($"training.steps must be >= 1, got {Steps}");
         if (ReloadInterval < 1) throw new ArgumentException($"training.reload-interval must be >= 1, got {ReloadInterval}");
         if (BurnInSteps < 0) throw new ArgumentException($"training.burn-in-steps must be >= 0, got {BurnInSteps}");
-        if (!Baseline) Training.Topology.Validate(Topology, Groups);
+        if (HasFixedTeacher && Groups != 1)
+            throw new ArgumentException($"{Training.FixedTeacher.Key} needs training.groups = 1 (a student distilled from a trained model; " +
+                                        $"groups that teach each other are codistillation), got {Groups} groups");
+        if (!Baseline && !HasFixedTeacher) Training.Topology.Validate(Topology, Groups);
         Failures.Validate(WorkersPerGroup);
         if (AllreduceSegmentKiB < 0) throw new ArgumentException($"training.allreduce-segment-kib must be >= 0, got {AllreduceSegmentKiB}");
         if (HostCacheBytes < 0) throw new ArgumentException($"memory.host-cache must be >= 0 bytes, got {HostCacheBytes}");

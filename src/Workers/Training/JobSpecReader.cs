@@ -16,7 +16,8 @@ public static class JobSpecReader
         var groups = t.GetInt("groups", 1, 64);
         var topologyKey = t.GetOneOf("topology", "pairwise", "ring", "all-to-all");
         var topology = Topology.Parse(topologyKey);
-        if (!baseline && topology == TopologyKind.Pairwise && groups != 2)
+        var fixedTeacher = t.At("distill").GetString("teacher-checkpoint").Trim();
+        if (!baseline && fixedTeacher.Length == 0 && topology == TopologyKind.Pairwise && groups != 2)
             throw t.Error("topology", "ring or all-to-all for a job with " + groups + " groups", "pairwise needs exactly 2 groups");
 
         var d = t.At("distill");
@@ -69,6 +70,7 @@ public static class JobSpecReader
                 ? e
                 : throw t.Error("label-smoothing", "a number in [0, 1)", "1 would train on the uniform distribution alone, not the labels"),
             HostCacheBytes = root.At("memory").GetSize("host-cache"),
+            FixedTeacher = fixedTeacher,
             TaskSettings = builtIn ? new Dictionary<string, string>() : Tasks.TaskRegistry.SettingsOf(root, task),
         };
         spec.Validate();

@@ -109,7 +109,8 @@ public static class RecoveryState
         var byGroup = new Dictionary<int, TeacherCarry>();
         for (var i = 0; i < count; i++)
         {
-            var group = r.Count("teacher group");
+            var group = r.Int();
+            if (group < FixedTeacher.Group) throw r.Bad($"a teacher group {group}");
             var step = r.Long();
             var state = r.Floats() ?? throw r.Bad($"teacher group {group} without its carried state");
             if (!byGroup.TryAdd(group, new TeacherCarry(step, state))) throw r.Bad($"teacher group {group} appears twice");
@@ -137,7 +138,9 @@ public static class RecoveryState
         var copies = new List<TeacherCheckpoint>(Math.Min(count, 64));
         for (var i = 0; i < count; i++)
         {
-            var group = r.Count("copy group");
+            // A live group's id, or the fixed teacher's (two-phase distillation).
+            var group = r.Int();
+            if (group < FixedTeacher.Group) throw r.Bad($"a copy of group {group}");
             var step = r.Long();
             copies.Add(new TeacherCheckpoint(group, step, r.Halves()));
         }

@@ -30,8 +30,9 @@ public sealed class TeacherSet : IDisposable
     public long Reloads { get; private set; }
 
     /// <summary>Steps each copy lags behind <paramref name="currentStep"/>, by teacher group.</summary>
+    /// A fixed teacher (two-phase distillation) has no age: it is not a stale copy of a group that trains on.
     public IReadOnlyDictionary<int, long> Ages(long currentStep) =>
-        _teachers.ToDictionary(t => t.Key, t => currentStep - t.Value.Step);
+        _teachers.Where(t => t.Key != FixedTeacher.Group).ToDictionary(t => t.Key, t => currentStep - t.Value.Step);
 
     public long StepOf(int group) => _teachers[group].Step;
 

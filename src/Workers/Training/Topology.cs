@@ -40,9 +40,11 @@ public static class Topology
     /// <summary>The groups whose stale predictions group <paramref name="group"/> learns from, ascending.</summary>
     public static IReadOnlyList<int> TeachersOf(TopologyKind kind, int group, int groupCount)
     {
-        Validate(kind, groupCount);
         if ((uint)group >= (uint)groupCount) throw new ArgumentOutOfRangeException(nameof(group));
+        // One group has no other group to learn from, in any topology (a two-phase distillation job: its teacher is a
+        // trained model, FixedTeacher, and its topology key is not read).
         if (groupCount == 1) return [];
+        Validate(kind, groupCount);
         return kind switch
         {
             TopologyKind.Ring => [(group - 1 + groupCount) % groupCount],

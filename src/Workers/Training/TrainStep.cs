@@ -58,9 +58,10 @@ public static class TrainStep
     /// Mean task loss and top-1 accuracy over validation batches, with a fresh carried state, under no_grad. Accuracy
     /// comes from the model's <see cref="ITaskModel.Predictions"/>, so it needs nothing more from a task: an example is
     /// right when its true label's probability is the largest (ties count as right), a logistic output when p(true label)
-    /// is at least 0.5 (LM: per token).
+    /// is at least 0.5 (LM: per token). With <paramref name="top1"/> and <paramref name="truth"/> it also appends each
+    /// example's <see cref="ITaskModel.Predictions"/> to them, from the same pass (churn's prediction files).
     /// </summary>
-    public static ValidationResult Validate(ITaskModel model, IEnumerable<object> batches)
+    public static ValidationResult Validate(ITaskModel model, IEnumerable<object> batches, List<float>? top1 = null, List<float>? truth = null)
     {
         var wasTraining = model.Module.training;
         model.Module.eval();
@@ -78,16 +79,18 @@ public static class TrainStep
                 var n = logits.shape[0];
                 total += model.TaskLoss(logits, batch).item<float>() * n;
                 examples += n;
-                var (_, truth) = model.Predictions(logits, batch);
+                var (first, probability) = model.Predictions(logits, batch);
+                top1?.AddRange(first);
+                truth?.AddRange(probability);
                 if (model.BinaryOutput)
-                    right += truth.Count(p => p >= 0.5f);
+                    right += probability.Count(p => p >= 0.5f);
                 else
                 {
                     var top = logits.softmax(-1).max(-1).values.data<float>().ToArray();
-                    for (var i = 0; i < truth.Length && i < top.Length; i++)
-                        if (truth[i] >= top[i] * (1 - 1e-5f)) right++;
+                    for (var i = 0; i < probability.Length && i < top.Length; i++)
+                        if (probability[i] >= top[i] * (1 - 1e-5f)) right++;
                 }
-                predicted += truth.Length;
+                predicted += probability.Length;
             }
             return new ValidationResult(examples == 0 ? double.NaN : total / examples, predicted == 0 ? double.NaN : (double)right / predicted);
         }

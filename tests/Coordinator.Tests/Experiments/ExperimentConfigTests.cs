@@ -86,6 +86,21 @@ public sealed class ExperimentConfigTests
     }
 
     [Fact]
+    public void ATeacherFromThatIsNoEarlierVariant_OrABaseline_IsRefused()
+    {
+        var later = Assert.Throws<ConfigException>(() => ExperimentConfig.Load(Write("experiment { variants { s { teacher-from = t }, t { baseline = on } } }")));
+        Assert.Contains("experiment.variants.s.teacher-from", later.Message);
+        Assert.Contains("'t' comes later", later.Message);
+        var none = Assert.Throws<ConfigException>(() => ExperimentConfig.Load(Write("experiment { variants { t { baseline = on }, s { teacher-from = u } } }")));
+        Assert.Contains("'u' is not a variant", none.Message);
+        var baseline = Assert.Throws<ConfigException>(() => ExperimentConfig.Load(Write("experiment { variants { t { baseline = on }, s { baseline = on, teacher-from = t } } }")));
+        Assert.Contains("this one is a baseline", baseline.Message);
+        var seeds = Assert.Throws<ConfigException>(() => ExperimentConfig.Load(Write("experiment { seeds = [1, 2], variants { t { baseline = on, seeds = [1] }, s { teacher-from = t } } }")));
+        Assert.Contains("no run of seed(s) 2", seeds.Message);
+        Assert.Equal("t", ExperimentConfig.Load(Write("experiment { variants { t { baseline = on }, s { teacher-from = t } } }")).Variants[1].TeacherFrom);
+    }
+
+    [Fact]
     public void AnUnknownTrainerKey_IsRefusedBeforeAnyRun_NamingTheExperimentLineThatSetIt()
     {
         var file = Write("experiment {\n  variants {\n    a { baseline = on }\n    b { set.training.stepz = 3 }\n  }\n}\n");

@@ -49,6 +49,18 @@ public sealed class ExperimentPipelineTests
             }
             Assert.NotNull(XDocument.Load(Path.Combine(scratch, "report", ReportFiles.FinalLoss)));
             if (spec.Churn) Assert.Contains("## Prediction churn", markdown);
+            foreach (var variant in spec.Variants.Where(v => v.TeacherFrom is not null))
+            {
+                // Two-phase distillation: the student distilled (from step 1) from the teacher run's newest checkpoint, and
+                // its steps to the target count the teacher's.
+                Assert.Contains($"Two-phase distillation ({variant.Label})", markdown);
+                foreach (var run in runs.Where(r => r.Plan.Variant.Name == variant.Name))
+                {
+                    var records = MetricsReader.Read(run.Directory);
+                    Assert.True(ExperimentFigures.TeacherSteps(records) > 0, $"{run.Plan.RunName}: no teacher checkpoint in its configuration");
+                    Assert.All(records.Train, t => Assert.True(t.DistillOn && t.DistillLoss > 0, $"{run.Plan.RunName} step {t.Step}: no distillation"));
+                }
+            }
             foreach (var ensemble in spec.Ensembles) Assert.Contains(": ensemble of its", markdown);
         }
         finally
