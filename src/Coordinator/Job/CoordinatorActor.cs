@@ -99,8 +99,27 @@ public sealed class CoordinatorActor : ReceivePersistentActor
         _owner.Tell(new JobCompleted(_jobId, Status(), _broadcastBytes.Values.Sum(), _allreduceBytes) { Failures = [why] }, Self);
     }
 
+    // A job its groups cannot be started for (a spec that passed the reader but not the topology, a journal history that
+    // names what this spec cannot run) ends, failed, with the reason: thrown out of the actor, the coordinator was
+    // restarted, recovered the journal and threw again, forever (seen 2026-12-08 with a one-group pairwise job).
     private void StartGroups()
-    {        // An operator's drains outlive a seed restart: the new placement hears them before any worker is placed.
+    {
+        try
+        {
+            StartGroupsOrThrow();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            var failure = $"the job's groups could not be started: {e.Message}";
+            Note(-1, 0, failure);
+            _groupFailures[-1] = failure;
+            Complete();
+        }
+    }
+
+    private void StartGroupsOrThrow()
+    {
+        // An operator's drains outlive a seed restart: the new placement hears them before any worker is placed.
         foreach (var node in _state.DrainedNodes.Order(StringComparer.Ordinal))
         {
             _placement.Drain(node);
