@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -26,10 +25,7 @@ public sealed class FusedAdagrad : Adagrad
 
     public override Tensor step(Func<Tensor>? closure = null)
     {
-        Tensor? loss = null;
-        if (closure is not null)
-            using (enable_grad())
-                loss = closure();
+        var loss = FusedSteps.Closure(closure);
         using var noGrad = no_grad();
         foreach (var group in ParamGroups.Cast<ParamGroup>())
         {
@@ -45,10 +41,10 @@ public sealed class FusedAdagrad : Adagrad
                 var state = (State)_state[parameter.Handle];
                 state.step += 1;
                 var clr = lr / (1 + (state.step - 1) * lrDecay);
-                if (weightDecay == 0 && Fusable(parameter) && Fusable(grad) && Fusable(state.sum))
+                if (weightDecay == 0 && FusedSteps.Fusable(parameter) && FusedSteps.Fusable(grad) && FusedSteps.Fusable(state.sum))
                 {
                     var row = parameter.dim() >= 2 ? (int)parameter.shape[^1] : (int)parameter.numel();
-                    Update(Span(parameter), Span(grad), Span(state.sum), Math.Max(row, 1), (float)-clr, (float)eps);
+                    Update(FusedSteps.Floats(parameter), FusedSteps.Floats(grad), FusedSteps.Floats(state.sum), Math.Max(row, 1), (float)-clr, (float)eps);
                     continue;
                 }
                 // TorchSharp's formula for this parameter, with held Scalars (HeldScalars).
@@ -60,13 +56,9 @@ public sealed class FusedAdagrad : Adagrad
                 parameter.addcdiv_(g, std, negClr);
             }
         }
-        return loss!;
+        return loss;
     }
 
-    private static bool Fusable(Tensor t) =>
-        t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32 && !t.is_sparse && t.is_contiguous();
-
-    private static Span<float> Span(Tensor t) => MemoryMarshal.Cast<byte, float>(t.bytes);
 
     /// <summary>The update over rows of <paramref name="row"/> elements; public for its tests.</summary>
     public static void Update(Span<float> p, ReadOnlySpan<float> g, Span<float> sum, int row, float negClr, float eps)

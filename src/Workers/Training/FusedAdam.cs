@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -26,10 +25,7 @@ public sealed class FusedAdam : Adam
 
     public override Tensor step(Func<Tensor>? closure = null)
     {
-        Tensor? loss = null;
-        if (closure is not null)
-            using (enable_grad())
-                loss = closure();
+        var loss = FusedSteps.Closure(closure);
         using var noGrad = no_grad();
         foreach (var group in ParamGroups.Cast<ParamGroup>())
         {
@@ -50,9 +46,9 @@ public sealed class FusedAdam : Adam
                 var correction1 = 1 - Math.Pow(beta1, state.step);
                 var correction2 = 1 - Math.Pow(beta2, state.step);
                 var stepSize = lr / correction1;
-                if (!amsgrad && Fusable(parameter) && Fusable(grad) && Fusable(state.exp_avg) && Fusable(state.exp_avg_sq))
+                if (!amsgrad && FusedSteps.Fusable(parameter) && FusedSteps.Fusable(grad) && FusedSteps.Fusable(state.exp_avg) && FusedSteps.Fusable(state.exp_avg_sq))
                 {
-                    Update(Span(parameter), Span(grad), Span(state.exp_avg), Span(state.exp_avg_sq), new Coefficients(
+                    Update(FusedSteps.Floats(parameter), FusedSteps.Floats(grad), FusedSteps.Floats(state.exp_avg), FusedSteps.Floats(state.exp_avg_sq), new Coefficients(
                         (float)beta1, (float)(1 - beta1), (float)beta2, (float)(1 - beta2), (float)Math.Sqrt(correction2), (float)eps,
                         (float)stepSize, (float)weightDecay, maximize));
                     continue;
@@ -60,7 +56,7 @@ public sealed class FusedAdam : Adam
                 Unfused(parameter, grad, state, beta1, beta2, eps, weightDecay, amsgrad, maximize, correction2, stepSize);
             }
         }
-        return loss!;
+        return loss;
     }
 
     // TorchSharp's formula in libtorch kernels, each number a held Scalar.
@@ -87,10 +83,6 @@ public sealed class FusedAdam : Adam
         parameter.addcdiv_(state.exp_avg, denominator, negStep);
     }
 
-    private static bool Fusable(Tensor t) =>
-        t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32 && !t.is_sparse && t.is_contiguous();
-
-    private static Span<float> Span(Tensor t) => MemoryMarshal.Cast<byte, float>(t.bytes);
 
     /// <summary>The numbers of one step: betas, 1 - betas, sqrt(1 - beta2^t), eps, lr / (1 - beta1^t), weight decay.</summary>
     public readonly record struct Coefficients(float Beta1, float OneMinusBeta1, float Beta2, float OneMinusBeta2, float SqrtCorrection2,

@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -23,10 +22,7 @@ public sealed class FusedSgd : SGD
 
     public override Tensor step(Func<Tensor>? closure = null)
     {
-        Tensor? loss = null;
-        if (closure is not null)
-            using (enable_grad())
-                loss = closure();
+        var loss = FusedSteps.Closure(closure);
         using var noGrad = no_grad();
         foreach (var group in ParamGroups.Cast<ParamGroup>())
         {
@@ -45,13 +41,13 @@ public sealed class FusedSgd : SGD
                     first = true;
                 }
                 var buffer = c.Momentum != 0 ? state.momentum_buffer : null;
-                if (Fusable(parameter) && Fusable(grad) && (buffer is null || Fusable(buffer)))
-                    Update(Span(parameter), Span(grad), buffer is null ? [] : Span(buffer), first, c);
+                if (FusedSteps.Fusable(parameter) && FusedSteps.Fusable(grad) && (buffer is null || FusedSteps.Fusable(buffer)))
+                    Update(FusedSteps.Floats(parameter), FusedSteps.Floats(grad), buffer is null ? [] : FusedSteps.Floats(buffer), first, c);
                 else
                     Unfused(parameter, grad, buffer, first, options);
             }
         }
-        return loss!;
+        return loss;
     }
 
     private static void Unfused(Parameter parameter, Tensor grad, Tensor? buffer, bool first, Options options)
@@ -77,10 +73,6 @@ public sealed class FusedSgd : SGD
         parameter.add_(g, alpha);
     }
 
-    private static bool Fusable(Tensor t) =>
-        t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32 && !t.is_sparse && t.is_contiguous();
-
-    private static Span<float> Span(Tensor t) => MemoryMarshal.Cast<byte, float>(t.bytes);
 
     /// <summary>The numbers of one step.</summary>
     public readonly record struct Coefficients(float LearningRate, float Momentum, float Dampening, float WeightDecay, bool Nesterov, bool Maximize);
