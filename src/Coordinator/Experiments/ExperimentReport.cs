@@ -86,7 +86,7 @@ public static class ExperimentReport
             {
                 var teacherSteps = f.Runs.Select(r => ExperimentFigures.TeacherSteps(r.Records)).Distinct().ToList();
                 var counted = string.Join(" / ", teacherSteps);
-                md.AppendLine($"Two-phase distillation ({f.Variant.Label}): its steps are **total** steps, the teacher's training " +
+                md.AppendLine($"Two-phase distillation, **{f.Variant.Label}**: its steps are **total** steps, the teacher's training " +
                               $"({counted} steps: the newest recovery checkpoint of group 0 of the {f.Variant.TeacherFrom} run of the same seed, " +
                               "from which the student distilled) plus the student's own, as the paper counts them (section 3.3).");
                 md.AppendLine();

@@ -53,7 +53,7 @@ public sealed class ExperimentPipelineTests
             {
                 // Two-phase distillation: the student distilled (from step 1) from the teacher run's newest checkpoint, and
                 // its steps to the target count the teacher's.
-                Assert.Contains($"Two-phase distillation ({variant.Label})", markdown);
+                Assert.Contains($"Two-phase distillation, **{variant.Label}**: its steps are **total** steps", markdown);
                 foreach (var run in runs.Where(r => r.Plan.Variant.Name == variant.Name))
                 {
                     var records = MetricsReader.Read(run.Directory);
