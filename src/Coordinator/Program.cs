@@ -131,7 +131,20 @@ public static class Program
             return runs.Any(r => r.Outcome == Experiments.RunOutcome.Failed) ? 4 : 0;
         }));
 
-        var root = new RootCommand("ActorCodistill: codistillation (Anil et al. 2018) on an actor cluster") { train, compare, churn, checkpoints, seed, ctl, dashboardToken, experiment };
+        // The ctr task and churn-ctr.conf read a Criteo-format file; with no Criteo data here, this writes a synthetic one.
+        var criteoFolder = new Argument<string>("folder") { Description = "where to write synthetic-criteo-seedS-nN.tsv" };
+        var criteoRows = new Option<int>("--rows") { Description = "lines to write", DefaultValueFactory = _ => 400_000 };
+        var criteoSeed = new Option<long>("--seed") { Description = "seed of the hidden click model and of the rows", DefaultValueFactory = _ => 7 };
+        var syntheticCriteo = new Command("synthetic-criteo", "write a SYNTHETIC Criteo-format TSV (for data.corpus-path of the ctr task) and print its path") { criteoFolder, criteoRows, criteoSeed };
+        syntheticCriteo.SetAction(parse => Guard(() =>
+        {
+            var rows = parse.GetValue(criteoRows);
+            if (rows < 1) throw new ArgumentException($"--rows: at least 1 line, got {rows}");
+            Console.WriteLine(Workers.Data.CriteoSyntheticGenerator.WriteFile(parse.GetValue(criteoFolder)!, rows, parse.GetValue(criteoSeed)));
+            return 0;
+        }));
+
+        var root = new RootCommand("ActorCodistill: codistillation (Anil et al. 2018) on an actor cluster") { train, compare, churn, checkpoints, seed, ctl, dashboardToken, experiment, syntheticCriteo };
         return root.Parse(args).Invoke();
     }
 
