@@ -96,9 +96,8 @@ public static class ExperimentFigures
 
     /// <summary>The step of the trained teacher a two-phase run distilled from (0 for any other run), from its configuration.</summary>
     public static long TeacherSteps(RunRecords records) =>
-        records.Info.Config.TryGetValue(ActorCodistill.Workers.Training.FixedTeacher.Key, out var file) && file.Length > 0 &&
-        System.Text.RegularExpressions.Regex.Match(Path.GetFileName(file), @"^group-\d+\.(\d+)\.ckpt$") is { Success: true } m
-            ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+        records.Info.Config.TryGetValue(ActorCodistill.Workers.Training.FixedTeacher.Key, out var file) && file.Length > 0
+            ? ActorCodistill.Workers.Training.FixedTeacher.StepOf(file) ?? 0 : 0;
 
     /// <summary>The run's validation accuracy, mean over the groups at each evaluation (runs before 2026-12-07 have none).</summary>
     public static IReadOnlyList<(long Step, double Accuracy)> AccuracyCurve(RunRecords records) =>

@@ -90,11 +90,7 @@ public static class ExperimentRunner
     public static string TeacherCheckpointOf(string runDirectory)
     {
         var full = Path.GetFullPath(runDirectory);
-        var checkpoints = Path.Combine(full, "checkpoints");
-        var newest = Directory.Exists(checkpoints)
-            ? Directory.GetFiles(checkpoints, "group-0.*.ckpt").OrderBy(f => f, StringComparer.Ordinal).LastOrDefault()
-            : null;
-        return newest ?? throw new ArgumentException(
+        return new FileGroupCheckpoints(Path.Combine(full, "checkpoints")).NewestFile(0) ?? throw new ArgumentException(
             $"the teacher run {full} has no recovery checkpoint of group 0 (training.failures.checkpoint-interval = 0?): nothing to distill from");
     }
 }

@@ -50,6 +50,9 @@ public sealed class FileGroupCheckpoints(string directory, int keep = 3) : IGrou
 
     public IReadOnlyList<long> Steps(int group) => _store.List(Key(group)).Select(c => c.Step).ToList();
 
+    /// <summary>The file of the newest checkpoint of <paramref name="group"/> whose header reads (not checksummed), or null.</summary>
+    public string? NewestFile(int group) => _store.List(Key(group)).FirstOrDefault()?.Path;
+
     public IReadOnlyList<long> IntactSteps(int group, Action<string>? onDamaged = null)
     {
         var intact = new List<long>();

@@ -30,11 +30,8 @@ public static partial class FixedTeacher
     {
         var full = Path.GetFullPath(path);
         if (!File.Exists(full)) throw new ArgumentException($"{Key}: there is no file {full}");
-        var name = FileName().Match(Path.GetFileName(full));
-        if (!name.Success)
+        if (Parse(full) is not var (group, step))
             throw new ArgumentException($"{Key}: {full} is not a recovery checkpoint file (a run's checkpoints/group-G.STEP.ckpt)");
-        var group = int.Parse(name.Groups[1].Value, CultureInfo.InvariantCulture);
-        var step = long.Parse(name.Groups[2].Value, CultureInfo.InvariantCulture);
         string? damaged = null;
         var loaded = new FileGroupCheckpoints(Path.GetDirectoryName(full)!).LoadLatest(group, reason => damaged ??= reason, atMost: step);
         if (loaded is null || loaded.Step != step)
@@ -46,4 +43,12 @@ public static partial class FixedTeacher
         TensorPrimitives.ConvertToHalf(loaded.Parameters, weights);
         return new TeacherCheckpoint(Group, step, weights);
     }
+
+    /// <summary>The step of the checkpoint file <paramref name="path"/> names (group-G.STEP.ckpt), or null for another name.</summary>
+    public static long? StepOf(string path) => Parse(path)?.Step;
+
+    private static (int Group, long Step)? Parse(string path) =>
+        FileName().Match(Path.GetFileName(path)) is { Success: true } name
+            ? (int.Parse(name.Groups[1].Value, CultureInfo.InvariantCulture), long.Parse(name.Groups[2].Value, CultureInfo.InvariantCulture))
+            : null;
 }

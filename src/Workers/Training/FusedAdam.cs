@@ -83,7 +83,6 @@ public sealed class FusedAdam : Adam
         parameter.addcdiv_(state.exp_avg, denominator, negStep);
     }
 
-
     /// <summary>The numbers of one step: betas, 1 - betas, sqrt(1 - beta2^t), eps, lr / (1 - beta1^t), weight decay.</summary>
     public readonly record struct Coefficients(float Beta1, float OneMinusBeta1, float Beta2, float OneMinusBeta2, float SqrtCorrection2,
         float Eps, float StepSize, float WeightDecay, bool Maximize);

@@ -73,7 +73,6 @@ public sealed class FusedSgd : SGD
         parameter.add_(g, alpha);
     }
 
-
     /// <summary>The numbers of one step.</summary>
     public readonly record struct Coefficients(float LearningRate, float Momentum, float Dampening, float WeightDecay, bool Nesterov, bool Maximize);
 

@@ -8,7 +8,7 @@ namespace ActorCodistill.Workers.Training;
 /// TorchSharp 0.107 converts a number to a Scalar implicitly (<c>t * 0.5</c>, <c>t.clamp(min: 1.0)</c>, and
 /// <c>a + b</c>, which passes alpha = 1) and leaves the Scalar to its finalizer; nothing keeps it alive
 /// during the native call, so a garbage collection that lands there frees it while libtorch reads it: "Expected false to
-/// be true ... toFloat at c10/core/Scalar.h" or, worse, another number (docs/torchsharp.md, "Scalars").
+/// be true ... toFloat at c10/core/Scalar.h" or, worse, another number (docs/torch.md, "Scalars").
 /// The training step, the distillation term and the optimizers use these; user models should too
 /// (samples/TransformerLm does).
 /// </summary>

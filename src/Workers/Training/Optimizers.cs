@@ -9,7 +9,7 @@ namespace ActorCodistill.Workers.Training;
 /// TorchSharp's defaults cannot change a run. Each step is ours (<see cref="FusedAdam"/>, <see cref="FusedAdagrad"/>,
 /// <see cref="FusedSgd"/>): one pass in managed SIMD code over a contiguous CPU float32 parameter instead of
 /// TorchSharp's chain of libtorch kernels, and no implicitly converted <see cref="Scalar"/> (TorchSharp frees those
-/// from the finalizer thread, possibly while libtorch still reads them: docs/torchsharp.md, "Scalars"). State,
+/// from the finalizer thread, possibly while libtorch still reads them: docs/torch.md, "Scalars"). State,
 /// checkpoints and options are TorchSharp's optimizers'.
 /// </summary>
 public static class Optimizers
